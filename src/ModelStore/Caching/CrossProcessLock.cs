@@ -1,0 +1,45 @@
+namespace ModelStore.Caching;
+
+/// <summary>
+/// An exclusive lock shared by every process on the machine, held as an open lock file.
+/// </summary>
+/// <remarks>
+/// .NET takes an advisory <c>flock</c> for <see cref="FileShare.None"/> on Unix and a share-mode lock on
+/// Windows, and the operating system releases it when the process dies, so a crashed build never leaves
+/// the lock behind.
+/// </remarks>
+public sealed class CrossProcessLock : IDisposable
+{
+    private readonly FileStream _stream;
+
+    private CrossProcessLock(FileStream stream) => _stream = stream;
+
+    /// <summary>Waits until the lock at <paramref name="path"/> is free and takes it.</summary>
+    /// <exception cref="TimeoutException">The lock stayed taken for <paramref name="timeout"/>.</exception>
+    public static async Task<CrossProcessLock> AcquireAsync(string path, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        var deadline = DateTime.UtcNow + timeout;
+        var delay = TimeSpan.FromMilliseconds(10);
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            try
+            {
+                return new CrossProcessLock(new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.None));
+            }
+            catch (IOException) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+                delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 250));
+            }
+            catch (IOException e)
+            {
+                throw new TimeoutException($"Timed out after {timeout} waiting for the lock '{path}', held by another process.", e);
+            }
+        }
+    }
+
+    /// <summary>Releases the lock.</summary>
+    public void Dispose() => _stream.Dispose();
+}

@@ -1,0 +1,380 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using ModelStore.IO;
+using ModelStore.States;
+using ModelStore.Stores;
+
+namespace ModelStore.Caching;
+
+/// <summary>
+/// The machine-wide cache of states: content-addressed blobs, an index from (store, key) to blob, and a
+/// lock per state so that concurrent processes fetch each state once.
+/// </summary>
+/// <remarks>
+/// Layout under <see cref="Root"/> (<c>~/.modelstore</c>, or <c>$MODELSTORE_HOME</c>):
+/// <code>
+/// blobs/sha256/{ab}/{abcdef...}     the bytes, named by their SHA-256
+/// index/{store}/{key}.json          (store, key) → sha256 and size
+/// locks/{hash}.lock                 one lock file per (store, key)
+/// tmp/                              downloads in progress, never visible under a real name
+/// </code>
+/// Every insert hashes the bytes as they are written and checks them against the expected hash when one
+/// is given; blobs and index entries appear by atomic rename only.
+/// </remarks>
+public sealed class StateCache
+{
+    /// <summary>The environment variable that overrides the cache root.</summary>
+    public const string HomeVariable = "MODELSTORE_HOME";
+
+    private static readonly JsonSerializerOptions IndexJson = new() { WriteIndented = true };
+
+    /// <summary>Opens the cache at <paramref name="root"/> (created on first write).</summary>
+    public StateCache(string root)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(root);
+        Root = Path.GetFullPath(root);
+    }
+
+    /// <summary>The cache at <see cref="DefaultRoot"/>.</summary>
+    public static StateCache Default => new(DefaultRoot);
+
+    /// <summary><c>$MODELSTORE_HOME</c> when set, else <c>~/.modelstore</c>.</summary>
+    public static string DefaultRoot
+    {
+        get
+        {
+            var home = Environment.GetEnvironmentVariable(HomeVariable);
+            return string.IsNullOrWhiteSpace(home)
+                ? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".modelstore")
+                : home;
+        }
+    }
+
+    /// <summary>The cache's root folder.</summary>
+    public string Root { get; }
+
+    /// <summary>How long to wait for another process fetching the same state.</summary>
+    public TimeSpan LockTimeout { get; init; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>The path of the blob with the given SHA-256 (it may not exist).</summary>
+    public string GetBlobPath(string sha256)
+    {
+        var hash = NormalizeSha256(sha256);
+        return Path.Combine(Root, "blobs", "sha256", hash[..2], hash);
+    }
+
+    /// <summary>Returns the cached state for (store, key) if its index entry and blob are present; does not re-hash.</summary>
+    public CachedState? TryGet(string storeId, StateKey key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        var indexPath = GetIndexPath(storeId, key);
+        if (!File.Exists(indexPath))
+        {
+            return null;
+        }
+
+        IndexEntry? entry;
+        try
+        {
+            entry = JsonSerializer.Deserialize<IndexEntry>(File.ReadAllBytes(indexPath));
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+
+        if (entry is null || !IsSha256(entry.Sha256))
+        {
+            return null;
+        }
+
+        var blob = GetBlobPath(entry.Sha256);
+        var info = new FileInfo(blob);
+        return info.Exists && info.Length == entry.Size ? new CachedState(storeId, key, entry.Sha256, entry.Size, blob) : null;
+    }
+
+    /// <summary>
+    /// Returns the cached state for (store, key), fetching it with <paramref name="open"/> when it is missing.
+    /// Concurrent callers in any process wait for one fetch.
+    /// </summary>
+    /// <param name="storeId">A stable identity of the store (kind and location, never credentials).</param>
+    /// <param name="key">The state.</param>
+    /// <param name="open">Opens the state's bytes at the store.</param>
+    /// <param name="expectedSha256">When given, the fetched bytes must have this hash (also checked for a cache hit).</param>
+    /// <param name="progress">Receives the number of bytes fetched so far.</param>
+    /// <param name="cancellationToken">Cancels the fetch; nothing partial is left behind.</param>
+    /// <exception cref="StateStoreException"><see cref="StateStoreError.IntegrityMismatch"/> when the bytes do not match <paramref name="expectedSha256"/>.</exception>
+    public async Task<CachedState> GetOrFetchAsync(
+        string storeId,
+        StateKey key,
+        Func<CancellationToken, Task<Stream>> open,
+        string? expectedSha256 = null,
+        IProgress<long>? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(open);
+        var hit = TryGetMatching(storeId, key, expectedSha256);
+        if (hit is not null)
+        {
+            return hit;
+        }
+
+        using var held = await CrossProcessLock.AcquireAsync(GetLockPath(storeId, key), LockTimeout, cancellationToken).ConfigureAwait(false);
+
+        // Another process may have fetched it while this one waited for the lock.
+        hit = TryGetMatching(storeId, key, expectedSha256);
+        if (hit is not null)
+        {
+            return hit;
+        }
+
+        // A blob with the pinned hash may already be here under another store or key.
+        if (expectedSha256 is not null && File.Exists(GetBlobPath(expectedSha256)))
+        {
+            var blob = GetBlobPath(expectedSha256);
+            return await IndexAsync(storeId, key, NormalizeSha256(expectedSha256), new FileInfo(blob).Length, cancellationToken).ConfigureAwait(false);
+        }
+
+        var source = await open(cancellationToken).ConfigureAwait(false);
+        await using (source.ConfigureAwait(false))
+        {
+            return await InsertLockedAsync(storeId, key, source, expectedSha256, progress, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Adds bytes to the cache under (store, key), verifying <paramref name="expectedSha256"/> when given.</summary>
+    public async Task<CachedState> AddAsync(string storeId, StateKey key, Stream content, string? expectedSha256 = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(content);
+        using var held = await CrossProcessLock.AcquireAsync(GetLockPath(storeId, key), LockTimeout, cancellationToken).ConfigureAwait(false);
+        return await InsertLockedAsync(storeId, key, content, expectedSha256, null, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Re-hashes a cached blob; returns whether it still has the recorded hash and size.</summary>
+    public static async Task<bool> VerifyAsync(CachedState state, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        try
+        {
+            var stream = new FileStream(state.BlobPath, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 1 << 20, FileOptions.Asynchronous | FileOptions.SequentialScan);
+            await using (stream.ConfigureAwait(false))
+            {
+                if (stream.Length != state.Size)
+                {
+                    return false;
+                }
+
+                var hash = await SHA256.HashDataAsync(stream, cancellationToken).ConfigureAwait(false);
+                return string.Equals(Convert.ToHexStringLower(hash), state.Sha256, StringComparison.Ordinal);
+            }
+        }
+        catch (FileNotFoundException)
+        {
+            return false;
+        }
+        catch (DirectoryNotFoundException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Lists every indexed state whose blob is present.</summary>
+    public IEnumerable<CachedState> EnumerateStates()
+    {
+        var index = Path.Combine(Root, "index");
+        if (!Directory.Exists(index))
+        {
+            yield break;
+        }
+
+        foreach (var file in Directory.EnumerateFiles(index, "*.json", SearchOption.AllDirectories))
+        {
+            IndexEntry? entry;
+            try
+            {
+                entry = JsonSerializer.Deserialize<IndexEntry>(File.ReadAllBytes(file));
+            }
+            catch (Exception e) when (e is JsonException or IOException)
+            {
+                continue;
+            }
+
+            if (entry is not null && StateKey.TryParse(entry.Key, out var key))
+            {
+                var state = TryGet(entry.Store, key);
+                if (state is not null)
+                {
+                    yield return state;
+                }
+            }
+        }
+    }
+
+    /// <summary>Removes the index entry of (store, key); the blob stays until <see cref="RemoveUnreferencedBlobs"/>.</summary>
+    public bool Remove(string storeId, StateKey key)
+    {
+        var path = GetIndexPath(storeId, key);
+        if (!File.Exists(path))
+        {
+            return false;
+        }
+
+        File.Delete(path);
+        return true;
+    }
+
+    /// <summary>Deletes blobs that no index entry refers to, and leftover temporary files; returns the bytes freed.</summary>
+    public long RemoveUnreferencedBlobs()
+    {
+        var referenced = EnumerateStates().Select(state => state.Sha256).ToHashSet(StringComparer.Ordinal);
+        long freed = 0;
+        var blobs = Path.Combine(Root, "blobs", "sha256");
+        if (Directory.Exists(blobs))
+        {
+            foreach (var file in Directory.EnumerateFiles(blobs, "*", SearchOption.AllDirectories))
+            {
+                if (!referenced.Contains(Path.GetFileName(file)))
+                {
+                    freed += new FileInfo(file).Length;
+                    File.Delete(file);
+                }
+            }
+        }
+
+        var tmp = Path.Combine(Root, "tmp");
+        if (Directory.Exists(tmp))
+        {
+            foreach (var file in Directory.EnumerateFiles(tmp))
+            {
+                // A temporary file in use by a running fetch is skipped (locked or too recent).
+                if (File.GetLastWriteTimeUtc(file) < DateTime.UtcNow.AddHours(-1))
+                {
+                    freed += new FileInfo(file).Length;
+                    AtomicFile.Discard(file);
+                }
+            }
+        }
+
+        return freed;
+    }
+
+    /// <summary>Normalizes and validates a hex SHA-256.</summary>
+    /// <exception cref="ArgumentException">Not 64 hex digits.</exception>
+    public static string NormalizeSha256(string sha256)
+    {
+        ArgumentNullException.ThrowIfNull(sha256);
+        var lower = sha256.Trim().ToLowerInvariant();
+        return IsSha256(lower) ? lower : throw new ArgumentException($"\"{sha256}\" is not a SHA-256: expected 64 hexadecimal digits.", nameof(sha256));
+    }
+
+    private static bool IsSha256(string? text) =>
+        text is { Length: 64 } && text.All(c => char.IsAsciiDigit(c) || c is >= 'a' and <= 'f');
+
+    private CachedState? TryGetMatching(string storeId, StateKey key, string? expectedSha256)
+    {
+        var hit = TryGet(storeId, key);
+        return hit is not null && (expectedSha256 is null || string.Equals(hit.Sha256, NormalizeSha256(expectedSha256), StringComparison.Ordinal))
+            ? hit
+            : null;
+    }
+
+    private async Task<CachedState> InsertLockedAsync(string storeId, StateKey key, Stream source, string? expectedSha256, IProgress<long>? progress, CancellationToken cancellationToken)
+    {
+        var expected = expectedSha256 is null ? null : NormalizeSha256(expectedSha256);
+        var tmpFolder = Path.Combine(Root, "tmp");
+        Directory.CreateDirectory(tmpFolder);
+        var temporaryPath = Path.Combine(tmpFolder, $"{Guid.NewGuid():N}{AtomicFile.PartialSuffix}");
+        try
+        {
+            string actual;
+            long size = 0;
+            var target = new FileStream(temporaryPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous);
+            await using (target.ConfigureAwait(false))
+            {
+                using var hasher = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+                var buffer = new byte[1 << 20];
+                int read;
+                var lastReport = Stopwatch.StartNew();
+                while ((read = await source.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+                {
+                    hasher.AppendData(buffer, 0, read);
+                    await target.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
+                    size += read;
+                    if (progress is not null && lastReport.ElapsedMilliseconds >= 250)
+                    {
+                        progress.Report(size);
+                        lastReport.Restart();
+                    }
+                }
+
+                progress?.Report(size);
+                actual = Convert.ToHexStringLower(hasher.GetHashAndReset());
+                await target.FlushAsync(cancellationToken).ConfigureAwait(false);
+                target.Flush(flushToDisk: true);
+            }
+
+            if (expected is not null && !string.Equals(expected, actual, StringComparison.Ordinal))
+            {
+                throw new StateStoreException(
+                    StateStoreError.IntegrityMismatch,
+                    $"State {key} from {storeId} has SHA-256 {actual} ({size} bytes), but {expected} was expected. The download was discarded.",
+                    key);
+            }
+
+            var blob = GetBlobPath(actual);
+            Directory.CreateDirectory(Path.GetDirectoryName(blob)!);
+
+            // Replacing an existing blob is harmless (same hash) and repairs one that was tampered with.
+            File.Move(temporaryPath, blob, overwrite: true);
+
+            return await IndexAsync(storeId, key, actual, size, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            AtomicFile.Discard(temporaryPath);
+            throw;
+        }
+    }
+
+    private async Task<CachedState> IndexAsync(string storeId, StateKey key, string sha256, long size, CancellationToken cancellationToken)
+    {
+        var entry = new IndexEntry(storeId, key.ToString(), sha256, size, DateTimeOffset.UtcNow);
+        await AtomicFile.WriteAllBytesAsync(GetIndexPath(storeId, key), JsonSerializer.SerializeToUtf8Bytes(entry, IndexJson), cancellationToken).ConfigureAwait(false);
+        return new CachedState(storeId, key, sha256, size, GetBlobPath(sha256));
+    }
+
+    private string GetIndexPath(string storeId, StateKey key) =>
+        Path.Combine(Root, "index", StoreFolder(storeId), LocalStateStore.GetFileName(key)[..^LocalStateStore.Extension.Length] + ".json");
+
+    private string GetLockPath(string storeId, StateKey key) =>
+        Path.Combine(Root, "locks", ShortHash($"{storeId}\n{key}") + ".lock");
+
+    // Store ids are free text (URLs, paths): the folder gets a readable, file-system-safe prefix plus a hash.
+    private static string StoreFolder(string storeId)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(storeId);
+        var readable = new StringBuilder();
+        foreach (var ch in storeId)
+        {
+            if (readable.Length >= 40)
+            {
+                break;
+            }
+
+            readable.Append(char.IsAsciiLetterOrDigit(ch) || ch is '-' or '_' ? ch : '_');
+        }
+
+        return $"{readable}-{ShortHash(storeId)}";
+    }
+
+    private static string ShortHash(string text) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..16];
+
+    private sealed record IndexEntry(string Store, string Key, string Sha256, long Size, DateTimeOffset FetchedUtc);
+}

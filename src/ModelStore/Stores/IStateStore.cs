@@ -1,0 +1,38 @@
+using ModelStore.States;
+
+namespace ModelStore.Stores;
+
+/// <summary>
+/// The store contract (MoZuMa's <c>AbstractStateStore</c>): list, test, load and save model states,
+/// on top of stream-level reads and writes.
+/// </summary>
+/// <remarks>
+/// Failures are <see cref="StateStoreException"/>s with a <see cref="StateStoreError"/> code.
+/// Saving over an existing key is refused unless <c>overwrite</c> is asked for.
+/// </remarks>
+public interface IStateStore
+{
+    /// <summary>A short description of the store for messages (never contains credentials).</summary>
+    string Description { get; }
+
+    /// <summary>Whether a state exists under <paramref name="key"/>.</summary>
+    Task<bool> ExistsAsync(StateKey key, CancellationToken cancellationToken = default);
+
+    /// <summary>Lists the keys whose state type is compatible with <paramref name="stateType"/> (same backend and architecture).</summary>
+    Task<IReadOnlyList<StateKey>> GetStateKeysAsync(StateType stateType, CancellationToken cancellationToken = default);
+
+    /// <summary>Opens the state's bytes for reading. The caller disposes the stream.</summary>
+    /// <exception cref="StateStoreException"><see cref="StateStoreError.NotFound"/> when the state is missing.</exception>
+    Task<Stream> OpenReadAsync(StateKey key, CancellationToken cancellationToken = default);
+
+    /// <summary>Stores <paramref name="content"/> under <paramref name="key"/>; readers never see a partial state.</summary>
+    /// <exception cref="StateStoreException"><see cref="StateStoreError.AlreadyExists"/> when the key exists and <paramref name="overwrite"/> is false.</exception>
+    Task WriteAsync(StateKey key, Stream content, bool overwrite = false, CancellationToken cancellationToken = default);
+
+    /// <summary>Loads the state <paramref name="key"/> into <paramref name="model"/>.</summary>
+    /// <exception cref="StateStoreException"><see cref="StateStoreError.IncompatibleStateType"/> when the model cannot take this state.</exception>
+    Task LoadAsync(IModelWithState model, StateKey key, CancellationToken cancellationToken = default);
+
+    /// <summary>Saves the model's state under <c>(model.StateType, trainingId)</c> and returns that key.</summary>
+    Task<StateKey> SaveAsync(IModelWithState model, string trainingId, bool overwrite = false, CancellationToken cancellationToken = default);
+}

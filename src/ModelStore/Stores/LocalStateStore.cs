@@ -1,0 +1,184 @@
+using ModelStore.IO;
+using ModelStore.States;
+
+namespace ModelStore.Stores;
+
+/// <summary>
+/// A store in one local folder, laid out exactly as MoZuMa's <c>LocalStateStore</c>:
+/// flat, one file per state, <c>{folder}/{backend}.{architecture}[.{extra}...].{trainingId}.pt</c>.
+/// </summary>
+/// <remarks>
+/// Writes are atomic (a hidden temporary file in the same folder, then a rename), so a crash never leaves a
+/// half-written state under a real name. Files that are not state files are ignored when listing.
+/// </remarks>
+public sealed class LocalStateStore : StateStore
+{
+    /// <summary>The extension MoZuMa gives state files.</summary>
+    public const string Extension = ".pt";
+
+    /// <summary>Creates a store on <paramref name="folder"/> (created on first write).</summary>
+    public LocalStateStore(string folder)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(folder);
+        Folder = Path.GetFullPath(folder);
+    }
+
+    /// <summary>The absolute path of the store's folder.</summary>
+    public string Folder { get; }
+
+    /// <inheritdoc />
+    public override string Description => $"local store '{Folder}'";
+
+    /// <summary>The file name of a state: <c>{backend}.{architecture}[.{extra}...].{trainingId}.pt</c>.</summary>
+    public static string GetFileName(StateKey key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        var type = key.StateType;
+        return string.Join('.', [type.Backend, type.Architecture, .. type.Extras, key.TrainingId]) + Extension;
+    }
+
+    /// <summary>Turns a state file name back into its key; <see langword="null"/> for any other file.</summary>
+    public static StateKey? TryParseFileName(string fileName)
+    {
+        ArgumentNullException.ThrowIfNull(fileName);
+        if (!fileName.EndsWith(Extension, StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var parts = fileName[..^Extension.Length].Split('.');
+        if (parts.Length < 3 || !Array.TrueForAll(parts, StateName.IsValid))
+        {
+            return null;
+        }
+
+        return new StateKey(new StateType(parts[0], parts[1], parts[2..^1]), parts[^1]);
+    }
+
+    /// <summary>The full path where <paramref name="key"/> is stored.</summary>
+    public string GetPath(StateKey key) => Path.Combine(Folder, GetFileName(key));
+
+    /// <inheritdoc />
+    public override Task<bool> ExistsAsync(StateKey key, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        cancellationToken.ThrowIfCancellationRequested();
+        return Task.FromResult(File.Exists(GetPath(key)));
+    }
+
+    /// <inheritdoc />
+    public override Task<IReadOnlyList<StateKey>> GetStateKeysAsync(StateType stateType, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(stateType);
+        cancellationToken.ThrowIfCancellationRequested();
+        if (!Directory.Exists(Folder))
+        {
+            return Task.FromResult<IReadOnlyList<StateKey>>([]);
+        }
+
+        // The pattern narrows the scan; exact backend and architecture matching happens on the parsed key
+        // (MoZuMa's prefix match would list clip-image-rn50 under clip).
+        var pattern = $"{stateType.Backend}.{stateType.Architecture}.*{Extension}";
+        var keys = new List<StateKey>();
+        foreach (var path in Directory.EnumerateFiles(Folder, pattern, SearchOption.TopDirectoryOnly))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var key = TryParseFileName(Path.GetFileName(path));
+            if (key is not null && key.StateType.IsCompatibleWith(stateType))
+            {
+                keys.Add(key);
+            }
+        }
+
+        keys.Sort((a, b) => string.CompareOrdinal(a.ToString(), b.ToString()));
+        return Task.FromResult<IReadOnlyList<StateKey>>(keys);
+    }
+
+    /// <inheritdoc />
+    public override Task<Stream> OpenReadAsync(StateKey key, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        cancellationToken.ThrowIfCancellationRequested();
+        try
+        {
+            // FileShare.Delete lets a writer replace the file while this reader keeps the old bytes.
+            Stream stream = new FileStream(GetPath(key), FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
+            return Task.FromResult(stream);
+        }
+        catch (FileNotFoundException e)
+        {
+            throw new StateStoreException(StateStoreError.NotFound, $"State {key} was not found in {Description}.", key, e);
+        }
+        catch (DirectoryNotFoundException e)
+        {
+            throw new StateStoreException(StateStoreError.NotFound, $"State {key} was not found in {Description}: the folder does not exist.", key, e);
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            throw new StateStoreException(StateStoreError.AccessDenied, $"State {key} in {Description} cannot be read: {e.Message}", key, e);
+        }
+    }
+
+    /// <inheritdoc />
+    public override async Task WriteAsync(StateKey key, Stream content, bool overwrite = false, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(content);
+        var destination = GetPath(key);
+        if (!overwrite && File.Exists(destination))
+        {
+            throw StateStoreException.AlreadyExists(key, Description);
+        }
+
+        FileStream temporary;
+        string temporaryPath;
+        try
+        {
+            temporary = AtomicFile.CreateTemporary(destination, out temporaryPath);
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            throw new StateStoreException(StateStoreError.AccessDenied, $"State {key} cannot be written to {Description}: {e.Message}", key, e);
+        }
+
+        try
+        {
+            await content.CopyToAsync(temporary, 1 << 20, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await temporary.DisposeAsync().ConfigureAwait(false);
+            AtomicFile.Discard(temporaryPath);
+            throw;
+        }
+
+        try
+        {
+            await AtomicFile.CommitAsync(temporary, temporaryPath, destination, overwrite).ConfigureAwait(false);
+        }
+        catch (IOException e) when (!overwrite && File.Exists(destination))
+        {
+            // Another writer committed the same key first: ours is discarded, theirs stays whole.
+            AtomicFile.Discard(temporaryPath);
+            throw new StateStoreException(StateStoreError.AlreadyExists, $"State {key} already exists in {Description}; pass overwrite: true to replace it.", key, e);
+        }
+        catch
+        {
+            AtomicFile.Discard(temporaryPath);
+            throw;
+        }
+    }
+
+    /// <summary>Deletes a state; returns whether it existed.</summary>
+    public bool Delete(StateKey key)
+    {
+        var path = GetPath(key);
+        if (!File.Exists(path))
+        {
+            return false;
+        }
+
+        File.Delete(path);
+        return true;
+    }
+}
