@@ -15,6 +15,13 @@ public interface IStateStore
     /// <summary>A short description of the store for messages (never contains credentials).</summary>
     string Description { get; }
 
+    /// <summary>
+    /// A stable identity of the store's location (kind and address, never credentials), for example
+    /// <c>local:/srv/states</c> or <c>s3:http://127.0.0.1:9000/models/states/</c>. The machine-wide cache
+    /// keys its index by it.
+    /// </summary>
+    string Id { get; }
+
     /// <summary>Whether a state exists under <paramref name="key"/>.</summary>
     Task<bool> ExistsAsync(StateKey key, CancellationToken cancellationToken = default);
 

@@ -42,6 +42,9 @@ public class ListStateStore : StateStore
     public override string Description { get; }
 
     /// <inheritdoc />
+    public override string Id => $"list:{Description}";
+
+    /// <inheritdoc />
     public override Task<bool> ExistsAsync(StateKey key, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(key);

@@ -29,6 +29,9 @@ public sealed class LocalStateStore : StateStore
     /// <inheritdoc />
     public override string Description => $"local store '{Folder}'";
 
+    /// <inheritdoc />
+    public override string Id => $"local:{Folder}";
+
     /// <summary>The file name of a state: <c>{backend}.{architecture}[.{extra}...].{trainingId}.pt</c>.</summary>
     public static string GetFileName(StateKey key)
     {

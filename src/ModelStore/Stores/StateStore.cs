@@ -12,6 +12,9 @@ public abstract class StateStore : IStateStore
     public abstract string Description { get; }
 
     /// <inheritdoc />
+    public abstract string Id { get; }
+
+    /// <inheritdoc />
     public abstract Task<bool> ExistsAsync(StateKey key, CancellationToken cancellationToken = default);
 
     /// <inheritdoc />

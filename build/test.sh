@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Runs every test of the solution on a fresh machine: installs prerequisites, builds, tests,
+# and ends with one line "N passed, N failed[, N skipped]".
+set -uo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+build/install-prerequisites.sh || { echo "Prerequisites failed to install."; echo "0 passed, 1 failed"; exit 1; }
+
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+if ! dotnet build ModelStore.Build.sln -c Release 2>&1 | tee "$log" | grep -E "error|Warn|Elapsed|Build succeeded"; then :; fi
+if ! grep -q "Build succeeded" "$log"; then
+  echo "The build failed."
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+
+dotnet test --solution ModelStore.Build.sln -c Release --no-build --no-progress --output Detailed --results-directory "$root/artifacts/test-results" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+
+# Microsoft.Testing.Platform prints one summary per run; sum them to the plain closing line.
+read -r passed failed skipped < <(awk '
+  /^[[:space:]]*failed:[[:space:]]*[0-9]+/    { f += $2 }
+  /^[[:space:]]*succeeded:[[:space:]]*[0-9]+/ { p += $2 }
+  /^[[:space:]]*skipped:[[:space:]]*[0-9]+/   { s += $2 }
+  END { print p + 0, f + 0, s + 0 }' "$log")
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
+line="$passed passed, $failed failed"
+[ "$skipped" -gt 0 ] && line="$line, $skipped skipped"
+echo "$line"
+exit "$status"
