@@ -352,7 +352,7 @@ public sealed class StateCache
     private string GetIndexPath(string storeId, StateKey key) =>
         Path.Combine(Root, "index", StoreFolder(storeId), LocalStateStore.GetFileName(key)[..^LocalStateStore.Extension.Length] + ".json");
 
-    private string GetLockPath(string storeId, StateKey key) =>
+    internal string GetLockPath(string storeId, StateKey key) =>
         Path.Combine(Root, "locks", ShortHash($"{storeId}\n{key}") + ".lock");
 
     // Store ids are free text (URLs, paths): the folder gets a readable, file-system-safe prefix plus a hash.
