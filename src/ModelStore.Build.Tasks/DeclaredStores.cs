@@ -52,9 +52,10 @@ internal sealed class DeclaredStores
             }
 
             var values = new List<KeyValuePair<string, string>>();
-            foreach (var entry in item.CloneCustomMetadata().Cast<System.Collections.DictionaryEntry>())
+            var metadata = item.CloneCustomMetadata();
+            foreach (string metadataName in metadata.Keys)
             {
-                values.Add(new((string)entry.Key, (string?)entry.Value ?? ""));
+                values.Add(new(metadataName, metadata[metadataName] as string ?? ""));
             }
 
             stores._declarations[name] = new Declaration(item, provider, new StateStoreSettings(name, kind, values, baseDirectory));
