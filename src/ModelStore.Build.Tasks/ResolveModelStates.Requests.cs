@@ -15,7 +15,7 @@ public sealed partial class ResolveModelStates
             var spec = item.ItemSpec.Trim();
             if (!StateKey.TryParse(spec, out var key, out var why))
             {
-                Error(ErrorCodes.InvalidKey, $"ModelState '{spec}' is not a valid state key: {why}. Write it as backend/architecture[.extra...].trainingId, for example pytorch/resnet18.cls1000.imagenet.");
+                Error(ErrorCodes.InvalidKey, $"ModelState '{spec}' is not a valid state key: {why.TrimEnd('.')}. Write it as backend/architecture[.extra...].trainingId, for example pytorch/resnet18.cls1000.imagenet.");
                 continue;
             }
 
