@@ -63,3 +63,11 @@ done
 with=$(echo "${times[with-states]}" | median); without=$(echo "${times[without-states]}" | median)
 ratio=$(awk -v a="$with" -v b="$without" 'BEGIN {printf "%.3f", a/b}')
 echo "with-states / without-states (median): ${ratio}x (goal <= 1.03x)"
+with=$(echo "${times[with-states]}" | mean); without=$(echo "${times[without-states]}" | mean)
+echo "with-states / without-states (mean):   $(awk -v a="$with" -v b="$without" 'BEGIN {printf "%.3f", a/b}')x"
+
+# What the package's own targets cost inside one no-op build (MSBuild's per-target timing; machine load affects it far less).
+echo "Time spent in ModelStore targets during one no-op build of with-states:"
+dotnet build "$work/with-states/app.csproj" -nodeReuse:false -tl:off -v:q -clp:PerformanceSummary \
+  | grep -E '^\s+[0-9]+ ms\s+(_ModelStore|ResolveModelStates|BeforeResolveModelStates|AfterResolveModelStates)' \
+  | awk '{ print "  " $0; total += $1 } END { printf "  total: %d ms\n", total }'
