@@ -10,7 +10,7 @@ namespace ModelStore.Generators.Tests;
 /// <summary>Runs <see cref="ModelStatesGenerator"/> through a real <see cref="CSharpGeneratorDriver"/> with step tracking.</summary>
 internal static class GeneratorDriverHarness
 {
-    public static readonly CSharpParseOptions ParseOptions = new(LanguageVersion.Latest);
+    public static readonly CSharpParseOptions ParseOptions = new(LanguageVersion.Latest, DocumentationMode.Diagnose);
 
     private static readonly Lazy<ImmutableArray<MetadataReference>> RuntimeReferences = new(() =>
         ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!)
