@@ -40,7 +40,7 @@ internal static class DescriptorParser
         }
 
         var lines = text.Split('\n');
-        if (!string.Equals(lines[0].TrimEnd('\r').Trim(), Header, StringComparison.Ordinal))
+        if (!string.Equals(lines[0].TrimStart('\uFEFF').TrimEnd('\r').Trim(), Header, StringComparison.Ordinal))
         {
             return Malformed(path, fileName, 0, $"its first line must be '{Header}' (this generator reads version 1 descriptors only)");
         }

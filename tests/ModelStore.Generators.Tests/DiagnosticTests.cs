@@ -112,9 +112,9 @@ public sealed class DiagnosticTests
     }
 
     [TestMethod]
-    public async Task Unknown_fields_comments_blank_lines_CRLF_and_upper_case_hashes_are_accepted()
+    public async Task A_byte_order_mark_unknown_fields_comments_blank_lines_CRLF_and_upper_case_hashes_are_accepted()
     {
-        var text = $"# modelstate v1\r\n# written by a later task\r\n\r\nfuture=ignored\r\nsize=7\r\nitem=x\r\nsha256={Sha.ToUpperInvariant()}\r\nstore=local\r\nkey=pytorch/a.b\r\n";
+        var text = $"\uFEFF# modelstate v1\r\n# written by a later task\r\n\r\nfuture=ignored\r\nsize=7\r\nitem=x\r\nsha256={Sha.ToUpperInvariant()}\r\nstore=local\r\nkey=pytorch/a.b\r\n";
         var expected = new Descriptor("pytorch/a.b", Sha256: Sha, Size: 7);
         await new GeneratorTest()
             .WithAdditionalFile(DescriptorPath, text)
