@@ -70,7 +70,7 @@ internal static class StateDescriptor
             }
         }
 
-        foreach (var file in Directory.EnumerateFiles(folder))
+        foreach (var file in Directory.GetFiles(folder))
         {
             if ((file.EndsWith(Extension, StringComparison.Ordinal) || file.EndsWith(CopyExtension, StringComparison.Ordinal)) && !keep.Contains(file))
             {
