@@ -87,8 +87,11 @@ def load_safetensors(path):
             continue
         begin, end = info["data_offsets"]
         dtype = by_name[info["dtype"]]
+        if end == begin:
+            state[name] = torch.empty(info["shape"], dtype=dtype)
+            continue
         flat = torch.frombuffer(bytearray(raw[base + begin:base + end]), dtype=torch.uint8)
-        state[name] = flat.view(dtype).reshape(info["shape"]) if end > begin else torch.empty(info["shape"], dtype=dtype)
+        state[name] = flat.view(dtype).reshape(info["shape"])
     return state
 
 
