@@ -18,46 +18,36 @@ internal static class DTypes
         ("ByteStorage", "U8", ScalarType.Byte, 1),
         ("BoolStorage", "BOOL", ScalarType.Bool, 1),
         ("ComplexFloatStorage", "C64", ScalarType.ComplexFloat32, 8),
-        ("ComplexDoubleStorage", "C128", ScalarType.ComplexFloat64, 16),
+        ("ComplexDoubleStorage", "", ScalarType.ComplexFloat64, 16), // safetensors has no complex128
     ];
 
-    public static bool TryFromStorageName(string name, out ScalarType type)
-    {
-        foreach (var row in Table)
-        {
-            if (row.Storage == name)
-            {
-                type = row.Type;
-                return true;
-            }
-        }
+    public static bool TryFromStorageName(string name, out ScalarType type) => TryFind(row => row.Storage == name, out type);
 
-        type = default;
-        return false;
-    }
-
-    public static bool TryFromSafetensors(string name, out ScalarType type)
-    {
-        foreach (var row in Table)
-        {
-            if (row.Safetensors == name)
-            {
-                type = row.Type;
-                return true;
-            }
-        }
-
-        type = default;
-        return false;
-    }
+    public static bool TryFromSafetensors(string name, out ScalarType type) => TryFind(row => row.Safetensors.Length > 0 && row.Safetensors == name, out type);
 
     public static string StorageName(ScalarType type) => Find(type).Storage;
 
-    public static string SafetensorsName(ScalarType type) => Find(type).Safetensors;
+    public static string SafetensorsName(ScalarType type) =>
+        Find(type).Safetensors is { Length: > 0 } name
+            ? name
+            : throw new StateFormatException(StateFormatError.UnsupportedDType, $"safetensors has no type for {type} tensors.");
 
     public static int ElementSize(ScalarType type) => Find(type).Size;
 
-    public static IEnumerable<string> StorageNames => Table.Select(row => row.Storage);
+    private static bool TryFind(Func<(string Storage, string Safetensors, ScalarType Type, int Size), bool> match, out ScalarType type)
+    {
+        foreach (var row in Table)
+        {
+            if (match(row))
+            {
+                type = row.Type;
+                return true;
+            }
+        }
+
+        type = default;
+        return false;
+    }
 
     private static (string Storage, string Safetensors, ScalarType Type, int Size) Find(ScalarType type)
     {
