@@ -142,7 +142,7 @@ public sealed class StateFile : IDisposable
         using var storage = empty(tensor.Storage.ElementCount, tensor.DType);
         ReadBytes(tensor.Storage.FileOffset, storage, tensor.Storage.ByteLength, tensor.Name);
         using var view = storage.as_strided([.. tensor.Shape], [.. tensor.Strides], tensor.StorageOffset);
-        return view.contiguous().clone();
+        return view.contiguous();
     }
 
     /// <summary>Reads every tensor into new CPU tensors, by name, in file order.</summary>
