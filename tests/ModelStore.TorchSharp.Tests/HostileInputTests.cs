@@ -152,6 +152,34 @@ public sealed class HostileInputTests
         Assert.AreEqual(StateFormatError.UnsupportedFeature, Assert.ThrowsExactly<StateFormatException>(() => StateFile.Open(new MemoryStream(legacy))).FormatError);
     }
 
+    [TestMethod]
+    public void A_big_endian_archive_is_refused()
+    {
+        var pickle = new StateDictPickleWriter();
+        pickle.AddTensor("weight", "FloatStorage", "0", elementCount: 4, shape: [4]);
+
+        var error = Assert.ThrowsExactly<StateFormatException>(() => StateFile.Open(new MemoryStream(Archive(pickle.Finish(), new byte[16], byteOrder: "big"))));
+
+        Assert.AreEqual(StateFormatError.UnsupportedFeature, error.FormatError);
+        StringAssert.Contains(error.Message, "'big'-endian");
+    }
+
+    [TestMethod]
+    public void A_compressed_archive_is_refused_with_the_reason()
+    {
+        using var stream = new MemoryStream();
+        using (var zip = new System.IO.Compression.ZipArchive(stream, System.IO.Compression.ZipArchiveMode.Create, leaveOpen: true))
+        {
+            using var entry = zip.CreateEntry("archive/data.pkl", System.IO.Compression.CompressionLevel.Optimal).Open();
+            entry.Write(new byte[200]);
+        }
+
+        var error = Assert.ThrowsExactly<StateFormatException>(() => StateFile.Open(new MemoryStream(stream.ToArray())));
+
+        Assert.AreEqual(StateFormatError.UnsupportedFeature, error.FormatError);
+        StringAssert.Contains(error.Message, "compressed");
+    }
+
     private static byte[] ValidArchive()
     {
         using var a = arange(12, ScalarType.Float32).reshape(3, 4);
@@ -161,11 +189,16 @@ public sealed class HostileInputTests
         return stream.ToArray();
     }
 
-    private static byte[] Archive(byte[] pickle, byte[]? storage = null)
+    private static byte[] Archive(byte[] pickle, byte[]? storage = null, string? byteOrder = null)
     {
         using var stream = new MemoryStream();
         var zip = new ZipWriter(stream);
         zip.AddEntry("archive/data.pkl", pickle);
+        if (byteOrder is not null)
+        {
+            zip.AddEntry("archive/byteorder", Encoding.ASCII.GetBytes(byteOrder));
+        }
+
         if (storage is not null)
         {
             zip.AddEntry("archive/data/0", storage);

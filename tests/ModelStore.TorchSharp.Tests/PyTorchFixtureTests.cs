@@ -66,6 +66,28 @@ public sealed class PyTorchFixtureTests
     }
 
     [TestMethod]
+    public void A_float16_state_loads_into_a_float32_module_converting_like_load_state_dict()
+    {
+        using var model = TestModels.Build("cnn");
+        var path = Path.Combine(s_folder, "cnn-float16.pt");
+
+        var report = model.LoadState(path);
+
+        Assert.IsTrue(report.IsComplete, report.ToString());
+        CollectionAssert.AreEquivalent(
+            new[] { "0.weight", "0.bias", "1.weight", "1.bias", "1.running_mean", "1.running_var", "4.weight", "4.bias" },
+            report.Converted.ToArray());
+        using var file = StateFile.Open(path);
+        foreach (var name in report.Converted)
+        {
+            using var stored = file.ReadTensor(name);
+            Assert.AreEqual(ScalarType.Float16, stored.dtype);
+            using var widened = stored.to_type(ScalarType.Float32);
+            Assert.AreEqual(PyTorchProcess.Hex(widened), PyTorchProcess.Hex(model.state_dict()[name]), name);
+        }
+    }
+
+    [TestMethod]
     [DataRow("int64")]
     [DataRow("views")]
     [DataRow("parameter")]
