@@ -5,15 +5,35 @@ using ModelStore.TorchSharp.Formats;
 using static TorchSharp.torch;
 
 // One measurement per process, so each peak RSS is its own:
-//   raw  FILE                 read the file front to back into a reused 4 MiB buffer
+//   raw  FILE                 read the file front to back into a reused 4 MiB buffer (cache-hot: the floor)
+//   rawmem FILE               read the whole file into one file-sized buffer allocated and touched beforehand,
+//                             as loading does into the module's already allocated parameters
 //   load FILE LAYERS WIDTH    build the model, then time loading the state into it (strict)
+//   convert FILE OUT          rewrite a state as safetensors (setup, not timed)
 if (args.Length < 2)
 {
-    Console.Error.WriteLine("usage: TorchSharpLoadBench raw FILE | load FILE LAYERS WIDTH");
+    Console.Error.WriteLine("usage: TorchSharpLoadBench raw|rawmem FILE | load FILE LAYERS WIDTH | convert FILE OUT");
     return 2;
 }
 
 var file = args[1];
+if (args[0] == "convert")
+{
+    using var source = StateFile.Open(file);
+    var tensors = source.ReadAll();
+    using (var output = File.Create(args[2]))
+    {
+        StateWriter.Write(output, tensors, StateFormat.Safetensors);
+    }
+
+    foreach (var tensor in tensors.Values)
+    {
+        tensor.Dispose();
+    }
+
+    return 0;
+}
+
 double seconds;
 long baseline;
 if (args[0] == "raw")
@@ -26,6 +46,19 @@ if (args[0] == "raw")
         while (stream.Read(buffer) > 0)
         {
         }
+    }
+
+    seconds = watch.Elapsed.TotalSeconds;
+}
+else if (args[0] == "rawmem")
+{
+    var buffer = new byte[new FileInfo(file).Length];
+    buffer.AsSpan().Fill(1); // touch every page first, as the module's parameters are before a load
+    baseline = PeakRssBytes();
+    var watch = Stopwatch.StartNew();
+    using (var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan))
+    {
+        stream.ReadExactly(buffer);
     }
 
     seconds = watch.Elapsed.TotalSeconds;
