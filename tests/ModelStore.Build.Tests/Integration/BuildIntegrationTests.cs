@@ -31,6 +31,7 @@ public sealed partial class BuildIntegrationTests
         StringAssert.Contains(noOp.Output, SkippedResolve, noOp.ToString());
         Assert.IsFalse(noOp.Output.Contains("ModelStore: downloading", StringComparison.Ordinal), noOp.ToString());
         Assert.IsFalse(noOp.Output.Contains("Task \"ResolveModelStates\"", StringComparison.Ordinal), "the task must not even load on a no-op build");
+        StringAssert.Contains(noOp.Output, "Skipping target \"CoreCompile\" because all output files are up-to-date", "unchanged descriptors keep compilation incremental");
 
         var publish = Path.Combine(app.Folder, "publish");
         AssertSucceeded(await app.PublishAsync(publish));
