@@ -281,6 +281,7 @@ public sealed class ResolveModelStatesTests
             var error = engine.Errors.Single();
             Assert.AreEqual("MST0008", error.Code, engine.Log);
             StringAssert.Contains(error.Message, message);
+            Assert.IsFalse(error.Message.Contains("(Parameter", StringComparison.Ordinal), error.Message);
         }
     }
 
