@@ -27,7 +27,7 @@ public sealed partial class FakeGitHubServer : IAsyncDisposable
     private readonly Dictionary<string, FakeRepository> _repositories = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, FakeIdentity> _tokens = new(StringComparer.Ordinal);
     private readonly Dictionary<string, FakeIdentity> _basicUsers = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, int> _remaining = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _used = new(StringComparer.Ordinal);
     private long _nextId = 1000;
 
     private FakeGitHubServer(WebApplication app, string storage)
@@ -49,7 +49,7 @@ public sealed partial class FakeGitHubServer : IAsyncDisposable
     public int AuthenticatedBudget { get; set; } = 5000;
 
     /// <summary>When the budgets reset (X-RateLimit-Reset).</summary>
-    public DateTimeOffset ResetAt { get; set; } = DateTimeOffset.UtcNow.AddMinutes(37).AddTicks(-(DateTimeOffset.UtcNow.Ticks % TimeSpan.TicksPerSecond));
+    public DateTimeOffset ResetAt { get; set; } = DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.AddMinutes(37).ToUnixTimeSeconds());
 
     /// <summary>Every request received, in order.</summary>
     public ConcurrentQueue<RecordedRequest> Requests { get; } = new();
@@ -182,7 +182,7 @@ public sealed partial class FakeGitHubServer : IAsyncDisposable
         int remaining;
         lock (_gate)
         {
-            remaining = _remaining.TryGetValue(bucket, out var left) ? left : limit;
+            remaining = limit - _used.GetValueOrDefault(bucket);
         }
 
         if (remaining <= 0)
@@ -193,27 +193,27 @@ public sealed partial class FakeGitHubServer : IAsyncDisposable
             return;
         }
 
-        var counted = true;
+        // GitHub: a 304 answer to a correctly authorized conditional request does not count.
+        bool Counts() => !(context.Response.StatusCode == 304 && identity is not null);
         context.Response.OnStarting(() =>
         {
-            // GitHub: a 304 answer to a correctly authorized conditional request does not count.
-            counted = !(context.Response.StatusCode == 304 && identity is not null);
+            var counted = Counts();
             int now;
             lock (_gate)
             {
-                now = _remaining.TryGetValue(bucket, out var left) ? left : limit;
                 if (counted)
                 {
-                    now--;
-                    _remaining[bucket] = now;
+                    _used[bucket] = _used.GetValueOrDefault(bucket) + 1;
                 }
+
+                now = limit - _used.GetValueOrDefault(bucket);
             }
 
             SetRateLimitHeaders(context, limit, now);
             return Task.CompletedTask;
         });
         await next(context);
-        Record(context, authorization, context.Response.StatusCode, counted);
+        Record(context, authorization, context.Response.StatusCode, Counts());
     }
 
     private FakeIdentity? Authenticate(string authorization)
