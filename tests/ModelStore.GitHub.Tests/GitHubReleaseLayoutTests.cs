@@ -144,6 +144,10 @@ public sealed class GitHubReleaseLayoutTests : GitHubStoreFixture
         CollectionAssert.AreEqual(new byte[] { 9, 8, 7 }, bytes);
         Assert.AreEqual(StateStoreError.NotFound, anonymous.Error);
         Assert.IsTrue(Server.Requests.Any(request => request.PathAndQuery.StartsWith($"/api/v3/repos/{Owner}/private-models/releases/assets/", StringComparison.Ordinal) && request.Status == 302));
+        // The token goes to the API only, never along the redirect to the storage address.
+        var storage = Server.Requests.Where(request => request.PathAndQuery.StartsWith("/_storage/", StringComparison.Ordinal)).ToList();
+        Assert.IsNotEmpty(storage);
+        Assert.IsTrue(storage.All(request => request.Authorization is null));
     }
 
     [TestMethod]
