@@ -125,4 +125,18 @@ public sealed class GitHubApiBudgetTests : GitHubStoreFixture
         Assert.AreEqual(3, pages.Count, string.Join(", ", pages.Select(p => p.PathAndQuery)));
         Assert.IsTrue(pages.All(page => page.PathAndQuery.Contains("per_page=100", StringComparison.Ordinal)));
     }
+
+    [TestMethod]
+    public async Task A_slow_server_is_a_timeout_error()
+    {
+        await WriteAsync(CreateWriter(), new StateKey(Resnet, "imagenet"), [1]);
+        Server.Delay = TimeSpan.FromSeconds(5);
+        var store = CreateStore(TestEnvironment.Empty, options => options.RequestTimeout = TimeSpan.FromMilliseconds(300));
+
+        var listing = await Assert.ThrowsExactlyAsync<StateStoreException>(() => store.GetStateKeysAsync(Resnet, Cancel));
+        var download = await Assert.ThrowsExactlyAsync<StateStoreException>(() => store.OpenReadAsync(new StateKey(Resnet, "imagenet"), Cancel));
+
+        Assert.AreEqual(StateStoreError.Timeout, listing.Error);
+        Assert.AreEqual(StateStoreError.Timeout, download.Error);
+    }
 }

@@ -16,13 +16,19 @@ internal sealed partial class StreamingHttpClient(HttpClient http) : IHttpClient
 {
     private static readonly string[] BinaryMediaTypes = ["application/octet-stream", "application/zip", "application/x-gzip", "application/gzip"];
 
+    // Octokit gives every request this timeout unless the call sets its own (an upload does).
+    private static readonly TimeSpan OctokitDefaultTimeout = TimeSpan.FromSeconds(100);
+
+    private TimeSpan? _requestTimeout;
+
     public async Task<IResponse> Send(IRequest request, CancellationToken cancellationToken, Func<object, object>? preprocessResponseBody = null)
     {
         ArgumentNullException.ThrowIfNull(request);
+        var limit = request.Timeout == OctokitDefaultTimeout && _requestTimeout is { } configured ? configured : request.Timeout;
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        if (request.Timeout > TimeSpan.Zero)
+        if (limit > TimeSpan.Zero && limit != Timeout.InfiniteTimeSpan)
         {
-            timeout.CancelAfter(request.Timeout);
+            timeout.CancelAfter(limit);
         }
 
         using var message = new HttpRequestMessage(request.Method, new Uri(request.BaseAddress, request.Endpoint));
@@ -56,14 +62,12 @@ internal sealed partial class StreamingHttpClient(HttpClient http) : IHttpClient
         }
         catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
         {
-            throw new TimeoutException($"{request.Method} {request.Endpoint} did not complete within {request.Timeout}.", e);
+            throw new TimeoutException($"{request.Method} {request.Endpoint} did not complete within {limit}.", e);
         }
     }
 
-    public void SetRequestTimeout(TimeSpan timeout)
-    {
-        // Timeouts are applied per request (IRequest.Timeout); the shared HttpClient has none of its own.
-    }
+    /// <summary>The timeout of API calls that do not set their own (the shared HttpClient has none).</summary>
+    public void SetRequestTimeout(TimeSpan timeout) => _requestTimeout = timeout;
 
     public void Dispose()
     {

@@ -51,6 +51,9 @@ public sealed partial class FakeGitHubServer : IAsyncDisposable
     /// <summary>When the budgets reset (X-RateLimit-Reset).</summary>
     public DateTimeOffset ResetAt { get; set; } = DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.AddMinutes(37).ToUnixTimeSeconds());
 
+    /// <summary>How long every request waits before it is answered (to test timeouts).</summary>
+    public TimeSpan Delay { get; set; }
+
     /// <summary>Every request received, in order.</summary>
     public ConcurrentQueue<RecordedRequest> Requests { get; } = new();
 
@@ -155,6 +158,18 @@ public sealed partial class FakeGitHubServer : IAsyncDisposable
     /// <summary>Authentication, rate limiting and recording, as GitHub applies them to API calls.</summary>
     private async Task RecordAndLimitAsync(HttpContext context, RequestDelegate next)
     {
+        if (Delay > TimeSpan.Zero)
+        {
+            try
+            {
+                await Task.Delay(Delay, context.RequestAborted);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+
         var authorization = context.Request.Headers.Authorization.ToString();
         var isApi = context.Request.Path.StartsWithSegments("/api");
         FakeIdentity? identity = null;
