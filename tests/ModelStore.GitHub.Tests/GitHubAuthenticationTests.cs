@@ -1,6 +1,7 @@
 using System.Text;
 using ModelStore.States;
 using ModelStore.Stores;
+using ModelStore.Testing;
 
 namespace ModelStore.GitHub.Tests;
 
@@ -75,7 +76,7 @@ public sealed class GitHubAuthenticationTests : GitHubStoreFixture
         var before = Server.Requests.Count;
 
         var error = await Assert.ThrowsExactlyAsync<StateStoreException>(() => WriteAsync(store, new StateKey(Resnet, "imagenet"), [1]));
-        var saveError = await Assert.ThrowsExactlyAsync<StateStoreException>(() => store.SaveAsync(new Testing.BytesModel(Resnet, [1]), "imagenet", overwrite: true, cancellationToken: Cancel));
+        var saveError = await Assert.ThrowsExactlyAsync<StateStoreException>(() => store.SaveAsync(new BytesModel(Resnet, [1]), "imagenet", overwrite: true, cancellationToken: Cancel));
 
         Assert.AreEqual(StateStoreError.AccessDenied, error.Error);
         Assert.AreEqual(StateStoreError.AccessDenied, saveError.Error);

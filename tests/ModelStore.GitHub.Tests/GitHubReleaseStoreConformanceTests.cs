@@ -1,4 +1,4 @@
-using ModelStore.GitHub.Tests.Fake;
+using ModelStore.GitHub.Testing;
 using ModelStore.Stores;
 using ModelStore.Testing;
 

@@ -1,4 +1,4 @@
-using ModelStore.GitHub.Tests.Fake;
+using ModelStore.GitHub.Testing;
 using ModelStore.States;
 using ModelStore.Stores;
 

@@ -8,7 +8,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace ModelStore.GitHub.Tests.Fake;
+namespace ModelStore.GitHub.Testing;
 
 /// <summary>One request the fake received, as the tests inspect it.</summary>
 public sealed record RecordedRequest(string Method, string PathAndQuery, string? Authorization, int Status, bool Counted);

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace ModelStore.GitHub.Tests.Fake;
+namespace ModelStore.GitHub.Testing;
 
 // The JSON shapes of GitHub's repository, release and release-asset objects (snake_case, as documented).
 public sealed partial class FakeGitHubServer

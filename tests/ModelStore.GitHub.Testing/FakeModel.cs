@@ -1,4 +1,4 @@
-namespace ModelStore.GitHub.Tests.Fake;
+namespace ModelStore.GitHub.Testing;
 
 public sealed record FakeIdentity(string Login, bool CanWrite);
 

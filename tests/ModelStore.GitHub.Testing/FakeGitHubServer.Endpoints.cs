@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 
-namespace ModelStore.GitHub.Tests.Fake;
+namespace ModelStore.GitHub.Testing;
 
 // The REST endpoints (docs.github.com/rest/releases/releases and /rest/releases/assets), answered as GitHub does.
 public sealed partial class FakeGitHubServer
