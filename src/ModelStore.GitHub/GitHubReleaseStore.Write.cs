@@ -60,6 +60,15 @@ public sealed partial class GitHubReleaseStore
         }
     }
 
+    /// <inheritdoc />
+    /// <exception cref="StateStoreException"><see cref="StateStoreError.AccessDenied"/> without credentials (no call is made).</exception>
+    public override Task<StateKey> SaveAsync(IModelWithState model, string trainingId, bool overwrite = false, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        EnsureCanWrite(new StateKey(model.StateType, trainingId));
+        return base.SaveAsync(model, trainingId, overwrite, cancellationToken);
+    }
+
     private void EnsureCanWrite(StateKey key)
     {
         if (_credentials.IsAnonymous)

@@ -76,10 +76,12 @@ public sealed class GitHubAuthenticationTests : GitHubStoreFixture
         var before = Server.Requests.Count;
 
         var error = await Assert.ThrowsExactlyAsync<StateStoreException>(() => WriteAsync(store, new StateKey(Resnet, "imagenet"), [1]));
-        var saveError = await Assert.ThrowsExactlyAsync<StateStoreException>(() => store.SaveAsync(new BytesModel(Resnet, [1]), "imagenet", overwrite: true, cancellationToken: Cancel));
+        var saveError = await Assert.ThrowsExactlyAsync<StateStoreException>(() => store.SaveAsync(new BytesModel(Resnet, [1]), "imagenet", cancellationToken: Cancel));
+        var overwriteError = await Assert.ThrowsExactlyAsync<StateStoreException>(() => store.SaveAsync(new BytesModel(Resnet, [1]), "imagenet", overwrite: true, cancellationToken: Cancel));
 
         Assert.AreEqual(StateStoreError.AccessDenied, error.Error);
         Assert.AreEqual(StateStoreError.AccessDenied, saveError.Error);
+        Assert.AreEqual(StateStoreError.AccessDenied, overwriteError.Error);
         StringAssert.Contains(error.Message, "GH_TOKEN");
         Assert.AreEqual(before, Server.Requests.Count, "A request was sent although the write could not succeed.");
     }
