@@ -98,9 +98,10 @@ public static class ModelRowFile
         Stream source, Func<IReadOnlyList<SchemaVersion>, string, RowSchema> resolve, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(source);
-        if (!source.CanSeek)
+        if (!source.CanSeek || source.Position != 0)
         {
-            // The IPC file format keeps its index at the end: spool a forward-only stream to a temporary file first.
+            // The IPC file format keeps its index at the end and its offsets count from the file's first byte:
+            // spool a forward-only stream (or a file further inside a stream) to a temporary file first.
             var spool = new FileStream(
                 Path.Combine(Path.GetTempPath(), $"modelstore-row-{Guid.NewGuid():N}.arrow"),
                 FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.DeleteOnClose | FileOptions.Asynchronous);
@@ -114,6 +115,7 @@ public static class ModelRowFile
 
         try
         {
+            await ArrowFileGuard.CheckAsync(source, cancellationToken).ConfigureAwait(false);
             using var reader = new ArrowFileReader(source, leaveOpen: true);
             var batches = new List<RecordBatch>();
             try
