@@ -16,8 +16,12 @@ internal static class ArrowFileGuard
     private const int MaxFooterLength = 64 << 20;
     private static readonly byte[] Magic = "ARROW1"u8.ToArray();
 
-    /// <summary>Checks the file in <paramref name="stream"/> (seekable, the file starting at position 0); leaves the position at 0.</summary>
-    public static async Task CheckAsync(Stream stream, CancellationToken cancellationToken)
+    /// <summary>
+    /// Checks the file in <paramref name="stream"/> (seekable, the file starting at position 0). Returns the stream
+    /// to give Apache.Arrow, positioned at 0: <paramref name="stream"/> itself, or a view of it with a repaired
+    /// footer when fields have no name (see <see cref="FooterNamePatch"/>).
+    /// </summary>
+    public static async Task<Stream> CheckAsync(Stream stream, CancellationToken cancellationToken)
     {
         var length = stream.Length;
         if (length < 8 + 10)
@@ -46,12 +50,15 @@ internal static class ArrowFileGuard
         var footer = new byte[footerLength];
         stream.Position = footerStart;
         await stream.ReadExactlyAsync(footer, cancellationToken).ConfigureAwait(false);
-        CheckFooter(footer, footerStart);
+        var nameless = CheckFooter(footer, footerStart);
         stream.Position = 0;
+        return nameless.Count == 0 ? stream : FooterNamePatch.Apply(stream, footerStart, footer, nameless);
     }
 
-    private static void CheckFooter(byte[] footer, long footerStart)
+    /// <summary>Checks the footer; returns the positions of field tables that have no name.</summary>
+    private static List<int> CheckFooter(byte[] footer, long footerStart)
     {
+        var nameless = new List<int>();
         var reader = new FlatReader(footer);
         var root = reader.Root();
         if (reader.Table(root, 1) is { } schema)
@@ -61,7 +68,7 @@ internal static class ArrowFileGuard
                 var visited = new HashSet<int>();
                 for (var i = 0; i < fields.Count; i++)
                 {
-                    CheckField(reader, reader.TableAt(fields.Start + (i * 4)), 1, visited);
+                    CheckField(reader, reader.TableAt(fields.Start + (i * 4)), 1, visited, nameless);
                 }
             }
 
@@ -93,16 +100,22 @@ internal static class ArrowFileGuard
                 }
             }
         }
+
+        return nameless;
     }
 
-    private static void CheckField(FlatReader reader, int field, int depth, HashSet<int> visited)
+    private static void CheckField(FlatReader reader, int field, int depth, HashSet<int> visited, List<int> nameless)
     {
         if (depth > MaxDepth || visited.Count >= MaxFields || !visited.Add(field))
         {
             throw Malformed("The schema's field tree is too deep, too large or cyclic.");
         }
 
-        reader.String(field, 0);
+        if (!reader.String(field, 0))
+        {
+            nameless.Add(field);
+        }
+
         reader.Table(field, 3);
         if (reader.Table(field, 4) is { } dictionary)
         {
@@ -113,7 +126,7 @@ internal static class ArrowFileGuard
         {
             for (var i = 0; i < children.Count; i++)
             {
-                CheckField(reader, reader.TableAt(children.Start + (i * 4)), depth + 1, visited);
+                CheckField(reader, reader.TableAt(children.Start + (i * 4)), depth + 1, visited, nameless);
             }
         }
 
@@ -135,7 +148,7 @@ internal static class ArrowFileGuard
         }
     }
 
-    private static ModelRowException Malformed(string message) => new(ModelRowError.MalformedFile, message);
+    internal static ModelRowException Malformed(string message) => new(ModelRowError.MalformedFile, message);
 
     /// <summary>Bounds-checked reads of flatbuffer tables, vectors and strings.</summary>
     private readonly struct FlatReader(byte[] buffer)
@@ -180,7 +193,8 @@ internal static class ArrowFileGuard
             return (vector + 4, count);
         }
 
-        public void String(int table, int slot) => Vector(table, slot, 1);
+        /// <summary>Checks a string field; returns whether it is present.</summary>
+        public bool String(int table, int slot) => Vector(table, slot, 1) is not null;
 
         /// <summary>The position of field <paramref name="slot"/> of a table, or null when absent.</summary>
         private int? Slot(int table, int slot)

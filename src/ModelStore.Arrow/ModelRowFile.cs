@@ -115,8 +115,8 @@ public static class ModelRowFile
 
         try
         {
-            await ArrowFileGuard.CheckAsync(source, cancellationToken).ConfigureAwait(false);
-            using var reader = new ArrowFileReader(source, leaveOpen: true);
+            var checkedSource = await ArrowFileGuard.CheckAsync(source, cancellationToken).ConfigureAwait(false);
+            using var reader = new ArrowFileReader(checkedSource, leaveOpen: true);
             var batches = new List<RecordBatch>();
             try
             {
