@@ -38,7 +38,8 @@ internal static class ModelRowBatch
         return new RecordBatch(schema, arrays, 1);
     }
 
-    public static ModelRow Read(Schema arrowSchema, IReadOnlyList<RecordBatch> batches, Func<IReadOnlyList<SchemaVersion>, string, RowSchema> resolve)
+    public static ModelRow Read(
+        Schema arrowSchema, IReadOnlyList<RecordBatch> batches, Func<IReadOnlyList<SchemaVersion>, string, RowSchema> resolve, ManagedArrowAllocator? allocator)
     {
         if (arrowSchema.Metadata is null || !arrowSchema.Metadata.TryGetValue(ModelRowSchemas.SchemaMetadataKey, out var identifier))
         {
@@ -87,7 +88,7 @@ internal static class ModelRowBatch
             {
                 var elementType = WeightsColumn.TryGetElementType(field, out var problem)
                     ?? throw new ModelRowException(ModelRowError.ColumnTypeMismatch, $"Column '{column.Name}' is not LegolasFlux weights: {problem}.");
-                weights = WeightsColumn.Read((StructArray)array, 0, elementType);
+                weights = WeightsColumn.Read((StructArray)array, 0, elementType, allocator);
                 continue;
             }
 

@@ -116,7 +116,8 @@ public static class ModelRowFile
         try
         {
             var checkedSource = await ArrowFileGuard.CheckAsync(source, cancellationToken).ConfigureAwait(false);
-            using var reader = new ArrowFileReader(checkedSource, leaveOpen: true);
+            var allocator = new ManagedArrowAllocator();
+            using var reader = new ArrowFileReader(checkedSource, allocator, leaveOpen: true);
             var batches = new List<RecordBatch>();
             try
             {
@@ -125,7 +126,7 @@ public static class ModelRowFile
                     batches.Add(batch);
                 }
 
-                return ModelRowBatch.Read(reader.Schema, batches, resolve);
+                return ModelRowBatch.Read(reader.Schema, batches, resolve, allocator);
             }
             finally
             {

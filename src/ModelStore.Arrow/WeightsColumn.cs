@@ -101,22 +101,25 @@ internal static class WeightsColumn
     }
 
     /// <summary>Reads the weights of row <paramref name="index"/>; the field was checked with <see cref="TryGetElementType"/>.</summary>
-    public static ModelWeights Read(StructArray column, int index, WeightElementType elementType) => elementType switch
+    /// <remarks>
+    /// When the values lie in an array of <paramref name="allocator"/>, the weights point into it; otherwise they are copied.
+    /// </remarks>
+    public static ModelWeights Read(StructArray column, int index, WeightElementType elementType, ManagedArrowAllocator? allocator) => elementType switch
     {
-        WeightElementType.Float16 => Read<Half>(column, index),
-        WeightElementType.Float32 => Read<float>(column, index),
-        WeightElementType.Float64 => Read<double>(column, index),
-        WeightElementType.Int8 => Read<sbyte>(column, index),
-        WeightElementType.Int16 => Read<short>(column, index),
-        WeightElementType.Int32 => Read<int>(column, index),
-        WeightElementType.Int64 => Read<long>(column, index),
-        WeightElementType.UInt8 => Read<byte>(column, index),
-        WeightElementType.UInt16 => Read<ushort>(column, index),
-        WeightElementType.UInt32 => Read<uint>(column, index),
-        _ => Read<ulong>(column, index),
+        WeightElementType.Float16 => Read<Half>(column, index, allocator),
+        WeightElementType.Float32 => Read<float>(column, index, allocator),
+        WeightElementType.Float64 => Read<double>(column, index, allocator),
+        WeightElementType.Int8 => Read<sbyte>(column, index, allocator),
+        WeightElementType.Int16 => Read<short>(column, index, allocator),
+        WeightElementType.Int32 => Read<int>(column, index, allocator),
+        WeightElementType.Int64 => Read<long>(column, index, allocator),
+        WeightElementType.UInt8 => Read<byte>(column, index, allocator),
+        WeightElementType.UInt16 => Read<ushort>(column, index, allocator),
+        WeightElementType.UInt32 => Read<uint>(column, index, allocator),
+        _ => Read<ulong>(column, index, allocator),
     };
 
-    private static ModelWeights Read<T>(StructArray column, int index)
+    private static ModelWeights Read<T>(StructArray column, int index, ManagedArrowAllocator? allocator)
         where T : unmanaged, IEquatable<T>
     {
         var list = (ListArray)column.Fields[0];
@@ -124,8 +127,19 @@ internal static class WeightsColumn
         var flat = (StructArray)list.Values;
         var vec = (ListArray)flat.Fields[0];
         var size = (ListArray)flat.Fields[1];
-        var values = ((PrimitiveArray<T>)vec.Values).Values;
+        var valueArray = (PrimitiveArray<T>)vec.Values;
+        var values = valueArray.Values;
         var dimensions = ((Int64Array)size.Values).Values;
+        var elementSize = System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
+        byte[]? body = null;
+        var bodyOffset = 0;
+        if (allocator is not null && MemoryMarshal.TryGetArray(valueArray.ValueBuffer.Memory, out var segment)
+            && segment.Array is { } array && allocator.Owns(array))
+        {
+            body = array;
+            bodyOffset = segment.Offset + (valueArray.Offset * elementSize);
+        }
+
         var arrays = new List<WeightArray<T>>(end - first);
         for (var i = first; i < end; i++)
         {
@@ -138,7 +152,10 @@ internal static class WeightsColumn
             var (sizeStart, sizeEnd) = Range(size, flat.Offset + i, dimensions.Length, $"size of array {i - first}");
             try
             {
-                arrays.Add(new WeightArray<T>(values[valueStart..valueEnd].ToArray(), dimensions[sizeStart..sizeEnd].ToArray()));
+                var memory = body is null
+                    ? values[valueStart..valueEnd].ToArray()
+                    : new ByteMemoryManager<T>(body, bodyOffset + (valueStart * elementSize), valueEnd - valueStart).Memory;
+                arrays.Add(new WeightArray<T>(memory, dimensions[sizeStart..sizeEnd].ToArray()));
             }
             catch (ArgumentException exception)
             {

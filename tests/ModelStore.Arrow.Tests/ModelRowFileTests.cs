@@ -80,6 +80,23 @@ public sealed class ModelRowFileTests
     }
 
     [TestMethod]
+    public async Task Read_weights_point_into_the_file_body_and_stay_intact_when_more_rows_are_read()
+    {
+        var first = TestFiles.SmallRow(ModelRowSchemas.ModelV1, i => (float)i);
+        var read = await TestFiles.ReadAsync(await TestFiles.WriteToBytesAsync(first), ModelRowSchemas.ModelV1);
+
+        for (var i = 0; i < 20; i++)
+        {
+            await TestFiles.ReadAsync(await TestFiles.WriteToBytesAsync(TestFiles.SmallRow(ModelRowSchemas.ModelV1, j => (float)-j)), ModelRowSchemas.ModelV1);
+        }
+
+        GC.Collect();
+        var values = ((WeightArray<float>)read.Weights![2]).Values;
+        Assert.IsTrue(System.Runtime.InteropServices.MemoryMarshal.TryGetMemoryManager<float, ByteMemoryManager<float>>(values, out _), "no second copy");
+        CollectionAssert.AreEqual(first.Weights![2].GetValues<float>().ToArray(), values.ToArray());
+    }
+
+    [TestMethod]
     public async Task Extension_columns_of_every_supported_kind_round_trip()
     {
         var row = TestFiles.SmallRow(TrainingRow, i => (float)i, TrainingValues());
