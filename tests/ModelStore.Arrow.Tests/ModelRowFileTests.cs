@@ -6,19 +6,7 @@ namespace ModelStore.Arrow.Tests;
 [TestClass]
 public sealed class ModelRowFileTests
 {
-    private static RowSchema TrainingRow { get; } = ModelRowSchemas.ModelV1.Extend(
-        "training.model",
-        2,
-        RowColumn.Optional("epoch", Int64Type.Default),
-        RowColumn.Optional("accuracy", FloatType.Default),
-        RowColumn.Optional("commit_sha", StringType.Default),
-        RowColumn.Optional("converged", BooleanType.Default),
-        RowColumn.Optional("losses", new ListType(DoubleType.Default)),
-        RowColumn.Optional("digest", BinaryType.Default),
-        RowColumn.Required("optimizer", new StructType([
-            new Apache.Arrow.Field("name", StringType.Default, nullable: false),
-            new Apache.Arrow.Field("learning_rate", DoubleType.Default, nullable: true),
-        ])));
+    private static RowSchema TrainingRow => TestFiles.TrainingRow;
 
     private static Dictionary<string, object?> TrainingValues() => new()
     {

@@ -8,19 +8,7 @@ namespace ModelStore.Arrow.Tests;
 [TestClass]
 public sealed class NodeInteropTests
 {
-    private static RowSchema RunRow { get; } = ModelRowSchemas.ModelV1.Extend(
-        "run.model",
-        4,
-        RowColumn.Optional("epoch", Int64Type.Default),
-        RowColumn.Optional("accuracy", FloatType.Default),
-        RowColumn.Optional("commit_sha", StringType.Default),
-        RowColumn.Optional("converged", BooleanType.Default),
-        RowColumn.Optional("losses", new ListType(DoubleType.Default)),
-        RowColumn.Optional("digest", BinaryType.Default),
-        RowColumn.Required("optimizer", new StructType([
-            new Apache.Arrow.Field("name", StringType.Default, nullable: false),
-            new Apache.Arrow.Field("learning_rate", DoubleType.Default, nullable: true),
-        ])));
+    private static RowSchema RunRow => TestFiles.TrainingRow;
 
     /// <summary>The schema write-row.cjs writes.</summary>
     private static RowSchema JsRow { get; } = ModelRowSchemas.ModelV1.Extend(
@@ -44,12 +32,12 @@ public sealed class NodeInteropTests
             ["digest"] = new byte[] { 0, 7, 255 },
             ["optimizer"] = new Dictionary<string, object?> { ["name"] = "adam", ["learning_rate"] = 1e-3 },
         });
-        var path = Path.Combine(TestFiles.NewTemporaryFolder(), "run.model.arrow");
+        var path = Path.Combine(TestFiles.NewTemporaryFolder(), "training.model.arrow");
         await ModelRowFile.WriteAsync(path, row);
 
         var js = await NodeArrow.ReadAsync(path);
 
-        Assert.AreEqual("run.model@4>legolas-flux.model@1", js.GetProperty("metadata").GetProperty(ModelRowSchemas.SchemaMetadataKey).GetString());
+        Assert.AreEqual("training.model@2>legolas-flux.model@1", js.GetProperty("metadata").GetProperty(ModelRowSchemas.SchemaMetadataKey).GetString());
         var weightsField = js.GetProperty("fields")[0];
         Assert.AreEqual("weights", weightsField.GetProperty("name").GetString());
         Assert.AreEqual(ModelRowSchemas.WeightsExtensionName, weightsField.GetProperty("metadata").GetProperty(ModelRowSchemas.ExtensionNameKey).GetString());

@@ -24,6 +24,21 @@ internal static class TestFiles
         RowColumn.Optional("epoch", Int64Type.Default),
         RowColumn.Optional("accuracy", FloatType.Default));
 
+    /// <summary>An extension with a column of every supported kind: numbers, text, flag, list, binary and a required struct.</summary>
+    public static RowSchema TrainingRow { get; } = ModelRowSchemas.ModelV1.Extend(
+        "training.model",
+        2,
+        RowColumn.Optional("epoch", Int64Type.Default),
+        RowColumn.Optional("accuracy", FloatType.Default),
+        RowColumn.Optional("commit_sha", StringType.Default),
+        RowColumn.Optional("converged", BooleanType.Default),
+        RowColumn.Optional("losses", new ListType(DoubleType.Default)),
+        RowColumn.Optional("digest", BinaryType.Default),
+        RowColumn.Required("optimizer", new StructType([
+            new Apache.Arrow.Field("name", StringType.Default, nullable: false),
+            new Apache.Arrow.Field("learning_rate", DoubleType.Default, nullable: true),
+        ])));
+
     public static string NewTemporaryFolder()
     {
         var folder = Path.Combine(Path.GetTempPath(), "modelstore-arrow-tests", Guid.NewGuid().ToString("N"));
