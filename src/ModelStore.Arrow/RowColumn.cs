@@ -36,9 +36,8 @@ public sealed class RowColumn
     public static RowColumn Required(string name, IArrowType type) =>
         new(name, type ?? throw new ArgumentNullException(nameof(type)), isOptional: false);
 
-    /// <summary>A LegolasFlux <c>Weights</c> column (any numeric element type).</summary>
-    public static RowColumn Weights(string name = ModelRowSchemas.WeightsColumn, bool isOptional = true) =>
-        new(name, null, isOptional);
+    /// <summary>LegolasFlux's <c>weights</c> column (any numeric element type), for extensions that re-declare it.</summary>
+    public static RowColumn Weights() => new(ModelRowSchemas.WeightsColumn, null, isOptional: true);
 
     /// <summary>Whether <paramref name="other"/> declares the same name, type and optionality.</summary>
     public bool IsSameDeclaration(RowColumn other)

@@ -131,6 +131,10 @@ public sealed class ModelRowFileTests
 
         CollectionAssert.AreEqual(await TestFiles.WriteToBytesAsync(row), sink.ToArray(), "the same bytes as to a seekable stream");
         CollectionAssert.AreEqual(row.Weights![2].GetValues<double>().ToArray(), read.Weights![2].GetValues<double>().ToArray());
+
+        // A file that starts further inside a stream (after a header of another format, say).
+        var embedded = new MemoryStream([.. "head"u8, .. sink.ToArray()]) { Position = 4 };
+        Assert.AreEqual(42L, (await ModelRowFile.ReadAsync(embedded, TrainingRow))["epoch"]);
     }
 
     [TestMethod]
