@@ -6,8 +6,10 @@ namespace ModelStore.Arrow;
 /// <summary>Converts a <see cref="ModelRow"/> to a one-row record batch and back, validating against the declared schema.</summary>
 internal static class ModelRowBatch
 {
-    public static RecordBatch Create(ModelRow row)
+    /// <summary>The row's batch; the weight values are <paramref name="placeholder"/>, resolved by the output stream.</summary>
+    public static RecordBatch Create(ModelRow row, out ValuesPlaceholder? placeholder)
     {
+        placeholder = null;
         var fields = new List<Field>();
         var arrays = new List<IArrowArray>();
         foreach (var column in row.Schema.Columns)
@@ -23,7 +25,8 @@ internal static class ModelRowBatch
                 else
                 {
                     fields.Add(WeightsColumn.CreateField(column.Name, row.Weights.ElementType));
-                    arrays.Add(WeightsColumn.Build(row.Weights));
+                    arrays.Add(WeightsColumn.Build(row.Weights, out var values));
+                    placeholder = values;
                 }
 
                 continue;

@@ -20,13 +20,22 @@ public static class ModelRowFile
     {
         ArgumentNullException.ThrowIfNull(destination);
         ArgumentNullException.ThrowIfNull(row);
-        using var batch = ModelRowBatch.Create(row);
-        var counting = new PositionTrackingStream(destination);
-        using var writer = new ArrowFileWriter(counting, batch.Schema, leaveOpen: true);
-        await writer.WriteStartAsync(cancellationToken).ConfigureAwait(false);
-        await writer.WriteRecordBatchAsync(batch, cancellationToken).ConfigureAwait(false);
-        await writer.WriteEndAsync(cancellationToken).ConfigureAwait(false);
-        await destination.FlushAsync(cancellationToken).ConfigureAwait(false);
+        using var batch = ModelRowBatch.Create(row, out var placeholder);
+        using (placeholder)
+        {
+            var output = new PositionTrackingStream(destination, placeholder);
+            using var writer = new ArrowFileWriter(output, batch.Schema, leaveOpen: true);
+            await writer.WriteStartAsync(cancellationToken).ConfigureAwait(false);
+            await writer.WriteRecordBatchAsync(batch, cancellationToken).ConfigureAwait(false);
+            await writer.WriteEndAsync(cancellationToken).ConfigureAwait(false);
+            if (placeholder is not null && placeholder.Substituted != placeholder.Length)
+            {
+                throw new InvalidOperationException(
+                    $"The Arrow writer wrote {placeholder.Substituted} of {placeholder.Length} value bytes through; the row was not written whole.");
+            }
+
+            await destination.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <summary>Writes <paramref name="row"/> to <paramref name="path"/> atomically (readers never see a partial file).</summary>

@@ -8,7 +8,10 @@ namespace ModelStore.Arrow;
 /// Apache.Arrow's <c>ArrowFileWriter</c> refuses streams that cannot seek, yet only reads <see cref="Position"/>:
 /// this view reports <see cref="CanSeek"/> and answers <see cref="Position"/> from the count, and refuses any real seek.
 /// </remarks>
-internal sealed class PositionTrackingStream(Stream inner) : Stream
+/// <remarks>
+/// When the writer writes the region of <paramref name="placeholder"/>, the weights' own bytes are written instead.
+/// </remarks>
+internal sealed class PositionTrackingStream(Stream inner, ValuesPlaceholder? placeholder = null) : Stream
 {
     private long _written;
 
@@ -36,21 +39,33 @@ internal sealed class PositionTrackingStream(Stream inner) : Stream
 
     public override void SetLength(long value) => throw new NotSupportedException();
 
-    public override void Write(byte[] buffer, int offset, int count)
-    {
-        inner.Write(buffer, offset, count);
-        _written += count;
-    }
+    public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
 
     public override void Write(ReadOnlySpan<byte> buffer)
     {
-        inner.Write(buffer);
+        if (placeholder is not null && placeholder.TryLocate(buffer, out var offset))
+        {
+            placeholder.WriteTo(inner, offset, buffer.Length);
+        }
+        else
+        {
+            inner.Write(buffer);
+        }
+
         _written += buffer.Length;
     }
 
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        await inner.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
+        if (placeholder is not null && placeholder.TryLocate(buffer.Span, out var offset))
+        {
+            await placeholder.WriteToAsync(inner, offset, buffer.Length, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            await inner.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
+        }
+
         _written += buffer.Length;
     }
 

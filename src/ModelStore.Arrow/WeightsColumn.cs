@@ -63,7 +63,11 @@ internal static class WeightsColumn
         return element;
     }
 
-    public static IArrowArray Build(ModelWeights weights)
+    /// <summary>
+    /// Builds the column. The values buffer is <paramref name="placeholder"/> (to be resolved while writing, see
+    /// <see cref="ValuesPlaceholder"/>), so the weights are not copied here.
+    /// </summary>
+    public static IArrowArray Build(ModelWeights weights, out ValuesPlaceholder placeholder)
     {
         var count = weights.Count;
         var total = weights.TotalLength;
@@ -73,14 +77,13 @@ internal static class WeightsColumn
             throw new ArgumentException($"{total} values are more than one Arrow list holds.", nameof(weights));
         }
 
-        var values = new byte[total * elementSize];
+        placeholder = new ValuesPlaceholder(weights, (int)(total * elementSize));
         var vecOffsets = new int[count + 1];
         var sizeOffsets = new int[count + 1];
         var sizes = new List<long>();
         for (var i = 0; i < count; i++)
         {
             var array = weights[i];
-            array.AsBytes().CopyTo(values.AsSpan(vecOffsets[i] * elementSize));
             vecOffsets[i + 1] = vecOffsets[i] + array.Length;
             sizes.AddRange(array.Size);
             sizeOffsets[i + 1] = sizes.Count;
@@ -92,7 +95,7 @@ internal static class WeightsColumn
         var vecType = flatType.Fields[0].DataType;
         var sizeType = flatType.Fields[1].DataType;
         var vecData = new ArrayData(vecType, count, 0, 0, [ArrowBuffer.Empty, Buffer(vecOffsets)],
-            [new ArrayData(weights.ElementType.ToArrowType(), (int)total, 0, 0, [ArrowBuffer.Empty, new ArrowBuffer(values)])]);
+            [new ArrayData(weights.ElementType.ToArrowType(), (int)total, 0, 0, [ArrowBuffer.Empty, new ArrowBuffer(placeholder.Memory)])]);
         var sizeData = new ArrayData(sizeType, count, 0, 0, [ArrowBuffer.Empty, Buffer(sizeOffsets)],
             [new ArrayData(Int64Type.Default, sizes.Count, 0, 0, [ArrowBuffer.Empty, Buffer(sizes.ToArray())])]);
         var flatData = new ArrayData(flatType, count, 0, 0, [ArrowBuffer.Empty], [vecData, sizeData]);

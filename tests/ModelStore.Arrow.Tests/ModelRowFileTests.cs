@@ -85,6 +85,56 @@ public sealed class ModelRowFileTests
     }
 
     [TestMethod]
+    public async Task Writing_streams_the_weights_without_copying_them()
+    {
+        var arrays = Enumerable.Range(0, 16).Select(a => WeightArray.FromRowMajor<float>(Enumerable.Repeat((float)a, 1 << 20).ToArray(), 1024, 1024));
+        var row = new ModelRow(ModelRowSchemas.ModelV1, ModelWeights.Create(arrays));
+        using var sink = new CountingStream();
+
+        var before = GC.GetTotalAllocatedBytes(precise: true);
+        await ModelRowFile.WriteAsync(sink, row);
+        var allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
+
+        Assert.IsLessThan(8L << 20, allocated, $"64 MB of weights written with {allocated >> 20} MB allocated");
+        Assert.IsGreaterThan(64L << 20, sink.Length);
+        Assert.AreEqual(15f, (await TestFiles.ReadAsync(await TestFiles.WriteToBytesAsync(row), ModelRowSchemas.ModelV1)).Weights![15].GetValues<float>()[^1]);
+    }
+
+    /// <summary>Counts what is written and keeps nothing.</summary>
+    private sealed class CountingStream : Stream
+    {
+        private long _length;
+
+        public override bool CanRead => false;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => true;
+
+        public override long Length => _length;
+
+        public override long Position
+        {
+            get => _length;
+            set => throw new NotSupportedException();
+        }
+
+        public override void Flush()
+        {
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => _length += count;
+
+        public override void Write(ReadOnlySpan<byte> buffer) => _length += buffer.Length;
+    }
+
+    [TestMethod]
     public async Task Extension_columns_of_every_supported_kind_round_trip()
     {
         var row = TestFiles.SmallRow(TrainingRow, i => (float)i, TrainingValues());
