@@ -48,6 +48,9 @@ public enum PlumsErrorCode
     /// <summary>A file the model refers to (configuration, checkpoint, initialisation) does not exist.</summary>
     FileNotFound,
 
+    /// <summary>Publishing: a checkpoint file no longer matches the MD5 recorded for it.</summary>
+    IntegrityMismatch,
+
     /// <summary>Initialisation: the path is neither a weight file nor a PMF model.</summary>
     InitialisationNotModelOrFile,
 
