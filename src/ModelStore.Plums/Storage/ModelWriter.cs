@@ -126,7 +126,6 @@ internal static class ModelWriter
     {
         Directory.CreateDirectory(PmfLayout.Checkpoints(root));
         Directory.CreateDirectory(PmfLayout.InitialisationDirectory(root));
-        File.WriteAllText(PmfLayout.BuildParameters(root), YamlWriter.Write(BuildParametersYaml.ToYaml(model.BuildParameters)));
 
         var configurationHash = Copy(model.Producer.Configuration, Path.Combine(root, Path.GetFileName(model.Producer.Configuration)));
 
@@ -151,6 +150,7 @@ internal static class ModelWriter
             }
         }
 
+        File.WriteAllText(PmfLayout.BuildParameters(root), YamlWriter.Write(BuildParametersYaml.ToYaml(model.BuildParameters)));
         var metadata = BuildMetadata(model, withCheckpoints, configurationHash, initialisationHash, hashes);
         File.WriteAllText(Path.Combine(root, PmfLayout.MetadataFile), YamlWriter.Write(metadata.ToYaml()));
     }

@@ -46,10 +46,16 @@ internal sealed class TreeValidator
             return null;
         }
 
+        return ValidateMetadataText(File.ReadAllText(metadataFile), offences, prefix);
+    }
+
+    /// <summary>Parses and validates the text of a <c>metadata.yaml</c>.</summary>
+    public static PmfMetadata? ValidateMetadataText(string text, List<PlumsOffence> offences, string prefix = "metadata.yaml:")
+    {
         YNode node;
         try
         {
-            node = YamlReader.Read(File.ReadAllText(metadataFile));
+            node = YamlReader.Read(text);
         }
         catch (YamlReadException e)
         {
