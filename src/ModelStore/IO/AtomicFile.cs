@@ -29,7 +29,47 @@ public static class AtomicFile
         await temporary.FlushAsync().ConfigureAwait(false);
         temporary.Flush(flushToDisk: true);
         await temporary.DisposeAsync().ConfigureAwait(false);
-        File.Move(temporaryPath, destination, overwrite);
+        if (overwrite)
+        {
+            File.Move(temporaryPath, destination, overwrite: true);
+        }
+        else
+        {
+            MoveNoReplace(temporaryPath, destination);
+        }
+    }
+
+    /// <summary>
+    /// Moves a file to a destination that must not exist, atomically: of two concurrent callers one wins and
+    /// the other gets an <see cref="IOException"/>.
+    /// </summary>
+    /// <remarks>
+    /// On Unix, <see cref="File.Move(string, string, bool)"/> checks for the destination and then renames, which
+    /// races; <c>link(2)</c> fails with EEXIST atomically instead. Windows' MoveFileEx without
+    /// MOVEFILE_REPLACE_EXISTING is already atomic.
+    /// </remarks>
+    public static void MoveNoReplace(string source, string destination)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            File.Move(source, destination, overwrite: false);
+            return;
+        }
+
+        if (NativeMethods.Link(source, destination) == 0)
+        {
+            File.Delete(source);
+            return;
+        }
+
+        var errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
+        if (errno == NativeMethods.EEXIST)
+        {
+            throw new IOException($"The file '{destination}' already exists.");
+        }
+
+        // File systems without hard links (EPERM, ENOTSUP...): fall back to the check-then-rename move.
+        File.Move(source, destination, overwrite: false);
     }
 
     /// <summary>Deletes a temporary file, ignoring a file that is already gone.</summary>
