@@ -96,3 +96,31 @@ public sealed class YamlTests
         Assert.AreEqual("a: {}\nb:\n- 1\n- x:\n  - a\n  - b\n  y: 2\n- - c\n  - d\n- {}\n- []\nc: null\n", YamlWriter.Write(tree));
     }
 }
+
+[TestClass]
+public sealed class HostileYamlTests
+{
+    [TestMethod]
+    [DataRow(100_000)]
+    public void DeepNestingIsRefusedWithoutOverflowingTheStack(int depth)
+    {
+        Assert.ThrowsExactly<YamlReadException>(() => YamlReader.Read(new string('[', depth) + new string(']', depth)));
+        Assert.ThrowsExactly<YamlReadException>(() => YamlReader.Read(string.Concat(Enumerable.Repeat("{a: ", depth)) + "1" + new string('}', depth)));
+        var block = string.Concat(Enumerable.Range(0, 200).Select(i => new string(' ', i) + "k:\n"));
+        Assert.ThrowsExactly<YamlReadException>(() => YamlReader.Read(block));
+    }
+
+    [TestMethod]
+    public void AnAliasBombStaysSmallAndIsRefusedAsBuildParameters()
+    {
+        var bomb = new System.Text.StringBuilder("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for (var i = 1; i < 12; i++)
+        {
+            bomb.Append($"a{i}: &a{i} [").AppendJoin(", ", Enumerable.Repeat($"*a{i - 1}", 10)).Append("]\n");
+        }
+
+        var tree = YamlReader.Read(bomb.ToString());
+        Assert.AreEqual(12, ((YMapping)tree).Entries.Count);
+        Assert.ThrowsExactly<YamlReadException>(() => Storage.BuildParametersYaml.FromYaml(tree));
+    }
+}
