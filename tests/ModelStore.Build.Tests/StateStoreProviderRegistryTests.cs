@@ -1,0 +1,30 @@
+using ModelStore.Build.Tasks;
+using ModelStore.Stores;
+
+namespace ModelStore.Build.Tests;
+
+[TestClass]
+public sealed class StateStoreProviderRegistryTests
+{
+    [TestMethod]
+    public void The_default_registry_knows_every_shipped_kind_case_insensitively()
+    {
+        var registry = StateStoreProviderRegistry.Default;
+
+        CollectionAssert.IsSubsetOf(new[] { "GitHub", "Local" }, registry.Kinds.ToArray());
+        Assert.IsInstanceOfType<LocalStateStoreProvider>(registry.Find("local"));
+        Assert.AreEqual("GitHub", registry.Find("GITHUB")?.Kind);
+        Assert.IsNull(registry.Find("Ftp"));
+    }
+
+    [TestMethod]
+    public void Each_default_provider_creates_its_store_from_item_settings_without_network()
+    {
+        var folder = Path.Combine(Path.GetTempPath(), "msb-registry");
+        var local = StateStoreProviderRegistry.Default.Find("Local")!.Create(new StateStoreSettings("local", "Local", [new("Folder", "states")], folder));
+        var github = StateStoreProviderRegistry.Default.Find("GitHub")!.Create(new StateStoreSettings("team", "GitHub", [new("Owner", "my-org"), new("Repository", "models")], folder));
+
+        Assert.AreEqual($"local:{Path.Combine(folder, "states")}", local.Id);
+        StringAssert.Contains(github.Id, "my-org");
+    }
+}
