@@ -139,6 +139,21 @@ public sealed class StateCacheTests
     }
 
     [TestMethod]
+    public async Task A_damaged_blob_under_the_pinned_hash_is_not_trusted_but_fetched_again()
+    {
+        var state = await _cache.AddAsync("s3:mirror", Key, new MemoryStream(Bytes), cancellationToken: TestContext.CancellationToken);
+        await using (var blob = new FileStream(state.BlobPath, FileMode.Open, FileAccess.ReadWrite))
+        {
+            blob.WriteByte((byte)(Bytes[0] ^ 0xFF));
+        }
+
+        var fetched = await _cache.GetOrFetchAsync(Store, Key, Open, expectedSha256: BytesSha256, cancellationToken: TestContext.CancellationToken);
+
+        Assert.AreEqual(1, _fetches);
+        CollectionAssert.AreEqual(Bytes, await File.ReadAllBytesAsync(fetched.BlobPath, TestContext.CancellationToken));
+    }
+
+    [TestMethod]
     public async Task A_cancelled_fetch_leaves_no_partial_blob()
     {
         using var cancellation = new CancellationTokenSource();

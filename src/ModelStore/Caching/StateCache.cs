@@ -134,11 +134,17 @@ public sealed class StateCache
             return hit;
         }
 
-        // A blob with the pinned hash may already be here under another store or key.
+        // A blob with the pinned hash may already be here under another store or key; its name is only a
+        // claim, so it is re-hashed before it is trusted (a damaged one is replaced by the fetch below).
         if (expectedSha256 is not null && File.Exists(GetBlobPath(expectedSha256)))
         {
-            var blob = GetBlobPath(expectedSha256);
-            return await IndexAsync(storeId, key, NormalizeSha256(expectedSha256), new FileInfo(blob).Length, cancellationToken).ConfigureAwait(false);
+            var sha256 = NormalizeSha256(expectedSha256);
+            var blob = GetBlobPath(sha256);
+            var candidate = new CachedState(storeId, key, sha256, new FileInfo(blob).Length, blob);
+            if (await VerifyAsync(candidate, cancellationToken).ConfigureAwait(false))
+            {
+                return await IndexAsync(storeId, key, sha256, candidate.Size, cancellationToken).ConfigureAwait(false);
+            }
         }
 
         var source = await open(cancellationToken).ConfigureAwait(false);

@@ -1,0 +1,59 @@
+using ModelStore.Stores;
+
+namespace ModelStore.Cli;
+
+/// <summary>
+/// Turns the <c>--store</c> text into store settings: <c>local:FOLDER</c> (or a plain folder path),
+/// <c>s3://BUCKET[/BASE/PATH]</c>, <c>github:OWNER/REPOSITORY</c>. Extra settings come from
+/// <c>--setting Name=Value</c>, exactly as the metadata of a <c>ModelStore</c> item in a project file.
+/// </summary>
+internal static class StoreSpec
+{
+    public static StateStoreSettings Parse(string spec, IEnumerable<string> extraSettings, string baseDirectory)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(spec);
+        var values = new List<KeyValuePair<string, string>>();
+        string kind;
+        if (spec.StartsWith("s3://", StringComparison.OrdinalIgnoreCase))
+        {
+            kind = "S3";
+            var rest = spec["s3://".Length..];
+            var slash = rest.IndexOf('/', StringComparison.Ordinal);
+            values.Add(new("Bucket", slash < 0 ? rest : rest[..slash]));
+            if (slash >= 0 && slash < rest.Length - 1)
+            {
+                values.Add(new("BasePath", rest[(slash + 1)..]));
+            }
+        }
+        else if (spec.StartsWith("github:", StringComparison.OrdinalIgnoreCase))
+        {
+            kind = "GitHub";
+            var parts = spec["github:".Length..].Split('/');
+            if (parts.Length != 2 || parts.Any(string.IsNullOrWhiteSpace))
+            {
+                throw new ArgumentException($"\"{spec}\" is not a GitHub store: expected github:OWNER/REPOSITORY.");
+            }
+
+            values.Add(new("Owner", parts[0]));
+            values.Add(new("Repository", parts[1]));
+        }
+        else
+        {
+            kind = "Local";
+            values.Add(new("Folder", spec.StartsWith("local:", StringComparison.OrdinalIgnoreCase) ? spec["local:".Length..] : spec));
+        }
+
+        foreach (var setting in extraSettings)
+        {
+            var equals = setting.IndexOf('=', StringComparison.Ordinal);
+            if (equals <= 0)
+            {
+                throw new ArgumentException($"\"{setting}\" is not a store setting: expected Name=Value.");
+            }
+
+            values.Add(new(setting[..equals].Trim(), setting[(equals + 1)..].Trim()));
+        }
+
+        return new StateStoreSettings(spec, kind, values, baseDirectory);
+    }
+}

@@ -1,0 +1,159 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using ModelStore.Generators.Helpers;
+using ModelStore.Generators.Model;
+
+namespace ModelStore.Generators;
+
+/// <summary>
+/// Reads one <c>.modelstate</c> descriptor, written by the ModelStore.Build task for each resolved <c>ModelState</c> item:
+/// <code>
+/// # modelstate v1
+/// key=pytorch/tiny-mlp.digits.v1
+/// store=local
+/// sha256=(64 hexadecimal digits)
+/// size=12345
+/// accessor=Digits                                   (optional)
+/// output=modelstates/pytorch.tiny-mlp.digits.v1.pt  (optional)
+/// item=pytorch/tiny-mlp.digits.v1                   (the item's Include, for messages)
+/// </code>
+/// One <c>name=value</c> per line, in any order; unknown names, blank lines and <c>#</c> comments are ignored.
+/// </summary>
+internal static class DescriptorParser
+{
+    public const string Extension = ".modelstate";
+    public const string Header = "# modelstate v1";
+
+    private static readonly string[] RequiredFields = { "key", "store", "sha256", "size" };
+    private static readonly HashSet<string> KnownFields = new(StringComparer.Ordinal) { "key", "store", "sha256", "size", "accessor", "output", "item" };
+
+    public static bool IsDescriptor(string path) => path.EndsWith(Extension, StringComparison.OrdinalIgnoreCase);
+
+    public static DescriptorParseResult Parse(string path, string? text)
+    {
+        var fileName = Path.GetFileName(path);
+        if (text is null)
+        {
+            return Malformed(path, fileName, 0, "it cannot be read");
+        }
+
+        var lines = text.Split('\n');
+        if (!string.Equals(lines[0].TrimEnd('\r').Trim(), Header, StringComparison.Ordinal))
+        {
+            return Malformed(path, fileName, 0, $"its first line must be '{Header}' (this generator reads version 1 descriptors only)");
+        }
+
+        var fields = new Dictionary<string, (string Value, int Line)>(StringComparer.Ordinal);
+        for (var i = 1; i < lines.Length; i++)
+        {
+            var line = lines[i].TrimEnd('\r');
+            if (line.Trim().Length == 0 || line.TrimStart().StartsWith("#", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            var equals = line.IndexOf('=');
+            if (equals <= 0)
+            {
+                return Malformed(path, fileName, i, $"line {i + 1} is not 'name=value'");
+            }
+
+            var name = line.Substring(0, equals).Trim();
+            if (!KnownFields.Contains(name))
+            {
+                continue;
+            }
+
+            if (fields.ContainsKey(name))
+            {
+                return Malformed(path, ItemOf(fields, fileName), i, $"'{name}' is given twice (lines {fields[name].Line + 1} and {i + 1})");
+            }
+
+            fields[name] = (line.Substring(equals + 1), i);
+        }
+
+        var item = ItemOf(fields, fileName);
+        foreach (var required in RequiredFields)
+        {
+            if (!fields.TryGetValue(required, out var field) || field.Value.Trim().Length == 0)
+            {
+                return Malformed(path, item, 0, $"the '{required}=' line is missing or empty");
+            }
+        }
+
+        var key = fields["key"];
+        if (!StateKeyRules.TryParseKey(key.Value, out _, out var keyError))
+        {
+            return Result(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidKey, path, key.Line, item, key.Value, keyError!));
+        }
+
+        var sha256 = fields["sha256"];
+        if (!IsSha256(sha256.Value.Trim()))
+        {
+            return Malformed(path, item, sha256.Line, $"sha256 '{sha256.Value}' is not 64 hexadecimal digits");
+        }
+
+        var size = fields["size"];
+        if (!long.TryParse(size.Value.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var bytes))
+        {
+            return Malformed(path, item, size.Line, $"size '{size.Value}' is not a whole number of bytes");
+        }
+
+        var output = Optional(fields, "output");
+        if (output is not null)
+        {
+            output = output.Replace('\\', '/');
+            if (output.StartsWith("/", StringComparison.Ordinal) || (output.Length > 1 && output[1] == ':'))
+            {
+                return Malformed(path, item, fields["output"].Line, $"output '{output}' is not a path relative to the output folder");
+            }
+        }
+
+        var accessor = Optional(fields, "accessor");
+        var descriptor = new StateDescriptor(
+            path,
+            item,
+            key.Value,
+            fields["store"].Value.Trim(),
+            sha256.Value.Trim().ToLowerInvariant(),
+            bytes,
+            accessor,
+            accessor is null ? key.Line : fields["accessor"].Line,
+            output);
+        return new DescriptorParseResult(descriptor, EquatableArray<DiagnosticInfo>.Empty);
+    }
+
+    private static string ItemOf(Dictionary<string, (string Value, int Line)> fields, string fileName) =>
+        fields.TryGetValue("item", out var item) && item.Value.Trim().Length > 0 ? item.Value.Trim()
+        : fields.TryGetValue("key", out var key) && key.Value.Trim().Length > 0 ? key.Value.Trim()
+        : fileName;
+
+    private static string? Optional(Dictionary<string, (string Value, int Line)> fields, string name) =>
+        fields.TryGetValue(name, out var field) && field.Value.Trim().Length > 0 ? field.Value.Trim() : null;
+
+    private static bool IsSha256(string text)
+    {
+        if (text.Length != 64)
+        {
+            return false;
+        }
+
+        foreach (var c in text)
+        {
+            if (!(c is >= '0' and <= '9' or >= 'a' and <= 'f' or >= 'A' and <= 'F'))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static DescriptorParseResult Malformed(string path, string item, int line, string problem) =>
+        Result(DiagnosticInfo.Create(DiagnosticDescriptors.MalformedDescriptor, path, line, item, path, problem));
+
+    private static DescriptorParseResult Result(DiagnosticInfo diagnostic) =>
+        new(null, new[] { diagnostic }.ToEquatableArray());
+}

@@ -1,0 +1,22 @@
+namespace ModelStore.Generators.Model;
+
+/// <summary>One well-formed <c>.modelstate</c> descriptor: a resolved <c>ModelState</c> item.</summary>
+/// <param name="FilePath">The descriptor file.</param>
+/// <param name="Item">The item's Include as written in the project (for messages).</param>
+/// <param name="Key">The canonical state key (already validated).</param>
+/// <param name="Store">The name of the store the state was resolved from.</param>
+/// <param name="Sha256">The SHA-256 of the bytes, lower-case hexadecimal.</param>
+/// <param name="Size">The size of the bytes.</param>
+/// <param name="AccessorName">The item's AccessorName, or <see langword="null"/> to derive one from the key.</param>
+/// <param name="AccessorLine">The zero-based line of <c>accessor=</c> (or of <c>key=</c> when absent), for diagnostics.</param>
+/// <param name="OutputPath">Where the build copies the bytes relative to the output folder ('/'-separated), or <see langword="null"/>.</param>
+internal sealed record StateDescriptor(
+    string FilePath,
+    string Item,
+    string Key,
+    string Store,
+    string Sha256,
+    long Size,
+    string? AccessorName,
+    int AccessorLine,
+    string? OutputPath);

@@ -1,0 +1,176 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using ModelStore.Cli;
+
+namespace ModelStore.Cli.Tests;
+
+[TestClass]
+public sealed class CliTests
+{
+    private string _work = null!;
+    private string _store = null!;
+    private string _cache = null!;
+
+    public TestContext TestContext { get; set; } = null!;
+
+    [TestInitialize]
+    public void CreateFolders()
+    {
+        _work = Directory.CreateTempSubdirectory("modelstore-cli-").FullName;
+        _store = Path.Combine(_work, "store");
+        _cache = Path.Combine(_work, "cache");
+        Directory.CreateDirectory(_store);
+    }
+
+    [TestCleanup]
+    public void DeleteFolders() => Directory.Delete(_work, recursive: true);
+
+    private async Task<(int Exit, string Output, string Error)> RunAsync(params string[] args)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var exit = await CliApp.RunAsync([.. args, "--cache", _cache], output, error, TestContext.CancellationToken);
+        return (exit, output.ToString(), error.ToString());
+    }
+
+    private string WriteFile(string name, byte[] bytes)
+    {
+        var path = Path.Combine(_work, name);
+        File.WriteAllBytes(path, bytes);
+        return path;
+    }
+
+    [TestMethod]
+    public async Task Push_then_list_shows_compatible_states_in_MoZuMa_layout()
+    {
+        var file = WriteFile("weights.pt", [1, 2, 3]);
+
+        var pushed = await RunAsync("push", file, "pytorch/resnet18.cls1000.imagenet", "--store", $"local:{_store}");
+        await RunAsync("push", file, "pytorch/resnet18.cls2.cats", "--store", _store);
+        await RunAsync("push", file, "pytorch/clip-image-rn50.clip", "--store", _store);
+        var listed = await RunAsync("list", "--store", _store, "--type", "pytorch/resnet18");
+
+        Assert.AreEqual(0, pushed.Exit, pushed.Error);
+        Assert.IsTrue(File.Exists(Path.Combine(_store, "pytorch.resnet18.cls1000.imagenet.pt")));
+        Assert.AreEqual(0, listed.Exit, listed.Error);
+        CollectionAssert.AreEqual(
+            new[] { "pytorch/resnet18.cls1000.imagenet", "pytorch/resnet18.cls2.cats" },
+            listed.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+    }
+
+    [TestMethod]
+    public async Task Pushing_over_an_existing_state_needs_overwrite()
+    {
+        var first = WriteFile("a.pt", [1]);
+        var second = WriteFile("b.pt", [2]);
+        await RunAsync("push", first, "pytorch/mlp.v1", "--store", _store);
+
+        var refused = await RunAsync("push", second, "pytorch/mlp.v1", "--store", _store);
+        Assert.AreEqual(1, refused.Exit);
+        StringAssert.Contains(refused.Error, "AlreadyExists");
+        CollectionAssert.AreEqual(new byte[] { 1 }, File.ReadAllBytes(Path.Combine(_store, "pytorch.mlp.v1.pt")));
+
+        var replaced = await RunAsync("push", second, "pytorch/mlp.v1", "--store", _store, "--overwrite");
+        Assert.AreEqual(0, replaced.Exit, replaced.Error);
+        CollectionAssert.AreEqual(new byte[] { 2 }, File.ReadAllBytes(Path.Combine(_store, "pytorch.mlp.v1.pt")));
+    }
+
+    [TestMethod]
+    public async Task Pull_fetches_into_the_cache_with_its_hash_and_verify_finds_tampering()
+    {
+        var bytes = RandomNumberGenerator.GetBytes(200_000);
+        var sha = Convert.ToHexStringLower(SHA256.HashData(bytes));
+        await RunAsync("push", WriteFile("w.pt", bytes), "pytorch/mlp.digits.v1", "--store", _store);
+
+        var pulled = await RunAsync("pull", "pytorch/mlp.digits.v1", "--store", _store, "--sha256", sha);
+
+        Assert.AreEqual(0, pulled.Exit, pulled.Error);
+        StringAssert.Contains(pulled.Output, sha);
+        var blob = Path.Combine(_cache, "blobs", "sha256", sha[..2], sha);
+        CollectionAssert.AreEqual(bytes, File.ReadAllBytes(blob));
+        StringAssert.Contains(pulled.Error, "100%", "A progress bar should end at 100%.");
+        StringAssert.Contains((await RunAsync("cache")).Output, "pytorch/mlp.digits.v1");
+
+        Assert.AreEqual(0, (await RunAsync("verify")).Exit);
+        await using (var stream = File.OpenWrite(blob))
+        {
+            stream.Position = 10;
+            stream.WriteByte((byte)(bytes[10] ^ 1));
+        }
+
+        var verified = await RunAsync("verify");
+        Assert.AreEqual(1, verified.Exit);
+        StringAssert.Contains(verified.Output, "CORRUPT  pytorch/mlp.digits.v1");
+        Assert.AreEqual(0, (await RunAsync("pull", "pytorch/mlp.digits.v1", "--store", _store, "--sha256", sha)).Exit);
+        CollectionAssert.AreEqual(bytes, File.ReadAllBytes(blob));
+    }
+
+    [TestMethod]
+    public async Task Pull_with_a_wrong_pinned_hash_fails_and_caches_nothing()
+    {
+        await RunAsync("push", WriteFile("w.pt", [1, 2, 3]), "pytorch/mlp.v1", "--store", _store);
+
+        var pulled = await RunAsync("pull", "pytorch/mlp.v1", "--store", _store, "--sha256", new string('a', 64));
+
+        Assert.AreEqual(1, pulled.Exit);
+        StringAssert.Contains(pulled.Error, "IntegrityMismatch");
+        StringAssert.Contains((await RunAsync("verify")).Output, "0 verified, 0 corrupt");
+    }
+
+    [TestMethod]
+    public async Task Clean_frees_unreferenced_blobs_and_all_frees_everything()
+    {
+        await RunAsync("push", WriteFile("w.pt", new byte[5000]), "pytorch/mlp.v1", "--store", _store);
+        await RunAsync("pull", "pytorch/mlp.v1", "--store", _store);
+
+        var kept = await RunAsync("clean");
+        StringAssert.Contains(kept.Output, "Freed 0.0 B");
+        var all = await RunAsync("clean", "--all");
+
+        StringAssert.Contains(all.Output, "Freed 5.0 KB");
+        Assert.AreEqual(string.Empty, (await RunAsync("cache")).Output);
+    }
+
+    [TestMethod]
+    [DataRow("pull", "pytorch/resnet18", "training id is missing")]
+    [DataRow("pull", "pytorch/res net.v1", "architecture is invalid")]
+    public async Task Bad_keys_are_usage_errors(string command, string key, string reason)
+    {
+        var result = await RunAsync(command, key, "--store", _store);
+
+        Assert.AreEqual(2, result.Exit);
+        StringAssert.Contains(result.Error, reason);
+    }
+
+    [TestMethod]
+    public async Task Missing_states_and_unknown_store_kinds_are_clear_errors()
+    {
+        var missing = await RunAsync("pull", "pytorch/mlp.v9", "--store", _store);
+        var unknown = await RunAsync("list", "--store", "github:", "--type", "pytorch/mlp");
+
+        Assert.AreEqual(1, missing.Exit);
+        StringAssert.Contains(missing.Error, "NotFound");
+        StringAssert.Contains(missing.Error, "pytorch/mlp.v9");
+        Assert.AreEqual(2, unknown.Exit);
+        StringAssert.Contains(unknown.Error, "github:OWNER/REPOSITORY");
+    }
+
+    [TestMethod]
+    public async Task The_tool_runs_as_a_process()
+    {
+        var tool = Path.Combine(AppContext.BaseDirectory, "ModelStore.Cli.dll");
+        File.WriteAllBytes(Path.Combine(_store, "pytorch.mlp.digits.v1.pt"), [4, 2]);
+        var start = new ProcessStartInfo("dotnet", [tool, "list", "--store", _store, "--type", "pytorch/mlp"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+
+        using var process = Process.Start(start)!;
+        var output = await process.StandardOutput.ReadToEndAsync(TestContext.CancellationToken);
+        await process.WaitForExitAsync(TestContext.CancellationToken);
+
+        Assert.AreEqual(0, process.ExitCode, await process.StandardError.ReadToEndAsync(TestContext.CancellationToken));
+        Assert.AreEqual("pytorch/mlp.digits.v1", output.Trim());
+    }
+}
