@@ -17,7 +17,7 @@ internal sealed class S3ErrorTranslator(string bucket, string endpoint, IReadOnl
     {
         StateStoreException => false,
         OperationCanceledException => !cancellationToken.IsCancellationRequested,
-        AmazonClientException or HttpRequestException or IOException or SocketException or TimeoutException => true,
+        AmazonServiceException or AmazonClientException or HttpRequestException or IOException or SocketException or TimeoutException => true,
         _ => false,
     };
 
