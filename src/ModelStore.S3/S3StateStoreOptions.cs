@@ -68,7 +68,9 @@ public sealed class S3StateStoreOptions
     /// <summary>
     /// Whether the server honours <c>If-None-Match: *</c> on PUT (Amazon S3 does since 2024): creating a key then
     /// fails atomically when another writer got there first. Without it, existence is checked before writing,
-    /// and two concurrent creators may both succeed (the last one wins).
+    /// and two concurrent creators may both succeed (the last one wins). Some servers honour the header on a single
+    /// PUT but not when completing a multipart upload (Ceph radosgw Pacific): there creation is atomic for states up to
+    /// <see cref="MultipartPartSize"/>.
     /// </summary>
     public bool UseConditionalCreate { get; set; }
 
