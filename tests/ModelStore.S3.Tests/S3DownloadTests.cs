@@ -116,14 +116,39 @@ public sealed class S3DownloadTests
         Assert.AreEqual(expected, state.Sha256);
         Assert.AreEqual(size, state.Size);
         Assert.AreEqual(expected, await Sha256Async(state.BlobPath));
-        Assert.IsFalse(File.Exists(StateCacheFetching.GetDownloadPath(cache, store.Id, Key)), "The download file is consumed by the cache.");
+        Assert.IsFalse(File.Exists(cache.GetDownloadPath(store.Id, Key)), "The download file is consumed by the cache.");
         Assert.AreEqual(state.BlobPath, cache.TryGet(store.Id, Key)?.BlobPath);
+    }
+
+    [TestMethod]
+    public async Task An_interrupted_cache_fetch_resumes_its_download()
+    {
+        var (store, size) = await StoreWithStateAsync(16L * 1024 * 1024, seed: 27);
+        using var _ = store;
+        var cache = new StateCache(Path.Combine(_folder, "cache"));
+        using var interrupt = new CancellationTokenSource();
+        await Assert.ThrowsAsync<OperationCanceledException>(() => cache.GetOrFetchAsync(store, Key, progress: new SyncProgress(bytes =>
+        {
+            if (bytes >= size / 2)
+            {
+                interrupt.Cancel();
+            }
+        }), cancellationToken: interrupt.Token));
+        Assert.IsNull(cache.TryGet(store.Id, Key), "Nothing partial is visible in the cache.");
+        Assert.IsTrue(File.Exists(cache.GetDownloadPath(store.Id, Key)));
+        var reports = new List<long>();
+
+        var state = await cache.GetOrFetchAsync(store, Key, progress: new SyncProgress(reports.Add), cancellationToken: Cancel);
+
+        Assert.IsGreaterThanOrEqualTo(size / 4, reports[0], "The second fetch starts from the bytes already downloaded.");
+        Assert.AreEqual(PatternStream.Sha256Of(size, seed: 27), state.Sha256);
+        Assert.AreEqual(PatternStream.Sha256Of(size, seed: 27), await Sha256Async(state.BlobPath));
     }
 
     [TestMethod]
     public async Task Downloading_a_large_state_keeps_memory_flat()
     {
-        var (store, size) = await StoreWithStateAsync(96L * 1024 * 1024, seed: 26);
+        var (store, size) = await StoreWithStateAsync(64L * 1024 * 1024, seed: 26);
         using var _ = store;
         var path = Path.Combine(_folder, "large.bin");
 

@@ -1,0 +1,53 @@
+// Benchmark driver (see run.sh). Credentials come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY.
+//   S3Bench upload   ENDPOINT BUCKET KEY FILE   store FILE under KEY (streamed, multipart)
+//   S3Bench download ENDPOINT BUCKET KEY FILE   DownloadToFileAsync: parallel ranged GETs into FILE
+//   S3Bench fetch    ENDPOINT BUCKET KEY ROOT   StateCache fetch into an empty cache at ROOT (download + SHA-256 + index)
+using System.Diagnostics;
+using ModelStore.Caching;
+using ModelStore.S3;
+using ModelStore.States;
+
+if (args.Length != 5)
+{
+    Console.Error.WriteLine("usage: S3Bench upload|download|fetch ENDPOINT BUCKET KEY PATH");
+    return 2;
+}
+
+var (mode, endpoint, bucket, key, path) = (args[0], args[1], args[2], StateKey.Parse(args[3]), args[4]);
+using var store = new S3StateStore(new S3StateStoreOptions
+{
+    Bucket = bucket,
+    BasePath = "pretrained-models/",
+    ServiceUrl = endpoint,
+    ForcePathStyle = true,
+    ChecksumsOnlyWhenRequired = true,
+});
+
+var clock = Stopwatch.StartNew();
+long bytes;
+switch (mode)
+{
+    case "upload":
+        await using (var source = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan))
+        {
+            await store.WriteAsync(key, source, overwrite: true);
+            bytes = source.Length;
+        }
+
+        break;
+    case "download":
+        bytes = await store.DownloadToFileAsync(key, path);
+        break;
+    case "fetch":
+        var state = await new StateCache(path).GetOrFetchAsync(store, key);
+        bytes = state.Size;
+        Console.WriteLine($"sha256 {state.Sha256}");
+        break;
+    default:
+        Console.Error.WriteLine($"unknown mode {mode}");
+        return 2;
+}
+
+var seconds = clock.Elapsed.TotalSeconds;
+Console.WriteLine($"{mode}: {bytes} bytes in {seconds:F2} s ({bytes / seconds / (1 << 20):F0} MiB/s)");
+return 0;
