@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Stops the cluster started by start-radosgw.sh DIR (radosgw, OSD, monitor, in that order) and deletes DIR.
-# usage: stop-radosgw.sh DIR
+# Stops the cluster started by start-radosgw.sh DIR (radosgw, OSD, monitor, in that order) and deletes DIR
+# (unless --keep).
+# usage: stop-radosgw.sh DIR [--keep]
 set -uo pipefail
-dir="${1:?usage: stop-radosgw.sh DIR}"
+dir="${1:?usage: stop-radosgw.sh DIR [--keep]}"
 [ -d "$dir" ] || exit 0
 for name in client.rgw.a osd.0 mon.a; do
   pidfile="$dir/run/$name.pid"
@@ -15,4 +16,4 @@ for name in client.rgw.a osd.0 mon.a; do
   done
   kill -9 "$pid" 2>/dev/null || true
 done
-rm -rf "$dir"
+[ "${2:-}" = "--keep" ] || rm -rf "$dir"
