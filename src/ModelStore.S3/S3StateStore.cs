@@ -1,4 +1,5 @@
 using System.Net;
+using System.Runtime.ExceptionServices;
 using Amazon.S3;
 using Amazon.S3.Model;
 using ModelStore.States;
@@ -141,6 +142,10 @@ public sealed class S3StateStore : StateStore, IFileDownloadingStore, IDisposabl
                 await _uploader.UploadAsync(objectName, content, conditional, token).ConfigureAwait(false);
                 return true;
             }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SourceStreamException e)
+        {
+            ExceptionDispatchInfo.Throw(e.InnerException!);
         }
         catch (StateStoreException e) when (conditional && e.InnerException is AmazonS3Exception { StatusCode: HttpStatusCode.PreconditionFailed or HttpStatusCode.Conflict })
         {

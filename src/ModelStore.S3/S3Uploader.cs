@@ -157,7 +157,17 @@ internal sealed class S3Uploader(IAmazonS3 client, S3StateStoreOptions options)
         var total = 0;
         while (total < buffer.Length)
         {
-            var read = await content.ReadAsync(buffer.AsMemory(total), cancellationToken).ConfigureAwait(false);
+            int read;
+            try
+            {
+                read = await content.ReadAsync(buffer.AsMemory(total), cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // The caller's stream failed, not the server: the store rethrows the original exception.
+                throw new SourceStreamException(e);
+            }
+
             if (read == 0)
             {
                 break;
@@ -169,3 +179,7 @@ internal sealed class S3Uploader(IAmazonS3 client, S3StateStoreOptions options)
         return total;
     }
 }
+
+/// <summary>Carries a failure of the stream being uploaded past the S3 error translation, back to the caller as it was.</summary>
+internal sealed class SourceStreamException(Exception inner) : Exception("The stream being uploaded failed.", inner);
+

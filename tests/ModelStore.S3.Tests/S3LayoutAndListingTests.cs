@@ -119,6 +119,31 @@ public sealed class S3LayoutAndListingTests
     }
 
     [TestMethod]
+    public async Task A_source_stream_failing_mid_upload_surfaces_as_is_and_leaves_no_object_nor_upload()
+    {
+        var bucket = await RadosGateway.CreateBucketAsync(Cancel);
+        var options = RadosGateway.Options(bucket);
+        using var store = new S3StateStore(options);
+        var key = new StateKey(Resnet, "broken");
+        var failing = new PatternStream(4L * options.MultipartPartSize, seed: 13);
+        failing.OnRead = position =>
+        {
+            if (position > (2L * options.MultipartPartSize) + 1000)
+            {
+                throw new IOException("disk gone");
+            }
+        };
+
+        var error = await Assert.ThrowsExactlyAsync<IOException>(() => store.WriteAsync(key, failing, cancellationToken: Cancel));
+
+        Assert.AreEqual("disk gone", error.Message);
+        Assert.IsFalse(await store.ExistsAsync(key, Cancel));
+        using var admin = RadosGateway.AdminClient();
+        var uploads = await admin.ListMultipartUploadsAsync(new ListMultipartUploadsRequest { BucketName = bucket }, Cancel);
+        Assert.AreEqual(0, uploads.MultipartUploads?.Count ?? 0, "The multipart upload was aborted.");
+    }
+
+    [TestMethod]
     public async Task A_state_of_exactly_one_part_round_trips()
     {
         var bucket = await RadosGateway.CreateBucketAsync(Cancel);
