@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Security.Cryptography;
 using System.Text.Json;
 using Amazon.S3;
 using Amazon.S3.Model;
@@ -22,7 +23,7 @@ internal sealed class S3ParallelDownloader(IAmazonS3 client, S3StateStoreOptions
 
     private const int CopyBufferSize = 256 * 1024;
 
-    public async Task<long> DownloadAsync(StateKey key, string objectName, string path, long size, string etag, IProgress<long>? progress, CancellationToken cancellationToken)
+    public async Task<FileDownload> DownloadAsync(StateKey key, string objectName, string path, long size, string etag, IProgress<long>? progress, CancellationToken cancellationToken)
     {
         var chunkSize = (long)options.DownloadChunkSize;
         var chunkCount = (int)Math.Max(1, (size + chunkSize - 1) / chunkSize);
@@ -39,39 +40,88 @@ internal sealed class S3ParallelDownloader(IAmazonS3 client, S3StateStoreOptions
         long onDisk = journal.Done.Select((done, index) => done ? ChunkLength(index, chunkSize, size) : 0).Sum();
         long transferred = 0;
         progress?.Report(onDisk);
+
+        // Chunks finish out of order; the hash follows them in order, reading each one back from the file as soon
+        // as it is there, so it is ready (almost) when the last byte lands.
+        var signals = journal.Done.Select(done => done ? null : new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).ToArray();
+        var finished = signals.Select(signal => signal?.Task ?? Task.CompletedTask).ToArray();
+        using var stopHashing = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var hashing = Task.Run(() => HashInOrderAsync(handle, finished, chunkSize, size, stopHashing.Token), CancellationToken.None);
         using var journalGate = new SemaphoreSlim(1, 1);
         var pending = Enumerable.Range(0, chunkCount).Where(index => !journal.Done[index]).ToList();
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.DownloadParallelism), CancellationToken = cancellationToken };
-
-        await Parallel.ForEachAsync(pending, parallel, async (index, token) =>
+        try
         {
-            var start = index * chunkSize;
-            var length = ChunkLength(index, chunkSize, size);
-            var written = await DownloadChunkAsync(key, objectName, handle, start, length, etag, bytes =>
+            await Parallel.ForEachAsync(pending, parallel, async (index, token) =>
             {
-                Interlocked.Add(ref transferred, bytes);
-                progress?.Report(Interlocked.Add(ref onDisk, bytes));
-            }, token).ConfigureAwait(false);
-            if (written != length)
-            {
-                throw new StateStoreException(StateStoreError.InvalidContent, errors.Redact($"S3 download of s3://{options.Bucket}/{objectName} (state {key}): the server sent {written} bytes for a range of {length}."), key);
-            }
+                var start = index * chunkSize;
+                var length = ChunkLength(index, chunkSize, size);
+                var written = await DownloadChunkAsync(key, objectName, handle, start, length, etag, bytes =>
+                {
+                    Interlocked.Add(ref transferred, bytes);
+                    progress?.Report(Interlocked.Add(ref onDisk, bytes));
+                }, token).ConfigureAwait(false);
+                if (written != length)
+                {
+                    throw new StateStoreException(StateStoreError.InvalidContent, errors.Redact($"S3 download of s3://{options.Bucket}/{objectName} (state {key}): the server sent {written} bytes for a range of {length}."), key);
+                }
 
-            await journalGate.WaitAsync(CancellationToken.None).ConfigureAwait(false);
-            try
-            {
-                journal.Done[index] = true;
-                await AtomicFile.WriteAllBytesAsync(resumePath, JsonSerializer.SerializeToUtf8Bytes(journal), CancellationToken.None).ConfigureAwait(false);
-            }
-            finally
-            {
-                journalGate.Release();
-            }
-        }).ConfigureAwait(false);
+                await journalGate.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+                try
+                {
+                    journal.Done[index] = true;
+                    await AtomicFile.WriteAllBytesAsync(resumePath, JsonSerializer.SerializeToUtf8Bytes(journal), CancellationToken.None).ConfigureAwait(false);
+                }
+                finally
+                {
+                    journalGate.Release();
+                }
 
+                signals[index]!.TrySetResult();
+            }).ConfigureAwait(false);
+        }
+        catch
+        {
+            await stopHashing.CancelAsync().ConfigureAwait(false);
+            await hashing.ContinueWith(static _ => { }, TaskScheduler.Default).ConfigureAwait(false);
+            throw;
+        }
+
+        var sha256 = await hashing.ConfigureAwait(false);
         RandomAccess.FlushToDisk(handle);
         AtomicFile.Discard(resumePath);
-        return transferred;
+        return new FileDownload(size, transferred, sha256);
+    }
+
+    private static async Task<string> HashInOrderAsync(SafeFileHandle handle, Task[] finished, long chunkSize, long size, CancellationToken cancellationToken)
+    {
+        using var hasher = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var buffer = ArrayPool<byte>.Shared.Rent(1024 * 1024);
+        try
+        {
+            for (var index = 0; index < finished.Length; index++)
+            {
+                await finished[index].WaitAsync(cancellationToken).ConfigureAwait(false);
+                var end = Math.Min(size, (index + 1) * chunkSize);
+                for (var offset = index * chunkSize; offset < end;)
+                {
+                    var read = await RandomAccess.ReadAsync(handle, buffer.AsMemory(0, (int)Math.Min(buffer.Length, end - offset)), offset, cancellationToken).ConfigureAwait(false);
+                    if (read == 0)
+                    {
+                        throw new IOException($"The downloaded file ended at {offset} of {size} bytes.");
+                    }
+
+                    hasher.AppendData(buffer, 0, read);
+                    offset += read;
+                }
+            }
+
+            return Convert.ToHexStringLower(hasher.GetHashAndReset());
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     private async Task<long> DownloadChunkAsync(StateKey key, string objectName, SafeFileHandle handle, long start, long length, string etag, Action<int> onWritten, CancellationToken cancellationToken)

@@ -154,7 +154,7 @@ public sealed class S3StateStore : StateStore, IFileDownloadingStore, IDisposabl
     }
 
     /// <inheritdoc />
-    public async Task<long> DownloadToFileAsync(StateKey key, string path, IProgress<long>? progress = null, CancellationToken cancellationToken = default)
+    public async Task<FileDownload> DownloadToFileAsync(StateKey key, string path, IProgress<long>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(key);
         ArgumentException.ThrowIfNullOrWhiteSpace(path);

@@ -32,10 +32,12 @@ public sealed class S3DownloadTests
         var path = Path.Combine(_folder, "state.bin");
         var reports = new List<long>();
 
-        var transferred = await store.DownloadToFileAsync(Key, path, new SyncProgress(reports.Add), Cancel);
+        var download = await store.DownloadToFileAsync(Key, path, new SyncProgress(reports.Add), Cancel);
 
-        Assert.AreEqual(size, transferred);
+        Assert.AreEqual(size, download.BytesTransferred);
+        Assert.AreEqual(size, download.Size);
         Assert.AreEqual(PatternStream.Sha256Of(size, seed: 21), await Sha256Async(path));
+        Assert.AreEqual(PatternStream.Sha256Of(size, seed: 21), download.Sha256, "The hash computed during the download is the file's.");
         Assert.AreEqual(size, reports.Max());
         Assert.IsFalse(File.Exists(path + ".s3resume"), "The resume journal is removed once the download is complete.");
     }
@@ -59,12 +61,14 @@ public sealed class S3DownloadTests
         }), interrupt.Token));
         Assert.IsTrue(File.Exists(path + ".s3resume"), "An interrupted download keeps its journal.");
 
-        var transferred = await store.DownloadToFileAsync(Key, path, cancellationToken: Cancel);
+        var download = await store.DownloadToFileAsync(Key, path, cancellationToken: Cancel);
+        var transferred = download.BytesTransferred;
 
         TestContext.WriteLine($"First attempt reached {reached} bytes; the resume transferred {transferred} of {size}.");
         Assert.IsLessThan(size, transferred, "The resume downloaded everything again.");
         Assert.IsGreaterThan(0, transferred);
         Assert.AreEqual(PatternStream.Sha256Of(size, seed: 22), await Sha256Async(path));
+        Assert.AreEqual(PatternStream.Sha256Of(size, seed: 22), download.Sha256, "The hash covers the resumed bytes too.");
     }
 
     [TestMethod]
@@ -83,10 +87,11 @@ public sealed class S3DownloadTests
         }), interrupt.Token));
         await store.WriteAsync(Key, new PatternStream(size, seed: 24), overwrite: true, cancellationToken: Cancel);
 
-        var transferred = await store.DownloadToFileAsync(Key, path, cancellationToken: Cancel);
+        var download = await store.DownloadToFileAsync(Key, path, cancellationToken: Cancel);
 
-        Assert.AreEqual(size, transferred);
+        Assert.AreEqual(size, download.BytesTransferred);
         Assert.AreEqual(PatternStream.Sha256Of(size, seed: 24), await Sha256Async(path));
+        Assert.AreEqual(PatternStream.Sha256Of(size, seed: 24), download.Sha256);
     }
 
     [TestMethod]
@@ -97,7 +102,9 @@ public sealed class S3DownloadTests
         await store.WriteAsync(Key, new MemoryStream(), cancellationToken: Cancel);
         var path = Path.Combine(_folder, "empty.bin");
 
-        Assert.AreEqual(0, await store.DownloadToFileAsync(Key, path, cancellationToken: Cancel));
+        var download = await store.DownloadToFileAsync(Key, path, cancellationToken: Cancel);
+
+        Assert.AreEqual(new FileDownload(0, 0, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"), download);
         Assert.AreEqual(0, new FileInfo(path).Length);
     }
 

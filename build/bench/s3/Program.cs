@@ -1,6 +1,6 @@
 // Benchmark driver (see run.sh). Credentials come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY.
 //   S3Bench upload   ENDPOINT BUCKET KEY FILE   store FILE under KEY (streamed, multipart)
-//   S3Bench download ENDPOINT BUCKET KEY FILE   DownloadToFileAsync: parallel ranged GETs into FILE
+//   S3Bench download ENDPOINT BUCKET KEY FILE   DownloadToFileAsync: parallel ranged GETs into FILE, hashed as they land
 //   S3Bench fetch    ENDPOINT BUCKET KEY ROOT   StateCache fetch into an empty cache at ROOT (download + SHA-256 + index)
 using System.Diagnostics;
 using ModelStore.Caching;
@@ -36,7 +36,9 @@ switch (mode)
 
         break;
     case "download":
-        bytes = await store.DownloadToFileAsync(key, path);
+        var download = await store.DownloadToFileAsync(key, path);
+        bytes = download.BytesTransferred;
+        Console.WriteLine($"sha256 {download.Sha256}");
         break;
     case "fetch":
         var state = await new StateCache(path).GetOrFetchAsync(store, key);

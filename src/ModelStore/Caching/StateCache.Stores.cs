@@ -19,8 +19,8 @@ public sealed partial class StateCache
     /// Returns the cached state for (<paramref name="store"/>, <paramref name="key"/>), fetching it when it is missing,
     /// like <see cref="GetOrFetchAsync(string, StateKey, Func{CancellationToken, Task{Stream}}, string?, IProgress{long}?, CancellationToken)"/>.
     /// A file-downloading store downloads into <c>tmp/</c> under a name fixed by (store, key), so a fetch interrupted by
-    /// a crash or a cancellation resumes where it stopped; the file is then hashed in place and renamed into the blobs
-    /// (no second copy). Other stores are read through <see cref="IStateStore.OpenReadAsync"/>.
+    /// a crash or a cancellation resumes where it stopped; the store hashes it as it completes and it is renamed into the blobs
+    /// (no second copy, no second pass). Other stores are read through <see cref="IStateStore.OpenReadAsync"/>.
     /// </summary>
     /// <exception cref="StateStoreException"><see cref="StateStoreError.IntegrityMismatch"/> when the bytes do not match <paramref name="expectedSha256"/>.</exception>
     public async Task<CachedState> GetOrFetchAsync(IStateStore store, StateKey key, string? expectedSha256 = null, IProgress<long>? progress = null, CancellationToken cancellationToken = default)
@@ -40,8 +40,8 @@ public sealed partial class StateCache
             {
                 var path = GetDownloadPath(store.Id, key);
                 Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-                await downloading.DownloadToFileAsync(key, path, progress, token).ConfigureAwait(false);
-                return await InsertDownloadedLockedAsync(store.Id, key, path, expectedSha256, token).ConfigureAwait(false);
+                var download = await downloading.DownloadToFileAsync(key, path, progress, token).ConfigureAwait(false);
+                return await InsertDownloadedLockedAsync(store.Id, key, path, download, expectedSha256, token).ConfigureAwait(false);
             },
             cancellationToken).ConfigureAwait(false);
     }
@@ -55,15 +55,15 @@ public sealed partial class StateCache
         return Path.Combine(Root, "tmp", hash + DownloadSuffix);
     }
 
-    private async Task<CachedState> InsertDownloadedLockedAsync(string storeId, StateKey key, string path, string? expectedSha256, CancellationToken cancellationToken)
+    // The store hashed the file's bytes as the download completed: no second pass over the file.
+    private async Task<CachedState> InsertDownloadedLockedAsync(string storeId, StateKey key, string path, FileDownload download, string? expectedSha256, CancellationToken cancellationToken)
     {
-        string actual;
-        long size;
-        var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.Asynchronous | FileOptions.SequentialScan);
-        await using (file.ConfigureAwait(false))
+        var actual = NormalizeSha256(download.Sha256);
+        var size = new FileInfo(path).Length;
+        if (size != download.Size)
         {
-            size = file.Length;
-            actual = Convert.ToHexStringLower(await SHA256.HashDataAsync(file, cancellationToken).ConfigureAwait(false));
+            AtomicFile.Discard(path);
+            throw new StateStoreException(StateStoreError.IntegrityMismatch, $"State {key} from {storeId}: the download has {size} bytes, but the store reported {download.Size}. It was discarded.", key);
         }
 
         if (expectedSha256 is not null && !string.Equals(NormalizeSha256(expectedSha256), actual, StringComparison.Ordinal))

@@ -19,7 +19,11 @@ public interface IFileDownloadingStore : IStateStore
     /// <param name="path">The file to write; its folder must exist.</param>
     /// <param name="progress">Receives the number of bytes of the state on disk so far (resumed bytes included).</param>
     /// <param name="cancellationToken">Stops the download; what was downloaded stays for a later resume.</param>
-    /// <returns>The number of bytes this call transferred (less than the state's size when it resumed).</returns>
+    /// <returns>
+    /// The file's size, the bytes this call transferred (less than the size when it resumed) and the SHA-256 of the
+    /// file's bytes, computed by reading them back from the file while the download runs (so callers need not hash
+    /// the file again).
+    /// </returns>
     /// <exception cref="StateStoreException"><see cref="StateStoreError.NotFound"/> when the state is missing.</exception>
-    Task<long> DownloadToFileAsync(StateKey key, string path, IProgress<long>? progress = null, CancellationToken cancellationToken = default);
+    Task<FileDownload> DownloadToFileAsync(StateKey key, string path, IProgress<long>? progress = null, CancellationToken cancellationToken = default);
 }
