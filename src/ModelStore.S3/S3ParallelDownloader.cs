@@ -87,8 +87,8 @@ internal sealed class S3ParallelDownloader(IAmazonS3 client, S3StateStoreOptions
             throw;
         }
 
+        // No fsync here (like `aws s3 cp`): callers that rename the file into place flush it first, as the cache does.
         var sha256 = await hashing.ConfigureAwait(false);
-        RandomAccess.FlushToDisk(handle);
         AtomicFile.Discard(resumePath);
         return new FileDownload(size, transferred, sha256);
     }

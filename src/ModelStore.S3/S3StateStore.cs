@@ -190,6 +190,13 @@ public sealed class S3StateStore : StateStore, IFileDownloadingStore, IDisposabl
             await EnsureBucketAsync(objectName, key, cancellationToken).ConfigureAwait(false);
             return null;
         }
+        catch (AmazonS3Exception e) when (e.StatusCode is not 0)
+        {
+            // A HEAD error has no body, hence no precise code (radosgw answers a bad signature with a bare 400):
+            // the same question as a listing gets an answer that says what is wrong.
+            await RunAsync("HEAD", objectName, key, token => _client.ListObjectsV2Async(new ListObjectsV2Request { BucketName = Bucket, Prefix = objectName, MaxKeys = 1 }, token), cancellationToken).ConfigureAwait(false);
+            throw _errors.Translate(e, "HEAD", objectName, key);
+        }
         catch (Exception e) when (S3ErrorTranslator.IsTranslatable(e, cancellationToken))
         {
             throw _errors.Translate(e, "HEAD", objectName, key);

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Benchmark (not a test): cold fetch of a 1 GiB state from a local radosgw with the S3 store vs `aws s3 cp`
 # (Debian's awscli) of the same object, side by side in one run, with wall time and peak RSS (/usr/bin/time -v).
-#   build/bench/s3/run.sh [SIZE_MIB]     (default 1024)
+#   build/bench/s3/run.sh [SIZE_MIB] [ROUNDS]     (defaults: 1024 MiB, 3 rounds; every round is cold)
 set -euo pipefail
 trap 'echo "run.sh: failed at line $LINENO" >&2' ERR
 root="$(cd "$(dirname "$0")/../../.." && pwd)"
 size_mib="${1:-1024}"
+rounds="${2:-3}"
 work="$(mktemp -d /tmp/modelstore-s3-bench.XXXXXX)"
 cluster="$work/cluster"
 cleanup() { "$root/build/s3/stop-radosgw.sh" "$cluster" >/dev/null 2>&1 || true; rm -rf "$work"; }
@@ -35,16 +36,20 @@ measure() { # name, command...
   local wall rss
   wall="$(grep 'Elapsed (wall clock)' "$work/$name.time" | awk '{print $NF}')"
   rss="$(grep 'Maximum resident set size' "$work/$name.time" | awk '{print $NF}')"
-  printf '%-34s wall %8s   peak RSS %6d MiB\n' "$name" "$wall" $((rss / 1024))
+  printf '%-42s wall %8s   peak RSS %6d MiB\n' "$name" "$wall" $((rss / 1024))
 }
 
-echo "Cold fetch of a ${size_mib} MiB state from radosgw on 127.0.0.1 ($(nproc) cores):"
-measure "aws s3 cp" "${aws[@]}" s3 cp --only-show-errors "$object" "$work/aws.pt"
-measure "S3StateStore.DownloadToFileAsync" "${bench[@]}" download "$S3_ENDPOINT" bench-states "$key" "$work/store.pt"
-measure "StateCache fetch (download+sha)" "${bench[@]}" fetch "$S3_ENDPOINT" bench-states "$key" "$work/cache"
-
-for file in "$work/aws.pt" "$work/store.pt"; do
-  [ "$(sha256sum "$file" | cut -d' ' -f1)" = "$expected" ] || { echo "MISMATCH: $file"; exit 1; }
+echo "Cold fetch of a ${size_mib} MiB state from radosgw on 127.0.0.1 ($(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg)), ${rounds} rounds:"
+for round in $(seq 1 "$rounds"); do
+  rm -rf "$work/aws.pt" "$work/store.pt" "$work/cache"
+  measure "[$round] aws s3 cp" "${aws[@]}" s3 cp --only-show-errors "$object" "$work/aws.pt"
+  measure "[$round] S3StateStore.DownloadToFileAsync" "${bench[@]}" download "$S3_ENDPOINT" bench-states "$key" "$work/store.pt"
+  measure "[$round] StateCache fetch (verified)" "${bench[@]}" fetch "$S3_ENDPOINT" bench-states "$key" "$work/cache"
+  if [ "$round" = 1 ]; then # an independent check of the bytes, once (slow on a busy machine)
+    [ "$(sha256sum "$work/aws.pt" | cut -d' ' -f1)" = "$expected" ] || { echo "MISMATCH: aws s3 cp"; exit 1; }
+    [ "$(sha256sum "$work/store.pt" | cut -d' ' -f1)" = "$expected" ] || { echo "MISMATCH: store"; exit 1; }
+  fi
+  grep -q "sha256 $expected" "$work/[$round] S3StateStore.DownloadToFileAsync.out" || { echo "MISMATCH: store hash"; exit 1; }
+  grep -q "sha256 $expected" "$work/[$round] StateCache fetch (verified).out" || { echo "MISMATCH: cache"; exit 1; }
 done
-grep -q "sha256 $expected" "$work/StateCache fetch (download+sha).out" || { echo "MISMATCH: cache"; exit 1; }
-echo "All three copies have the uploaded SHA-256."
+echo "Every copy has the uploaded SHA-256."

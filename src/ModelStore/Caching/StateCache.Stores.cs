@@ -75,6 +75,11 @@ public sealed partial class StateCache
                 key);
         }
 
+        using (var written = File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite))
+        {
+            RandomAccess.FlushToDisk(written);
+        }
+
         var blob = GetBlobPath(actual);
         Directory.CreateDirectory(Path.GetDirectoryName(blob)!);
         File.Move(path, blob, overwrite: true);
