@@ -13,8 +13,9 @@ namespace ModelStore.S3;
 /// <summary>
 /// Downloads one object into a file with parallel ranged GETs, writing each chunk at its offset, and records the
 /// finished chunks in a small sidecar file (<c>{path}.s3resume</c>) so that an interrupted download resumes
-/// with only the missing chunks, as long as the object's ETag and size are unchanged. Memory is bounded by
-/// <c>DownloadParallelism</c> copy buffers, whatever the object's size.
+/// with only the missing chunks, as long as the object's ETag and size are unchanged. The file's SHA-256 is computed
+/// on the way, by reading the chunks back in order as they land. Memory is bounded by <c>DownloadParallelism</c>
+/// copy buffers, whatever the object's size.
 /// </summary>
 internal sealed class S3ParallelDownloader(IAmazonS3 client, S3StateStoreOptions options, S3ErrorTranslator errors)
 {
@@ -70,7 +71,7 @@ internal sealed class S3ParallelDownloader(IAmazonS3 client, S3StateStoreOptions
                 try
                 {
                     journal.Done[index] = true;
-                    await AtomicFile.WriteAllBytesAsync(resumePath, JsonSerializer.SerializeToUtf8Bytes(journal), CancellationToken.None).ConfigureAwait(false);
+                    await SaveJournalAsync(resumePath, journal).ConfigureAwait(false);
                 }
                 finally
                 {
@@ -188,6 +189,15 @@ internal sealed class S3ParallelDownloader(IAmazonS3 client, S3StateStoreOptions
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
+    }
+
+    // Replaced by rename, never fsynced: it must survive a killed process (the page cache keeps both the journal and
+    // the chunks it lists), not a power cut, and an fsync per chunk would cost more than the chunks.
+    private static async Task SaveJournalAsync(string resumePath, ResumeJournal journal)
+    {
+        var temporary = resumePath + ".tmp";
+        await File.WriteAllBytesAsync(temporary, JsonSerializer.SerializeToUtf8Bytes(journal), CancellationToken.None).ConfigureAwait(false);
+        File.Move(temporary, resumePath, overwrite: true);
     }
 
     private static long ChunkLength(int index, long chunkSize, long size) => Math.Min(chunkSize, size - (index * chunkSize));

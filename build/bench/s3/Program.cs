@@ -1,4 +1,5 @@
-// Benchmark driver (see run.sh). Credentials come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY.
+// Benchmark driver (see run.sh). Credentials come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY;
+// S3BENCH_PARALLELISM and S3BENCH_CHUNK_MIB override the download's parallelism (8) and chunk size (8 MiB).
 //   S3Bench upload   ENDPOINT BUCKET KEY FILE   store FILE under KEY (streamed, multipart)
 //   S3Bench download ENDPOINT BUCKET KEY FILE   DownloadToFileAsync: parallel ranged GETs into FILE, hashed as they land
 //   S3Bench fetch    ENDPOINT BUCKET KEY ROOT   StateCache fetch into an empty cache at ROOT (download + SHA-256 + index)
@@ -21,6 +22,8 @@ using var store = new S3StateStore(new S3StateStoreOptions
     ServiceUrl = endpoint,
     ForcePathStyle = true,
     ChecksumsOnlyWhenRequired = true,
+    DownloadParallelism = int.TryParse(Environment.GetEnvironmentVariable("S3BENCH_PARALLELISM"), out var parallelism) ? parallelism : 8,
+    DownloadChunkSize = (int.TryParse(Environment.GetEnvironmentVariable("S3BENCH_CHUNK_MIB"), out var chunkMiB) ? chunkMiB : 8) << 20,
 });
 
 var clock = Stopwatch.StartNew();

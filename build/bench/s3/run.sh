@@ -33,10 +33,11 @@ rm -f "$work/state.pt"
 measure() { # name, command...
   local name="$1"; shift
   /usr/bin/time -v "$@" >"$work/$name.out" 2>"$work/$name.time"
-  local wall rss
+  local wall rss cpu
   wall="$(grep 'Elapsed (wall clock)' "$work/$name.time" | awk '{print $NF}')"
   rss="$(grep 'Maximum resident set size' "$work/$name.time" | awk '{print $NF}')"
-  printf '%-42s wall %8s   peak RSS %6d MiB\n' "$name" "$wall" $((rss / 1024))
+  cpu="$(awk -F': ' '/User time|System time/ { t += $2 } END { printf "%.2f", t }' "$work/$name.time")"
+  printf '%-42s wall %8s   cpu %6s s   peak RSS %6d MiB\n' "$name" "$wall" "$cpu" $((rss / 1024))
 }
 
 echo "Cold fetch of a ${size_mib} MiB state from radosgw on 127.0.0.1 ($(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg)), ${rounds} rounds:"
@@ -45,6 +46,11 @@ for round in $(seq 1 "$rounds"); do
   measure "[$round] aws s3 cp" "${aws[@]}" s3 cp --only-show-errors "$object" "$work/aws.pt"
   measure "[$round] S3StateStore.DownloadToFileAsync" "${bench[@]}" download "$S3_ENDPOINT" bench-states "$key" "$work/store.pt"
   measure "[$round] StateCache fetch (verified)" "${bench[@]}" fetch "$S3_ENDPOINT" bench-states "$key" "$work/cache"
+  for variant in ${S3BENCH_VARIANTS:-}; do # optional tuning runs, e.g. S3BENCH_VARIANTS="4:8 16:4" (parallelism:chunk MiB)
+    rm -f "$work/variant.pt"
+    S3BENCH_PARALLELISM="${variant%%:*}" S3BENCH_CHUNK_MIB="${variant##*:}" \
+      measure "[$round] DownloadToFileAsync $variant" "${bench[@]}" download "$S3_ENDPOINT" bench-states "$key" "$work/variant.pt"
+  done
   if [ "$round" = 1 ]; then # an independent check of the bytes, once (slow on a busy machine)
     [ "$(sha256sum "$work/aws.pt" | cut -d' ' -f1)" = "$expected" ] || { echo "MISMATCH: aws s3 cp"; exit 1; }
     [ "$(sha256sum "$work/store.pt" | cut -d' ' -f1)" = "$expected" ] || { echo "MISMATCH: store"; exit 1; }
