@@ -40,12 +40,14 @@ internal static class DescriptorParser
         }
 
         var lines = text.Split('\n');
-        if (!string.Equals(lines[0].TrimEnd('\r').Trim(), Header, StringComparison.Ordinal))
+        if (!string.Equals(lines[0].TrimStart('\uFEFF').TrimEnd('\r').Trim(), Header, StringComparison.Ordinal))
         {
             return Malformed(path, fileName, 0, $"its first line must be '{Header}' (this generator reads version 1 descriptors only)");
         }
 
+        // Every line is read before reporting, so that a problem on any line can name the item given on another.
         var fields = new Dictionary<string, (string Value, int Line)>(StringComparer.Ordinal);
+        (int Line, string Problem)? firstProblem = null;
         for (var i = 1; i < lines.Length; i++)
         {
             var line = lines[i].TrimEnd('\r');
@@ -57,7 +59,8 @@ internal static class DescriptorParser
             var equals = line.IndexOf('=');
             if (equals <= 0)
             {
-                return Malformed(path, fileName, i, $"line {i + 1} is not 'name=value'");
+                firstProblem ??= (i, $"line {i + 1} is not 'name=value'");
+                continue;
             }
 
             var name = line.Substring(0, equals).Trim();
@@ -66,15 +69,21 @@ internal static class DescriptorParser
                 continue;
             }
 
-            if (fields.ContainsKey(name))
+            if (fields.TryGetValue(name, out var earlier))
             {
-                return Malformed(path, ItemOf(fields, fileName), i, $"'{name}' is given twice (lines {fields[name].Line + 1} and {i + 1})");
+                firstProblem ??= (i, $"'{name}' is given twice (lines {earlier.Line + 1} and {i + 1})");
+                continue;
             }
 
             fields[name] = (line.Substring(equals + 1), i);
         }
 
         var item = ItemOf(fields, fileName);
+        if (firstProblem is { } structural)
+        {
+            return Malformed(path, item, structural.Line, structural.Problem);
+        }
+
         foreach (var required in RequiredFields)
         {
             if (!fields.TryGetValue(required, out var field) || field.Value.Trim().Length == 0)

@@ -18,8 +18,9 @@ internal static class ModelStatesSpecBuilder
     {
         var diagnostics = new List<DiagnosticInfo>();
         var named = new List<(StateDescriptor Descriptor, string Name)>();
+        // Additional files arrive in project order; sorting makes names, clashes and messages the same on every machine.
         foreach (var result in results.OrderBy(static r => r.Descriptor?.Key ?? string.Empty, StringComparer.Ordinal)
-                     .ThenBy(static r => r.Diagnostics.Count == 0 ? string.Empty : r.Diagnostics[0].FilePath, StringComparer.Ordinal))
+                     .ThenBy(static r => r.Descriptor?.FilePath ?? (r.Diagnostics.Count == 0 ? null : r.Diagnostics[0].FilePath), StringComparer.Ordinal))
         {
             diagnostics.AddRange(result.Diagnostics);
             if (result.Descriptor is not { } descriptor)

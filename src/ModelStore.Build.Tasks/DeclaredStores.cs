@@ -1,0 +1,96 @@
+using Microsoft.Build.Framework;
+using ModelStore.Stores;
+
+namespace ModelStore.Build.Tasks;
+
+/// <summary>
+/// The <c>ModelStore</c> items of the project, validated up front and turned into stores only when a state
+/// actually has to be fetched (so a warm or offline build creates none).
+/// </summary>
+internal sealed class DeclaredStores
+{
+    private readonly Dictionary<string, Declaration> _declarations = new(StringComparer.OrdinalIgnoreCase);
+
+    private DeclaredStores()
+    {
+    }
+
+    /// <summary>The declared store names, sorted, for messages.</summary>
+    public IEnumerable<string> Names => _declarations.Keys.Order(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// Validates every item: a Kind the registry knows and settings its provider accepts (checked by creating the
+    /// store lazily later; here only the shape). <paramref name="invalid"/> receives (item, message) for each bad one.
+    /// </summary>
+    public static DeclaredStores Read(IEnumerable<ITaskItem> items, string baseDirectory, StateStoreProviderRegistry registry, Action<ITaskItem, string> invalid)
+    {
+        var stores = new DeclaredStores();
+        foreach (var item in items)
+        {
+            var name = item.ItemSpec.Trim();
+            var kind = item.GetMetadata("Kind").Trim();
+            if (stores._declarations.ContainsKey(name))
+            {
+                invalid(item, $"ModelStore '{name}' is declared twice. Give each ModelStore item a distinct Include.");
+                stores._declarations[name] = Declaration.Invalid;
+                continue;
+            }
+
+            if (kind.Length == 0)
+            {
+                invalid(item, $"ModelStore '{name}' has no Kind. Add Kind=\"{string.Join("|", registry.Kinds)}\".");
+                stores._declarations[name] = Declaration.Invalid;
+                continue;
+            }
+
+            var provider = registry.Find(kind);
+            if (provider is null)
+            {
+                invalid(item, $"ModelStore '{name}' has the unknown Kind '{kind}'. Known kinds: {string.Join(", ", registry.Kinds)}.");
+                stores._declarations[name] = Declaration.Invalid;
+                continue;
+            }
+
+            var values = new List<KeyValuePair<string, string>>();
+            var metadata = item.CloneCustomMetadata();
+            foreach (string metadataName in metadata.Keys)
+            {
+                values.Add(new(metadataName, metadata[metadataName] as string ?? ""));
+            }
+
+            stores._declarations[name] = new Declaration(item, provider, new StateStoreSettings(name, kind, values, baseDirectory));
+        }
+
+        return stores;
+    }
+
+    /// <summary>Whether <paramref name="name"/> is declared (validly or not).</summary>
+    public bool IsDeclared(string name) => _declarations.ContainsKey(name);
+
+    /// <summary>Whether <paramref name="name"/> is declared and valid.</summary>
+    public bool IsValid(string name) => _declarations.TryGetValue(name, out var declaration) && declaration.Provider is not null;
+
+    /// <summary>The item that declared <paramref name="name"/>.</summary>
+    public ITaskItem? GetItem(string name) => _declarations.GetValueOrDefault(name)?.Item;
+
+    /// <summary>Creates (once) the store <paramref name="name"/>.</summary>
+    /// <exception cref="ArgumentException">The provider rejected the settings; the message names the setting.</exception>
+    public IStateStore Open(string name)
+    {
+        var declaration = _declarations[name];
+        return declaration.Store ??= declaration.Provider!.Create(declaration.Settings!);
+    }
+
+    private sealed class Declaration(ITaskItem? item, IStateStoreProvider? provider, StateStoreSettings? settings)
+    {
+        public static Declaration Invalid => new(null, null, null);
+
+        public ITaskItem? Item { get; } = item;
+
+        public IStateStoreProvider? Provider { get; } = provider;
+
+        public StateStoreSettings? Settings { get; } = settings;
+
+        public IStateStore? Store { get; set; }
+    }
+}

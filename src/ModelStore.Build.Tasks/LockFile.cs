@@ -1,0 +1,142 @@
+using System.Text.Json;
+using ModelStore.Caching;
+using ModelStore.IO;
+
+namespace ModelStore.Build.Tasks;
+
+/// <summary>One pinned state in <c>modelstates.lock.json</c>.</summary>
+internal sealed record LockEntry(string Key, string Store, string Sha256, long Size);
+
+/// <summary>
+/// <c>modelstates.lock.json</c>: the exact bytes (SHA-256 and size) each state resolved to, sorted by key so
+/// that the file is stable under version control and only changes when a state does.
+/// </summary>
+/// <remarks>
+/// <code>
+/// {
+///   "version": 1,
+///   "states": {
+///     "pytorch/tiny-mlp.digits.v1": { "store": "local", "sha256": "…", "size": 1234 }
+///   }
+/// }
+/// </code>
+/// </remarks>
+internal static class LockFile
+{
+    public const int Version = 1;
+
+    /// <summary>Reads the lock file; an absent file is an empty lock.</summary>
+    /// <exception cref="InvalidDataException">The file is not a lock file of a known version; the message says what is wrong.</exception>
+    public static IReadOnlyDictionary<string, LockEntry> Read(string path)
+    {
+        var entries = new Dictionary<string, LockEntry>(StringComparer.Ordinal);
+        if (!File.Exists(path))
+        {
+            return entries;
+        }
+
+        try
+        {
+            using var document = JsonDocument.Parse(File.ReadAllBytes(path));
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object
+                || !root.TryGetProperty("version", out var version) || version.ValueKind != JsonValueKind.Number || version.GetInt32() != Version)
+            {
+                throw new InvalidDataException($"expected a JSON object with \"version\": {Version}");
+            }
+
+            if (root.TryGetProperty("states", out var states))
+            {
+                if (states.ValueKind != JsonValueKind.Object)
+                {
+                    throw new InvalidDataException("\"states\" must be an object");
+                }
+
+                foreach (var state in states.EnumerateObject())
+                {
+                    entries[state.Name] = ReadEntry(state);
+                }
+            }
+
+            return entries;
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"not valid JSON ({e.Message})", e);
+        }
+        catch (FormatException e)
+        {
+            throw new InvalidDataException(e.Message, e);
+        }
+    }
+
+    /// <summary>Serializes <paramref name="entries"/> in the stable form (sorted, indented, '\n' line ends).</summary>
+    public static byte[] Format(IEnumerable<LockEntry> entries)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true, NewLine = "\n" }))
+        {
+            writer.WriteStartObject();
+            writer.WriteNumber("version", Version);
+            writer.WriteStartObject("states");
+            foreach (var entry in entries.OrderBy(entry => entry.Key, StringComparer.Ordinal))
+            {
+                writer.WriteStartObject(entry.Key);
+                writer.WriteString("store", entry.Store);
+                writer.WriteString("sha256", entry.Sha256);
+                writer.WriteNumber("size", entry.Size);
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndObject();
+            writer.WriteEndObject();
+        }
+
+        buffer.WriteByte((byte)'\n');
+        return buffer.ToArray();
+    }
+
+    /// <summary>Writes the lock file atomically, only when its content changes; returns whether it was written.</summary>
+    public static bool Write(string path, IEnumerable<LockEntry> entries)
+    {
+        var content = Format(entries);
+        if (File.Exists(path) && File.ReadAllBytes(path).AsSpan().SequenceEqual(content))
+        {
+            return false;
+        }
+
+        AtomicFile.WriteAllBytesAsync(path, content).GetAwaiter().GetResult();
+        return true;
+    }
+
+    private static LockEntry ReadEntry(JsonProperty state)
+    {
+        var value = state.Value;
+        if (value.ValueKind != JsonValueKind.Object)
+        {
+            throw new InvalidDataException($"the entry of \"{state.Name}\" must be an object");
+        }
+
+        string Text(string name) =>
+            value.TryGetProperty(name, out var property) && property.ValueKind == JsonValueKind.String && !string.IsNullOrWhiteSpace(property.GetString())
+                ? property.GetString()!
+                : throw new InvalidDataException($"the entry of \"{state.Name}\" has no \"{name}\"");
+
+        string sha256;
+        try
+        {
+            sha256 = StateCache.NormalizeSha256(Text("sha256"));
+        }
+        catch (ArgumentException)
+        {
+            throw new InvalidDataException($"the entry of \"{state.Name}\" has a \"sha256\" that is not 64 hexadecimal digits");
+        }
+
+        if (!value.TryGetProperty("size", out var size) || size.ValueKind != JsonValueKind.Number || !size.TryGetInt64(out var bytes) || bytes < 0)
+        {
+            throw new InvalidDataException($"the entry of \"{state.Name}\" has no valid \"size\"");
+        }
+
+        return new LockEntry(state.Name, Text("store"), sha256, bytes);
+    }
+}

@@ -1,0 +1,94 @@
+using System.Globalization;
+using System.Text;
+using ModelStore.IO;
+using ModelStore.States;
+using ModelStore.Stores;
+
+namespace ModelStore.Build.Tasks;
+
+/// <summary>
+/// The files the task leaves in <c>obj/…/modelstates/</c> for the rest of the build (CONTRACT-build.md):
+/// <c>{stem}.modelstate</c>, read by the source generator through AdditionalFiles, and for states copied to the
+/// output folder <c>{stem}.copy</c>, whose content is the path of the bytes to copy. The targets read both back
+/// on builds where the resolution is skipped, so they are the whole hand-over.
+/// </summary>
+internal static class StateDescriptor
+{
+    public const string Extension = ".modelstate";
+    public const string CopyExtension = ".copy";
+    public const string OutputFolder = "modelstates";
+
+    /// <summary><c>{backend}.{architecture}[.{extra}...].{trainingId}</c>: the state's file name without <c>.pt</c>.</summary>
+    public static string Stem(StateKey key) => LocalStateStore.GetFileName(key)[..^LocalStateStore.Extension.Length];
+
+    /// <summary>Where a copied state lands, relative to the output folder (always '/' separated).</summary>
+    public static string OutputRelativePath(StateKey key) => $"{OutputFolder}/{LocalStateStore.GetFileName(key)}";
+
+    /// <summary>The descriptor's text (first line fixed, one <c>name=value</c> per line).</summary>
+    public static string Format(ResolvedState state)
+    {
+        var text = new StringBuilder();
+        text.Append("# modelstate v1\n");
+        text.Append("key=").Append(state.Key).Append('\n');
+        text.Append("store=").Append(state.Store).Append('\n');
+        text.Append("sha256=").Append(state.Sha256).Append('\n');
+        text.Append("size=").Append(state.Size.ToString(CultureInfo.InvariantCulture)).Append('\n');
+        if (!string.IsNullOrWhiteSpace(state.AccessorName))
+        {
+            text.Append("accessor=").Append(state.AccessorName.Trim()).Append('\n');
+        }
+
+        if (state.OutputRelativePath is not null)
+        {
+            text.Append("output=").Append(state.OutputRelativePath).Append('\n');
+        }
+
+        text.Append("item=").Append(state.ItemSpec).Append('\n');
+        return text.ToString();
+    }
+
+    /// <summary>
+    /// Writes the descriptors (and copy files) of <paramref name="states"/> into <paramref name="folder"/>, each only
+    /// when its content changes, and deletes those of states no longer declared. Returns the descriptor paths by key.
+    /// </summary>
+    public static IReadOnlyDictionary<StateKey, string> WriteAll(string folder, IReadOnlyList<ResolvedState> states)
+    {
+        Directory.CreateDirectory(folder);
+        var written = new Dictionary<StateKey, string>();
+        var keep = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var state in states)
+        {
+            var descriptor = Path.Combine(folder, Stem(state.Key) + Extension);
+            WriteIfChanged(descriptor, Format(state));
+            keep.Add(descriptor);
+            written[state.Key] = descriptor;
+            if (state.OutputRelativePath is not null)
+            {
+                var copy = Path.Combine(folder, Stem(state.Key) + CopyExtension);
+                WriteIfChanged(copy, state.ResolvedPath);
+                keep.Add(copy);
+            }
+        }
+
+        foreach (var file in Directory.GetFiles(folder))
+        {
+            if ((file.EndsWith(Extension, StringComparison.Ordinal) || file.EndsWith(CopyExtension, StringComparison.Ordinal)) && !keep.Contains(file))
+            {
+                File.Delete(file);
+            }
+        }
+
+        return written;
+    }
+
+    private static void WriteIfChanged(string path, string text)
+    {
+        var content = Encoding.UTF8.GetBytes(text);
+        if (File.Exists(path) && File.ReadAllBytes(path).AsSpan().SequenceEqual(content))
+        {
+            return;
+        }
+
+        AtomicFile.WriteAllBytesAsync(path, content).GetAwaiter().GetResult();
+    }
+}

@@ -1,0 +1,22 @@
+using ModelStore.Stores;
+
+namespace ModelStore.TorchSharp.Loading;
+
+/// <summary>
+/// A strict load found entries that do not match (missing, unexpected or with other shapes); the module
+/// was left untouched. Part of the <see cref="StateStoreException"/> family with
+/// <see cref="StateStoreError.InvalidContent"/>; <see cref="Report"/> lists every difference.
+/// </summary>
+public class StateLoadException : StateStoreException
+{
+    /// <summary>Creates the error for a report with differences.</summary>
+    public StateLoadException(StateLoadReport report)
+        : base(StateStoreError.InvalidContent, $"The state does not match the module (strict load; nothing was loaded): {report?.ToString() ?? "no report"}. Load with strict: false to load what fits.")
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        Report = report;
+    }
+
+    /// <summary>The differences that made the strict load fail.</summary>
+    public StateLoadReport Report { get; }
+}

@@ -1,0 +1,33 @@
+using ModelStore.Stores;
+using ModelStore.TorchSharp.Formats;
+using ModelStore.TorchSharp.Loading;
+using static TorchSharp.torch;
+
+namespace ModelStore.TorchSharp;
+
+/// <summary>Loads the typed accessors of the build integration (<c>ModelStates.X</c>) straight into TorchSharp modules.</summary>
+public static class PretrainedStateExtensions
+{
+    /// <summary>
+    /// Loads <paramref name="state"/> into <paramref name="module"/>: the bytes are verified (size and SHA-256,
+    /// once per process) by <see cref="PretrainedState.OpenRead"/>, the format is detected from the content, and
+    /// tensors are read from the file straight into the module's parameters and buffers.
+    /// </summary>
+    /// <param name="state">A state resolved by the build (for example <c>ModelStates.Resnet18Cls1000Imagenet</c>).</param>
+    /// <param name="module">The module to fill.</param>
+    /// <param name="strict">True: every name and shape must match, else nothing is loaded; false: load what fits and report the rest.</param>
+    /// <returns>What was loaded, missing, unexpected and mismatched.</returns>
+    /// <exception cref="StateStoreException">The bytes are missing (<see cref="StateStoreError.NotFound"/>) or altered (<see cref="StateStoreError.IntegrityMismatch"/>).</exception>
+    /// <exception cref="StateLoadException">Strict load and the state does not match the module.</exception>
+    /// <exception cref="StateFormatException">The bytes are not a valid state.</exception>
+    public static StateLoadReport LoadInto(this PretrainedState state, nn.Module module, bool strict = true)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        ArgumentNullException.ThrowIfNull(module);
+        var stream = state.OpenRead();
+        using var file = stream.CanSeek
+            ? StateFile.Open(stream, leaveOpen: false)
+            : StateFile.OpenAsync(stream, leaveOpen: false).GetAwaiter().GetResult();
+        return StateLoader.Load(module, file, strict);
+    }
+}

@@ -1,0 +1,133 @@
+using System.Security;
+using System.Security.Cryptography;
+using ModelStore.States;
+using ModelStore.Stores;
+
+namespace ModelStore.Build.Tests.Integration;
+
+/// <summary>
+/// A tiny console app in a temporary folder that references the packed ModelStore.Build package (its own
+/// nuget.config: the run's feed for ModelStore*, nuget.org for anything else) and reads its states through the
+/// generated accessors.
+/// </summary>
+internal sealed class ConsumerProject
+{
+    private const string Program = """
+        foreach (var state in Consumer.ModelStates.All)
+        {
+            using var stream = state.OpenRead();
+            long read = 0;
+            var buffer = new byte[81920];
+            int count;
+            while ((count = stream.Read(buffer)) > 0)
+            {
+                read += count;
+            }
+
+            Console.WriteLine($"state {state.Key} size={state.Size} sha256={state.Sha256} read={read}");
+        }
+        """;
+
+    private readonly PackageFeed _feed;
+    private readonly List<string> _states = [];
+
+    private ConsumerProject(PackageFeed feed, string folder, string storeFolder, string home)
+    {
+        _feed = feed;
+        Folder = folder;
+        StoreFolder = storeFolder;
+        Home = home;
+    }
+
+    public string Folder { get; }
+
+    /// <summary>The local store the project declares as <c>local</c>.</summary>
+    public string StoreFolder { get; }
+
+    /// <summary>The machine-wide cache used by the builds and the app (MODELSTORE_HOME).</summary>
+    public string Home { get; }
+
+    public string LockFile => Path.Combine(Folder, "modelstates.lock.json");
+
+    public string OutputFolder => Path.Combine(Folder, "bin", "Debug", "net10.0");
+
+    /// <summary>Creates the project folder; the store and the cache are its own unless given.</summary>
+    public static async Task<ConsumerProject> CreateAsync(string name, string? storeFolder = null, string? home = null)
+    {
+        var feed = await PackageFeed.GetAsync().ConfigureAwait(false);
+        var folder = Path.Combine(feed.Root, name);
+        Directory.CreateDirectory(folder);
+        var consumer = new ConsumerProject(feed, folder, storeFolder ?? Path.Combine(folder, "states"), home ?? Path.Combine(folder, "home"));
+        Directory.CreateDirectory(consumer.StoreFolder);
+        File.Copy(Path.Combine(PackageFeed.RepositoryRoot, "global.json"), Path.Combine(folder, "global.json"));
+        File.WriteAllText(Path.Combine(folder, "Program.cs"), Program);
+        File.WriteAllText(Path.Combine(folder, "nuget.config"), $"""
+            <?xml version="1.0" encoding="utf-8"?>
+            <configuration>
+              <packageSources>
+                <clear />
+                <add key="test-feed" value="{SecurityElement.Escape(feed.Feed)}" />
+                <add key="nuget.org" value="https://api.nuget.org/v3/index.json" />
+              </packageSources>
+              <packageSourceMapping>
+                <packageSource key="test-feed"><package pattern="ModelStore" /><package pattern="ModelStore.*" /></packageSource>
+                <packageSource key="nuget.org"><package pattern="*" /></packageSource>
+              </packageSourceMapping>
+            </configuration>
+            """);
+        return consumer;
+    }
+
+    /// <summary>Publishes random bytes under <paramref name="key"/> in the store; returns their SHA-256.</summary>
+    public string Publish(string key, int size = 20_000, bool overwrite = false)
+    {
+        var bytes = RandomNumberGenerator.GetBytes(size);
+        new LocalStateStore(StoreFolder).WriteAsync(StateKey.Parse(key), new MemoryStream(bytes), overwrite).GetAwaiter().GetResult();
+        return Convert.ToHexStringLower(SHA256.HashData(bytes));
+    }
+
+    /// <summary>Declares a ModelState item (Include and raw attributes) and rewrites the project file.</summary>
+    public ConsumerProject WithState(string key, string attributes = "Store=\"local\"")
+    {
+        _states.Add($"""    <ModelState Include="{key}" {attributes} />""");
+        WriteProject();
+        return this;
+    }
+
+    public Task<CommandResult> BuildAsync(params string[] arguments) =>
+        DotNet.RunAsync(Folder, Environment, ["build", "-nodeReuse:false", "-tl:off", "-v:n", .. arguments]);
+
+    public Task<CommandResult> PublishAsync(string output) =>
+        DotNet.RunAsync(Folder, Environment, "publish", "--no-build", "-c", "Debug", "-nodeReuse:false", "-o", output);
+
+    public Task<CommandResult> RunAppAsync(string? folder = null) =>
+        DotNet.RunAsync(Folder, Environment, Path.Combine(folder ?? OutputFolder, "app.dll"));
+
+    private Dictionary<string, string> Environment => new()
+    {
+        ["NUGET_PACKAGES"] = _feed.PackagesFolder,
+        ["MODELSTORE_HOME"] = Home,
+    };
+
+    private void WriteProject()
+    {
+        var version = Path.GetFileNameWithoutExtension(Directory.GetFiles(_feed.Feed, "ModelStore.Build.*.nupkg").Single())["ModelStore.Build.".Length..];
+        File.WriteAllText(Path.Combine(Folder, "app.csproj"), $"""
+            <Project Sdk="Microsoft.NET.Sdk">
+              <PropertyGroup>
+                <OutputType>Exe</OutputType>
+                <TargetFramework>net10.0</TargetFramework>
+                <ImplicitUsings>enable</ImplicitUsings>
+                <Nullable>enable</Nullable>
+                <RootNamespace>Consumer</RootNamespace>
+                <AssemblyName>app</AssemblyName>
+              </PropertyGroup>
+              <ItemGroup>
+                <PackageReference Include="ModelStore.Build" Version="{version}" />
+                <ModelStore Include="local" Kind="Local" Folder="{SecurityElement.Escape(StoreFolder)}" />
+            {string.Join("\n", _states)}
+              </ItemGroup>
+            </Project>
+            """);
+    }
+}

@@ -1,0 +1,98 @@
+namespace ModelStore.Build.Tests.Integration;
+
+/// <summary>
+/// The ModelStore and ModelStore.Build packages, packed from this repository once per test run into a temporary
+/// folder feed, and a fresh NuGet packages folder so no package of an earlier run is ever used.
+/// </summary>
+internal sealed class PackageFeed
+{
+    private static readonly SemaphoreSlim Gate = new(1, 1);
+    private static PackageFeed? _instance;
+
+    private PackageFeed(string root)
+    {
+        Root = root;
+    }
+
+    /// <summary>The run's temporary folder: feed/, packages/ and one folder per consumer project.</summary>
+    public string Root { get; }
+
+    public string Feed => Path.Combine(Root, "feed");
+
+    public string PackagesFolder => Path.Combine(Root, "packages");
+
+    public static string RepositoryRoot { get; } = FindRepositoryRoot();
+
+    /// <summary>Packs once (the first caller waits for it); later callers get the same feed.</summary>
+    public static async Task<PackageFeed> GetAsync()
+    {
+        await Gate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (_instance is null)
+            {
+                var feed = new PackageFeed(Directory.CreateTempSubdirectory("msb-it-").FullName);
+                await feed.PackAsync().ConfigureAwait(false);
+                _instance = feed;
+            }
+
+            return _instance;
+        }
+        finally
+        {
+            Gate.Release();
+        }
+    }
+
+    /// <summary>Deletes the run's folder.</summary>
+    public static void Cleanup()
+    {
+        if (_instance is not null)
+        {
+            try
+            {
+                Directory.Delete(_instance.Root, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
+
+    private async Task PackAsync()
+    {
+#if DEBUG
+        const string configuration = "Debug";
+#else
+        const string configuration = "Release";
+#endif
+        foreach (var project in new[] { "src/ModelStore/ModelStore.csproj", "src/ModelStore.Build/ModelStore.Build.csproj" })
+        {
+            var result = await DotNet.RunAsync(RepositoryRoot, new Dictionary<string, string>(), "pack", project, "-c", configuration, "-o", Feed, "-nodeReuse:false", "-v:q").ConfigureAwait(false);
+            if (result.ExitCode != 0)
+            {
+                throw new InvalidOperationException($"Packing {project} failed:\n{result}");
+            }
+        }
+    }
+
+    private static string FindRepositoryRoot()
+    {
+        for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
+        {
+            if (File.Exists(Path.Combine(folder.FullName, "ModelStore.Build.sln")))
+            {
+                return folder.FullName;
+            }
+        }
+
+        throw new InvalidOperationException($"No ModelStore.Build.sln above {AppContext.BaseDirectory}.");
+    }
+}
+
+[TestClass]
+public static class PackageFeedLifetime
+{
+    [AssemblyCleanup]
+    public static void DeleteFeed() => PackageFeed.Cleanup();
+}
