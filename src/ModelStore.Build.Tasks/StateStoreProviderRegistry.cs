@@ -1,3 +1,4 @@
+using ModelStore.S3;
 using ModelStore.Stores;
 
 namespace ModelStore.Build.Tasks;
@@ -20,7 +21,8 @@ internal sealed class StateStoreProviderRegistry
 
     /// <summary>Every provider shipped in the package.</summary>
     public static StateStoreProviderRegistry Default { get; } = new(
-        new LocalStateStoreProvider());
+        new LocalStateStoreProvider(),
+        new S3StateStoreProvider());
 
     /// <summary>The known kinds, sorted, for messages.</summary>
     public IEnumerable<string> Kinds => _providers.Keys.Order(StringComparer.OrdinalIgnoreCase);

@@ -30,6 +30,7 @@ internal sealed class ConsumerProject
 
     private readonly PackageFeed _feed;
     private readonly List<string> _states = [];
+    private readonly List<string> _stores = [];
 
     private ConsumerProject(PackageFeed feed, string folder, string storeFolder, string home)
     {
@@ -94,6 +95,17 @@ internal sealed class ConsumerProject
         return this;
     }
 
+    /// <summary>Declares another ModelStore item (Include and raw attributes) and rewrites the project file.</summary>
+    public ConsumerProject WithStore(string name, string attributes)
+    {
+        _stores.Add($"""    <ModelStore Include="{name}" {attributes} />""");
+        WriteProject();
+        return this;
+    }
+
+    /// <summary>Variables added to the environment of the builds and the app (credentials of a store, for instance).</summary>
+    public Dictionary<string, string> ExtraEnvironment { get; } = [];
+
     public Task<CommandResult> BuildAsync(params string[] arguments) =>
         DotNet.RunAsync(Folder, Environment, ["build", "-nodeReuse:false", "-tl:off", "-v:n", .. arguments]);
 
@@ -103,7 +115,7 @@ internal sealed class ConsumerProject
     public Task<CommandResult> RunAppAsync(string? folder = null) =>
         DotNet.RunAsync(Folder, Environment, Path.Combine(folder ?? OutputFolder, "app.dll"));
 
-    private Dictionary<string, string> Environment => new()
+    private Dictionary<string, string> Environment => new(ExtraEnvironment)
     {
         ["NUGET_PACKAGES"] = _feed.PackagesFolder,
         ["MODELSTORE_HOME"] = Home,
@@ -125,7 +137,7 @@ internal sealed class ConsumerProject
               <ItemGroup>
                 <PackageReference Include="ModelStore.Build" Version="{version}" />
                 <ModelStore Include="local" Kind="Local" Folder="{SecurityElement.Escape(StoreFolder)}" />
-            {string.Join("\n", _states)}
+            {string.Join("\n", _stores.Concat(_states))}
               </ItemGroup>
             </Project>
             """);
