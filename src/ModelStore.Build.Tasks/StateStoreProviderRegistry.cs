@@ -1,3 +1,4 @@
+using ModelStore.GitHub;
 using ModelStore.S3;
 using ModelStore.Stores;
 
@@ -22,7 +23,8 @@ internal sealed class StateStoreProviderRegistry
     /// <summary>Every provider shipped in the package.</summary>
     public static StateStoreProviderRegistry Default { get; } = new(
         new LocalStateStoreProvider(),
-        new S3StateStoreProvider());
+        new S3StateStoreProvider(),
+        new GitHubStateStoreProvider());
 
     /// <summary>The known kinds, sorted, for messages.</summary>
     public IEnumerable<string> Kinds => _providers.Keys.Order(StringComparer.OrdinalIgnoreCase);

@@ -103,7 +103,7 @@ internal sealed class ConsumerProject
         return this;
     }
 
-    /// <summary>Variables added to the environment of the builds and the app (credentials of a store, for instance).</summary>
+    /// <summary>Variables added to the environment of the builds and of the app (credentials, for instance).</summary>
     public Dictionary<string, string> ExtraEnvironment { get; } = [];
 
     public Task<CommandResult> BuildAsync(params string[] arguments) =>
@@ -137,7 +137,8 @@ internal sealed class ConsumerProject
               <ItemGroup>
                 <PackageReference Include="ModelStore.Build" Version="{version}" />
                 <ModelStore Include="local" Kind="Local" Folder="{SecurityElement.Escape(StoreFolder)}" />
-            {string.Join("\n", _stores.Concat(_states))}
+            {string.Join("\n", _stores)}
+            {string.Join("\n", _states)}
               </ItemGroup>
             </Project>
             """);

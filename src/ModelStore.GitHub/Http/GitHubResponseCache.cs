@@ -1,0 +1,103 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Octokit.Caching;
+using Octokit.Internal;
+
+namespace ModelStore.GitHub.Http;
+
+/// <summary>
+/// The API answers Octokit's <see cref="CachingHttpClient"/> revalidates with <c>If-None-Match</c>, keyed by URL and
+/// media type: in memory, and in a folder when one is given so that ETags survive the process.
+/// </summary>
+/// <remarks>
+/// Only JSON answers are kept. Request headers (and so credentials) are never stored; response headers of the
+/// GitHub API carry none. A corrupt or unreadable file is a cache miss, never an error.
+/// </remarks>
+internal sealed class GitHubResponseCache(string? directory) : IResponseCache
+{
+    private readonly ConcurrentDictionary<string, CachedResponse.V1> _memory = new(StringComparer.Ordinal);
+
+    public async Task<CachedResponse.V1> GetAsync(IRequest request)
+    {
+        var key = KeyOf(request);
+        if (_memory.TryGetValue(key, out var cached))
+        {
+            return cached;
+        }
+
+        if (directory is null || !File.Exists(PathOf(key)))
+        {
+            return null!;
+        }
+
+        try
+        {
+            var stream = File.OpenRead(PathOf(key));
+            await using (stream.ConfigureAwait(false))
+            {
+                var entry = await JsonSerializer.DeserializeAsync<Entry>(stream).ConfigureAwait(false);
+                if (entry is null || entry.Key != key)
+                {
+                    return null!;
+                }
+
+                var response = new CachedResponse.V1(entry.Body, entry.Headers, StreamingHttpClient.ParseApiInfo(entry.Headers), (HttpStatusCode)entry.Status, entry.ContentType);
+                _memory[key] = response;
+                return response;
+            }
+        }
+        catch (Exception e) when (e is IOException or JsonException or UnauthorizedAccessException)
+        {
+            return null!;
+        }
+    }
+
+    public async Task SetAsync(IRequest request, CachedResponse.V1 cachedResponse)
+    {
+        ArgumentNullException.ThrowIfNull(cachedResponse);
+        if (cachedResponse.Body is not string body || string.IsNullOrEmpty(cachedResponse.ApiInfo?.Etag))
+        {
+            return;
+        }
+
+        var key = KeyOf(request);
+        _memory[key] = cachedResponse;
+        if (directory is null)
+        {
+            return;
+        }
+
+        var entry = new Entry(key, (int)cachedResponse.StatusCode, cachedResponse.ContentType, cachedResponse.Headers.ToDictionary(StringComparer.OrdinalIgnoreCase), body);
+        var path = PathOf(key);
+        var temporary = $"{path}.{Guid.NewGuid():N}.tmp";
+        try
+        {
+            Directory.CreateDirectory(directory);
+            var stream = File.Create(temporary);
+            await using (stream.ConfigureAwait(false))
+            {
+                await JsonSerializer.SerializeAsync(stream, entry).ConfigureAwait(false);
+            }
+
+            File.Move(temporary, path, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            File.Delete(temporary);
+        }
+    }
+
+    private static string KeyOf(IRequest request)
+    {
+        request.Headers.TryGetValue("Accept", out var accept);
+        return $"{new Uri(request.BaseAddress, request.Endpoint).AbsoluteUri} {accept}";
+    }
+
+    private string PathOf(string key) =>
+        Path.Combine(directory!, Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key))) + ".json");
+
+    private sealed record Entry(string Key, int Status, string? ContentType, Dictionary<string, string> Headers, string Body);
+}
