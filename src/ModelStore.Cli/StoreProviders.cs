@@ -8,6 +8,7 @@ internal static class StoreProviders
     private static readonly IStateStoreProvider[] All =
     [
         new LocalStateStoreProvider(),
+        new ModelStore.GitHub.GitHubStateStoreProvider(),
     ];
 
     public static IStateStore Create(StateStoreSettings settings)
