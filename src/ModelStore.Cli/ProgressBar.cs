@@ -13,6 +13,7 @@ internal sealed class ProgressBar(TextWriter writer, string label, long? total, 
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private TimeSpan? _lastDraw;
     private long _current;
+    private long _drawn = -1;
 
     public void Report(long value)
     {
@@ -24,7 +25,14 @@ internal sealed class ProgressBar(TextWriter writer, string label, long? total, 
         }
     }
 
-    public void Complete() => Draw(final: true);
+    public void Complete()
+    {
+        // A log already holds the final line when the last report drew it; a terminal needs the newline.
+        if (interactive || _drawn != _current)
+        {
+            Draw(final: true);
+        }
+    }
 
     internal static string FormatBytes(double bytes)
     {
@@ -42,6 +50,7 @@ internal sealed class ProgressBar(TextWriter writer, string label, long? total, 
     private void Draw(bool final)
     {
         _lastDraw = _clock.Elapsed;
+        _drawn = _current;
         var seconds = Math.Max(_clock.Elapsed.TotalSeconds, 1e-3);
         var rate = $"{FormatBytes(_current / seconds)}/s";
         string line;

@@ -10,6 +10,7 @@ internal static class StoreProviders
     [
         new LocalStateStoreProvider(),
         new S3StateStoreProvider(),
+        new ModelStore.GitHub.GitHubStateStoreProvider(),
     ];
 
     public static IStateStore Create(StateStoreSettings settings)
