@@ -185,19 +185,36 @@ public sealed partial class ResolveModelStates
         var store = stores.Open(request.Store);
         var progress = new FetchProgressLogger(Log, $"{request.Key} from store '{request.Store}'", ProgressInterval);
         var fetched = false;
-        var state = cache.GetOrFetchAsync(
-            store.Id,
-            request.Key,
-            token =>
+        var gate = new Lock();
+        void Started()
+        {
+            lock (gate)
             {
-                fetched = true;
-                FetchCount++;
-                Log.LogMessage(MessageImportance.Normal, "ModelStore: downloading {0} from {1}.", request.Key, store.Description);
-                return store.OpenReadAsync(request.Key, token);
-            },
-            expected,
-            progress,
-            cancellationToken).GetAwaiter().GetResult();
+                if (!fetched)
+                {
+                    fetched = true;
+                    FetchCount++;
+                    Log.LogMessage(MessageImportance.Normal, "ModelStore: downloading {0} from {1}.", request.Key, store.Description);
+                }
+            }
+        }
+
+        var state = (store is IFileDownloadingStore
+                // Parallel ranged GETs straight into the cache, resumed after an interrupted build (S3). The download's
+                // first progress report, made once the store has found the state, marks that this build fetches it.
+                ? cache.GetOrFetchAsync(store, request.Key, expected, new StartObservingProgress(progress, Started), cancellationToken)
+                : cache.GetOrFetchAsync(
+                    store.Id,
+                    request.Key,
+                    token =>
+                    {
+                        Started();
+                        return store.OpenReadAsync(request.Key, token);
+                    },
+                    expected,
+                    progress,
+                    cancellationToken))
+            .GetAwaiter().GetResult();
         if (fetched)
         {
             Log.LogMessage(
@@ -242,6 +259,16 @@ public sealed partial class ResolveModelStates
         catch (StateStoreException)
         {
             return "Check the key, or publish the state to the store.";
+        }
+    }
+
+    /// <summary>Forwards progress, calling <c>started</c> before the first report.</summary>
+    private sealed class StartObservingProgress(IProgress<long> inner, Action started) : IProgress<long>
+    {
+        public void Report(long value)
+        {
+            started();
+            inner.Report(value);
         }
     }
 }

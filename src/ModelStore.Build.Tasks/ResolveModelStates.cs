@@ -11,7 +11,7 @@ namespace ModelStore.Build.Tasks;
 /// <c>modelstates.lock.json</c>, and writes the descriptors the source generator and the copy targets read.
 /// </summary>
 /// <remarks>
-/// Every state goes through <see cref="StateCache.GetOrFetchAsync"/> (one fetch per machine, cross-process lock,
+/// Every state goes through <see cref="StateCache.GetOrFetchAsync(string, ModelStore.States.StateKey, Func{CancellationToken, Task{Stream}}, string?, IProgress{long}?, CancellationToken)"/> (one fetch per machine, cross-process lock,
 /// hash checked), and a blob already cached is re-hashed each time the task runs. Problems are coded errors
 /// (<c>MST0001</c>…) logged against the project file; the task fails when any was logged.
 /// </remarks>

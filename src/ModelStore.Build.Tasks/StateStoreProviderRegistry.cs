@@ -1,4 +1,5 @@
 using ModelStore.GitHub;
+using ModelStore.S3;
 using ModelStore.Stores;
 
 namespace ModelStore.Build.Tasks;
@@ -22,6 +23,7 @@ internal sealed class StateStoreProviderRegistry
     /// <summary>Every provider shipped in the package.</summary>
     public static StateStoreProviderRegistry Default { get; } = new(
         new LocalStateStoreProvider(),
+        new S3StateStoreProvider(),
         new GitHubStateStoreProvider());
 
     /// <summary>The known kinds, sorted, for messages.</summary>

@@ -1,3 +1,4 @@
+using ModelStore.S3;
 using ModelStore.Stores;
 
 namespace ModelStore.Cli;
@@ -8,6 +9,8 @@ internal static class StoreProviders
     private static readonly IStateStoreProvider[] All =
     [
         new LocalStateStoreProvider(),
+        new S3StateStoreProvider(),
+        new ModelStore.GitHub.GitHubStateStoreProvider(),
     ];
 
     public static IStateStore Create(StateStoreSettings settings)

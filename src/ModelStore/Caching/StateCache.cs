@@ -23,7 +23,7 @@ namespace ModelStore.Caching;
 /// Every insert hashes the bytes as they are written and checks them against the expected hash when one
 /// is given; blobs and index entries appear by atomic rename only.
 /// </remarks>
-public sealed class StateCache
+public sealed partial class StateCache
 {
     /// <summary>The environment variable that overrides the cache root.</summary>
     public const string HomeVariable = "MODELSTORE_HOME";
@@ -119,6 +119,24 @@ public sealed class StateCache
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(open);
+        return await GetOrFetchCoreAsync(
+            storeId,
+            key,
+            expectedSha256,
+            async token =>
+            {
+                var source = await open(token).ConfigureAwait(false);
+                await using (source.ConfigureAwait(false))
+                {
+                    return await InsertLockedAsync(storeId, key, source, expectedSha256, progress, token).ConfigureAwait(false);
+                }
+            },
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    // The cache hit, the cross-process lock and the pinned-blob reuse shared by every fetch; fetchLocked runs under the lock.
+    private async Task<CachedState> GetOrFetchCoreAsync(string storeId, StateKey key, string? expectedSha256, Func<CancellationToken, Task<CachedState>> fetchLocked, CancellationToken cancellationToken)
+    {
         var hit = TryGetMatching(storeId, key, expectedSha256);
         if (hit is not null)
         {
@@ -147,11 +165,7 @@ public sealed class StateCache
             }
         }
 
-        var source = await open(cancellationToken).ConfigureAwait(false);
-        await using (source.ConfigureAwait(false))
-        {
-            return await InsertLockedAsync(storeId, key, source, expectedSha256, progress, cancellationToken).ConfigureAwait(false);
-        }
+        return await fetchLocked(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Adds bytes to the cache under (store, key), verifying <paramref name="expectedSha256"/> when given.</summary>

@@ -1,0 +1,230 @@
+using System.Net;
+using System.Runtime.ExceptionServices;
+using Amazon.S3;
+using Amazon.S3.Model;
+using ModelStore.States;
+using ModelStore.Stores;
+
+namespace ModelStore.S3;
+
+/// <summary>
+/// A store in an S3 bucket (Amazon S3 or any S3-compatible server), laid out exactly as MoZuMa's
+/// <c>S3StateStore</c>: <c>{basePath}{backend}/{architecture}[.{extra}...].{trainingId}.pt</c>.
+/// Unlike MoZuMa's, it also saves.
+/// </summary>
+/// <remarks>
+/// Uploads stream (one PUT, or a multipart upload for states larger than a part); <see cref="DownloadToFileAsync"/>
+/// fetches with parallel ranged GETs and resumes an interrupted download. Errors are <see cref="StateStoreException"/>s
+/// naming the bucket and the object: <see cref="StateStoreError.ContainerNotFound"/> (no such bucket),
+/// <see cref="StateStoreError.NotFound"/>, <see cref="StateStoreError.AccessDenied"/> (refused or missing credentials),
+/// <see cref="StateStoreError.Unreachable"/>, <see cref="StateStoreError.Timeout"/>, <see cref="StateStoreError.RateLimited"/>.
+/// Without <see cref="S3StateStoreOptions.UseConditionalCreate"/>, the overwrite refusal is a check before writing:
+/// two writers creating the same key at the same moment may both succeed, the last one winning.
+/// </remarks>
+public sealed class S3StateStore : StateStore, IFileDownloadingStore, IDisposable
+{
+    private readonly AmazonS3Client _client;
+    private readonly S3ErrorTranslator _errors;
+    private readonly S3Uploader _uploader;
+    private readonly S3ParallelDownloader _downloader;
+    private volatile bool _bucketSeen;
+
+    /// <summary>Creates a store; no request is made until the first operation.</summary>
+    /// <exception cref="ArgumentException">The bucket is missing, or a size or count option is out of range.</exception>
+    public S3StateStore(S3StateStoreOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentException.ThrowIfNullOrWhiteSpace(options.Bucket, "options.Bucket");
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MultipartPartSize, 5 * 1024 * 1024, "options.MultipartPartSize");
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.DownloadChunkSize, 64 * 1024, "options.DownloadChunkSize");
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.UploadParallelism, 1, "options.UploadParallelism");
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.DownloadParallelism, 1, "options.DownloadParallelism");
+        if (options.ServiceUrl is { } url && !Uri.TryCreate(url, UriKind.Absolute, out _))
+        {
+            throw new ArgumentException($"The S3 service URL '{url}' is not an absolute URL.", nameof(options));
+        }
+
+        Options = options;
+        Endpoint = options.ServiceUrl?.TrimEnd('/') ?? options.Region ?? S3ClientFactory.DefaultRegion;
+        _errors = new S3ErrorTranslator(options.Bucket, Endpoint, [.. new[] { options.SecretKey, options.SessionToken }.OfType<string>()]);
+        _client = S3ClientFactory.Create(options);
+        _uploader = new S3Uploader(_client, options);
+        _downloader = new S3ParallelDownloader(_client, options, _errors);
+    }
+
+    /// <summary>The options the store was created with.</summary>
+    public S3StateStoreOptions Options { get; }
+
+    /// <summary>The bucket.</summary>
+    public string Bucket => Options.Bucket;
+
+    /// <summary>The normalised base path (empty, or ending with <c>/</c>).</summary>
+    public string BasePath => Options.BasePath;
+
+    /// <summary>The service URL, or the Amazon S3 region, the store talks to.</summary>
+    public string Endpoint { get; }
+
+    /// <inheritdoc />
+    public override string Description => $"S3 store s3://{Bucket}/{BasePath} at {Endpoint}";
+
+    /// <inheritdoc />
+    public override string Id => $"s3:{Endpoint}/{Bucket}/{BasePath}";
+
+    /// <summary>The object name of <paramref name="key"/> in the bucket.</summary>
+    public string GetObjectName(StateKey key) => S3ObjectNames.GetObjectName(BasePath, key);
+
+    /// <inheritdoc />
+    public override async Task<bool> ExistsAsync(StateKey key, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        cancellationToken.ThrowIfCancellationRequested();
+        return await TryGetMetadataAsync(key, GetObjectName(key), cancellationToken).ConfigureAwait(false) is not null;
+    }
+
+    /// <inheritdoc />
+    public override async Task<IReadOnlyList<StateKey>> GetStateKeysAsync(StateType stateType, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(stateType);
+        cancellationToken.ThrowIfCancellationRequested();
+        var prefix = S3ObjectNames.GetListingPrefix(BasePath, stateType);
+        var keys = new List<StateKey>();
+        var request = new ListObjectsV2Request { BucketName = Bucket, Prefix = prefix };
+        do
+        {
+            var page = await RunAsync("listing", prefix + "*", null, token => _client.ListObjectsV2Async(request, token), cancellationToken).ConfigureAwait(false);
+            _bucketSeen = true;
+            foreach (var entry in page.S3Objects ?? [])
+            {
+                // Foreign objects under the prefix (notes, partial uploads by other tools, other layouts) are skipped.
+                var key = S3ObjectNames.TryParseObjectName(BasePath, entry.Key);
+                if (key is not null && key.StateType.IsCompatibleWith(stateType))
+                {
+                    keys.Add(key);
+                }
+            }
+
+            request.ContinuationToken = page.IsTruncated == true ? page.NextContinuationToken : null;
+        }
+        while (request.ContinuationToken is not null);
+
+        keys.Sort((a, b) => string.CompareOrdinal(a.ToString(), b.ToString()));
+        return keys;
+    }
+
+    /// <inheritdoc />
+    /// <remarks>One streamed GET; use <see cref="DownloadToFileAsync"/> for large states.</remarks>
+    public override async Task<Stream> OpenReadAsync(StateKey key, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        cancellationToken.ThrowIfCancellationRequested();
+        var objectName = GetObjectName(key);
+        var response = await RunAsync("GET", objectName, key, token => _client.GetObjectAsync(Bucket, objectName, token), cancellationToken, notFoundIsMissingKey: true).ConfigureAwait(false);
+        return response.ResponseStream;
+    }
+
+    /// <inheritdoc />
+    public override async Task WriteAsync(StateKey key, Stream content, bool overwrite = false, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(content);
+        cancellationToken.ThrowIfCancellationRequested();
+        var objectName = GetObjectName(key);
+        if (!overwrite && await TryGetMetadataAsync(key, objectName, cancellationToken).ConfigureAwait(false) is not null)
+        {
+            throw new StateStoreException(StateStoreError.AlreadyExists, $"State {key} already exists in {Description} (s3://{Bucket}/{objectName}); pass overwrite: true to replace it.", key);
+        }
+
+        var conditional = !overwrite && Options.UseConditionalCreate;
+        try
+        {
+            await RunAsync<bool>("upload", objectName, key, async token =>
+            {
+                await _uploader.UploadAsync(objectName, content, conditional, token).ConfigureAwait(false);
+                return true;
+            }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SourceStreamException e)
+        {
+            ExceptionDispatchInfo.Throw(e.InnerException!);
+        }
+        catch (StateStoreException e) when (conditional && e.InnerException is AmazonS3Exception { StatusCode: HttpStatusCode.PreconditionFailed or HttpStatusCode.Conflict })
+        {
+            throw new StateStoreException(StateStoreError.AlreadyExists, $"State {key} already exists in {Description} (s3://{Bucket}/{objectName}): another writer created it first.", key, e);
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<FileDownload> DownloadToFileAsync(StateKey key, string path, IProgress<long>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        cancellationToken.ThrowIfCancellationRequested();
+        var objectName = GetObjectName(key);
+        var metadata = await TryGetMetadataAsync(key, objectName, cancellationToken).ConfigureAwait(false)
+            ?? throw new StateStoreException(StateStoreError.NotFound, $"State {key} was not found in {Description} (no object s3://{Bucket}/{objectName}).", key);
+        return await _downloader.DownloadAsync(key, objectName, Path.GetFullPath(path), metadata.ContentLength, metadata.ETag, progress, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Deletes a state; deleting a missing state is not an error.</summary>
+    public async Task DeleteAsync(StateKey key, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        var objectName = GetObjectName(key);
+        await RunAsync("DELETE", objectName, key, token => _client.DeleteObjectAsync(Bucket, objectName, token), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Releases the HTTP client.</summary>
+    public void Dispose() => _client.Dispose();
+
+    private async Task<GetObjectMetadataResponse?> TryGetMetadataAsync(StateKey key, string objectName, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var metadata = await _client.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = Bucket, Key = objectName }, cancellationToken).ConfigureAwait(false);
+            _bucketSeen = true;
+            return metadata;
+        }
+        catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
+        {
+            // A HEAD answer has no body: a missing bucket and a missing key both look like this.
+            await EnsureBucketAsync(objectName, key, cancellationToken).ConfigureAwait(false);
+            return null;
+        }
+        catch (AmazonS3Exception e) when (e.StatusCode is not 0)
+        {
+            // A HEAD error has no body, hence no precise code (radosgw answers a bad signature with a bare 400):
+            // the same question as a listing gets an answer that says what is wrong.
+            await RunAsync("HEAD", objectName, key, token => _client.ListObjectsV2Async(new ListObjectsV2Request { BucketName = Bucket, Prefix = objectName, MaxKeys = 1 }, token), cancellationToken).ConfigureAwait(false);
+            throw _errors.Translate(e, "HEAD", objectName, key);
+        }
+        catch (Exception e) when (S3ErrorTranslator.IsTranslatable(e, cancellationToken))
+        {
+            throw _errors.Translate(e, "HEAD", objectName, key);
+        }
+    }
+
+    private async Task EnsureBucketAsync(string objectName, StateKey key, CancellationToken cancellationToken)
+    {
+        if (!_bucketSeen)
+        {
+            await RunAsync("HEAD", objectName, key, token => _client.ListObjectsV2Async(new ListObjectsV2Request { BucketName = Bucket, Prefix = objectName, MaxKeys = 1 }, token), cancellationToken).ConfigureAwait(false);
+            _bucketSeen = true;
+        }
+    }
+
+    private async Task<T> RunAsync<T>(string operation, string objectName, StateKey? key, Func<CancellationToken, Task<T>> action, CancellationToken cancellationToken, bool notFoundIsMissingKey = false)
+    {
+        try
+        {
+            return await action(cancellationToken).ConfigureAwait(false);
+        }
+        catch (AmazonS3Exception e) when (notFoundIsMissingKey && key is not null && e.StatusCode == HttpStatusCode.NotFound && e.ErrorCode != "NoSuchBucket")
+        {
+            throw new StateStoreException(StateStoreError.NotFound, $"State {key} was not found in {Description} (no object s3://{Bucket}/{objectName}).", key, e);
+        }
+        catch (Exception e) when (S3ErrorTranslator.IsTranslatable(e, cancellationToken))
+        {
+            throw _errors.Translate(e, operation, objectName, key);
+        }
+    }
+}

@@ -1,0 +1,82 @@
+using System.Globalization;
+using ModelStore.Stores;
+
+namespace ModelStore.S3;
+
+/// <summary>
+/// Creates <see cref="S3StateStore"/>s from declarative settings, as in
+/// <c>&lt;ModelStore Include="team" Kind="S3" Bucket="models" BasePath="states" ServiceUrl="http://127.0.0.1:9000" /&gt;</c>.
+/// </summary>
+/// <remarks>
+/// Settings (case-insensitive): <c>Bucket</c> (required), <c>BasePath</c>, <c>ServiceUrl</c>, <c>Region</c>,
+/// <c>ForcePathStyle</c> (default: true when <c>ServiceUrl</c> is set), <c>Profile</c>, <c>DisableChunkEncoding</c>,
+/// <c>ChecksumsOnlyWhenRequired</c>, <c>UseConditionalCreate</c>, <c>MultipartPartSize</c>, <c>UploadParallelism</c>,
+/// <c>DownloadChunkSize</c>, <c>DownloadParallelism</c>, <c>RequestTimeoutSeconds</c>, <c>MaxRetries</c>.
+/// Credentials never come from settings (they would end up in a project file): they come from the standard AWS
+/// chain (<c>AWS_ACCESS_KEY_ID</c>/<c>AWS_SECRET_ACCESS_KEY</c>, <c>AWS_PROFILE</c>, <c>~/.aws/credentials</c>, ...)
+/// or the named <c>Profile</c>.
+/// </remarks>
+public sealed class S3StateStoreProvider : IStateStoreProvider
+{
+    private static readonly string[] ForbiddenSettings = ["AccessKey", "SecretKey", "SecretAccessKey", "AccessKeyId", "SessionToken", "Password", "Credentials"];
+
+    /// <inheritdoc />
+    public string Kind => "S3";
+
+    /// <inheritdoc />
+    public IStateStore Create(StateStoreSettings settings) => new S3StateStore(CreateOptions(settings));
+
+    /// <summary>The options a store declared by <paramref name="settings"/> gets.</summary>
+    /// <exception cref="ArgumentException">A setting is missing or invalid, or a credential is given as a setting.</exception>
+    public static S3StateStoreOptions CreateOptions(StateStoreSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        foreach (var forbidden in ForbiddenSettings)
+        {
+            if (settings.Get(forbidden) is not null)
+            {
+                throw new ArgumentException($"Store '{settings.Name}' of kind S3: credentials are never read from settings ('{forbidden}' was given). Use the AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY environment variables or a shared profile (setting 'Profile').", nameof(settings));
+            }
+        }
+
+        var serviceUrl = settings.Get("ServiceUrl");
+        if (serviceUrl is not null && (!Uri.TryCreate(serviceUrl, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https")))
+        {
+            throw new ArgumentException($"Store '{settings.Name}' of kind S3: ServiceUrl '{serviceUrl}' is not an http(s) URL.", nameof(settings));
+        }
+
+        var defaults = new S3StateStoreOptions();
+        return new S3StateStoreOptions
+        {
+            Bucket = settings.GetRequired("Bucket"),
+            BasePath = settings.Get("BasePath") ?? string.Empty,
+            ServiceUrl = serviceUrl,
+            Region = settings.Get("Region"),
+            ForcePathStyle = GetBool(settings, "ForcePathStyle") ?? serviceUrl is not null,
+            Profile = settings.Get("Profile"),
+            DisableChunkEncoding = GetBool(settings, "DisableChunkEncoding") ?? false,
+            ChecksumsOnlyWhenRequired = GetBool(settings, "ChecksumsOnlyWhenRequired") ?? false,
+            UseConditionalCreate = GetBool(settings, "UseConditionalCreate") ?? false,
+            MultipartPartSize = GetInt(settings, "MultipartPartSize") ?? defaults.MultipartPartSize,
+            UploadParallelism = GetInt(settings, "UploadParallelism") ?? defaults.UploadParallelism,
+            DownloadChunkSize = GetInt(settings, "DownloadChunkSize") ?? defaults.DownloadChunkSize,
+            DownloadParallelism = GetInt(settings, "DownloadParallelism") ?? defaults.DownloadParallelism,
+            RequestTimeout = GetInt(settings, "RequestTimeoutSeconds") is { } seconds ? TimeSpan.FromSeconds(seconds) : defaults.RequestTimeout,
+            MaxRetries = GetInt(settings, "MaxRetries") ?? defaults.MaxRetries,
+        };
+    }
+
+    private static bool? GetBool(StateStoreSettings settings, string name) => settings.Get(name) switch
+    {
+        null => null,
+        var text when bool.TryParse(text, out var value) => value,
+        var text => throw new ArgumentException($"Store '{settings.Name}' of kind S3: setting '{name}' must be true or false, not '{text}'.", nameof(settings)),
+    };
+
+    private static int? GetInt(StateStoreSettings settings, string name) => settings.Get(name) switch
+    {
+        null => null,
+        var text when int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) && value > 0 => value,
+        var text => throw new ArgumentException($"Store '{settings.Name}' of kind S3: setting '{name}' must be a positive whole number, not '{text}'.", nameof(settings)),
+    };
+}

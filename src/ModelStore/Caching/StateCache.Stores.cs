@@ -1,0 +1,88 @@
+using System.Security.Cryptography;
+using System.Text;
+using ModelStore.IO;
+using ModelStore.States;
+using ModelStore.Stores;
+
+namespace ModelStore.Caching;
+
+/// <summary>
+/// Fetching straight from a store, using the store's faster, resumable file download when it offers one
+/// (<see cref="IFileDownloadingStore"/>, for example the S3 store's parallel ranged GETs).
+/// </summary>
+public sealed partial class StateCache
+{
+    /// <summary>The suffix of a resumable download in progress in the cache's <c>tmp/</c> folder.</summary>
+    public const string DownloadSuffix = ".download" + AtomicFile.PartialSuffix;
+
+    /// <summary>
+    /// Returns the cached state for (<paramref name="store"/>, <paramref name="key"/>), fetching it when it is missing,
+    /// like <see cref="GetOrFetchAsync(string, StateKey, Func{CancellationToken, Task{Stream}}, string?, IProgress{long}?, CancellationToken)"/>.
+    /// A file-downloading store downloads into <c>tmp/</c> under a name fixed by (store, key), so a fetch interrupted by
+    /// a crash or a cancellation resumes where it stopped; the store hashes it as it completes and it is renamed into the blobs
+    /// (no second copy, no second pass). Other stores are read through <see cref="IStateStore.OpenReadAsync"/>.
+    /// </summary>
+    /// <exception cref="StateStoreException"><see cref="StateStoreError.IntegrityMismatch"/> when the bytes do not match <paramref name="expectedSha256"/>.</exception>
+    public async Task<CachedState> GetOrFetchAsync(IStateStore store, StateKey key, string? expectedSha256 = null, IProgress<long>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(key);
+        if (store is not IFileDownloadingStore downloading)
+        {
+            return await GetOrFetchAsync(store.Id, key, token => store.OpenReadAsync(key, token), expectedSha256, progress, cancellationToken).ConfigureAwait(false);
+        }
+
+        return await GetOrFetchCoreAsync(
+            store.Id,
+            key,
+            expectedSha256,
+            async token =>
+            {
+                var path = GetDownloadPath(store.Id, key);
+                Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+                var download = await downloading.DownloadToFileAsync(key, path, progress, token).ConfigureAwait(false);
+                return await InsertDownloadedLockedAsync(store.Id, key, path, download, expectedSha256, token).ConfigureAwait(false);
+            },
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Where a resumable download of (store, key) lives while it is in progress.</summary>
+    public string GetDownloadPath(string storeId, StateKey key)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(storeId);
+        ArgumentNullException.ThrowIfNull(key);
+        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{storeId}\n{key}")))[..24];
+        return Path.Combine(Root, "tmp", hash + DownloadSuffix);
+    }
+
+    // The store hashed the file's bytes as the download completed: no second pass over the file.
+    private async Task<CachedState> InsertDownloadedLockedAsync(string storeId, StateKey key, string path, FileDownload download, string? expectedSha256, CancellationToken cancellationToken)
+    {
+        var actual = NormalizeSha256(download.Sha256);
+        var size = new FileInfo(path).Length;
+        if (size != download.Size)
+        {
+            AtomicFile.Discard(path);
+            throw new StateStoreException(StateStoreError.IntegrityMismatch, $"State {key} from {storeId}: the download has {size} bytes, but the store reported {download.Size}. It was discarded.", key);
+        }
+
+        if (expectedSha256 is not null && !string.Equals(NormalizeSha256(expectedSha256), actual, StringComparison.Ordinal))
+        {
+            AtomicFile.Discard(path);
+            throw new StateStoreException(
+                StateStoreError.IntegrityMismatch,
+                $"State {key} from {storeId} has SHA-256 {actual} ({size} bytes), but {NormalizeSha256(expectedSha256)} was expected. The download was discarded.",
+                key);
+        }
+
+        using (var written = File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite))
+        {
+            RandomAccess.FlushToDisk(written);
+        }
+
+        var blob = GetBlobPath(actual);
+        Directory.CreateDirectory(Path.GetDirectoryName(blob)!);
+        File.Move(path, blob, overwrite: true);
+        return await IndexAsync(storeId, key, actual, size, cancellationToken).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,88 @@
+using System.Security;
+using System.Security.Cryptography;
+using Amazon.S3;
+using Amazon.S3.Model;
+using ModelStore.S3;
+using ModelStore.States;
+using ModelStore.Testing;
+
+namespace ModelStore.Build.Tests.Integration;
+
+/// <summary>The real `dotnet build` of a consumer project resolving a ModelState from an S3 store (a real radosgw).</summary>
+[TestClass]
+public sealed class S3BuildIntegrationTests
+{
+    private const string Digits = "pytorch/tiny-mlp.digits.v1";
+
+    private static RadosGatewayServer? _server;
+
+    public TestContext TestContext { get; set; } = null!;
+
+    private static RadosGatewayServer Server => _server ?? throw new InvalidOperationException("The S3 server is not running.");
+
+    [ClassInitialize]
+    public static void StartServer(TestContext context)
+    {
+        _ = context;
+        _server = RadosGatewayServer.Start(memoryBytes: 1L << 30);
+    }
+
+    [ClassCleanup]
+    public static void StopServer() => _server?.Dispose();
+
+    [TestMethod]
+    public async Task Builds_a_state_from_an_S3_store_with_credentials_from_the_environment()
+    {
+        var bucket = await CreateBucketAsync();
+        var bytes = RandomNumberGenerator.GetBytes(3 << 20);
+        var sha = Convert.ToHexStringLower(SHA256.HashData(bytes));
+        using (var store = new S3StateStore(new S3StateStoreOptions { Bucket = bucket, BasePath = "team", ServiceUrl = Server.Endpoint, ForcePathStyle = true, AccessKey = Server.AccessKey, SecretKey = Server.SecretKey, ChecksumsOnlyWhenRequired = true }))
+        {
+            await store.WriteAsync(StateKey.Parse(Digits), new MemoryStream(bytes), cancellationToken: TestContext.CancellationToken);
+        }
+
+        var app = await ConsumerProject.CreateAsync("s3-happy");
+        app.ExtraEnvironment["AWS_ACCESS_KEY_ID"] = Server.AccessKey;
+        app.ExtraEnvironment["AWS_SECRET_ACCESS_KEY"] = Server.SecretKey;
+        app.WithStore("team", $"Kind=\"S3\" Bucket=\"{bucket}\" BasePath=\"team\" ServiceUrl=\"{SecurityElement.Escape(Server.Endpoint)}\" Region=\"us-east-1\"")
+            .WithState(Digits, "Store=\"team\" AccessorName=\"Digits\"");
+
+        var build = await app.BuildAsync();
+
+        Assert.AreEqual(0, build.ExitCode, build.ToString());
+        StringAssert.Contains(build.Output, $"ModelStore: fetched {Digits} from store 'team'", build.ToString());
+        StringAssert.Contains(File.ReadAllText(app.LockFile), $"\"sha256\": \"{sha}\"");
+        var run = await app.RunAppAsync();
+        StringAssert.Contains(run.Output, $"state {Digits} size={bytes.Length} sha256={sha} read={bytes.Length}", run.ToString());
+        Assert.IsFalse(build.ToString().Contains(Server.SecretKey, StringComparison.Ordinal), "The build output holds the secret.");
+    }
+
+    [TestMethod]
+    public async Task A_wrong_secret_is_a_coded_store_error_that_does_not_show_the_secret()
+    {
+        var bucket = await CreateBucketAsync();
+        var wrongSecret = "wrong-" + Guid.NewGuid().ToString("N");
+        var app = await ConsumerProject.CreateAsync("s3-denied");
+        app.ExtraEnvironment["AWS_ACCESS_KEY_ID"] = Server.AccessKey;
+        app.ExtraEnvironment["AWS_SECRET_ACCESS_KEY"] = wrongSecret;
+        app.WithStore("team", $"Kind=\"S3\" Bucket=\"{bucket}\" ServiceUrl=\"{SecurityElement.Escape(Server.Endpoint)}\"")
+            .WithState(Digits, "Store=\"team\"");
+
+        var build = await app.BuildAsync();
+
+        Assert.AreNotEqual(0, build.ExitCode, build.ToString());
+        StringAssert.Contains(build.Output, "ModelStore error MST0005:", build.ToString());
+        StringAssert.Contains(build.Output, bucket, build.ToString());
+        Assert.IsFalse(build.ToString().Contains(wrongSecret, StringComparison.Ordinal), "The build output holds the secret.");
+    }
+
+    private async Task<string> CreateBucketAsync()
+    {
+        var bucket = $"b-{Guid.NewGuid():N}";
+        using var client = new AmazonS3Client(
+            new Amazon.Runtime.BasicAWSCredentials(Server.AccessKey, Server.SecretKey),
+            new AmazonS3Config { ServiceURL = Server.Endpoint, ForcePathStyle = true, AuthenticationRegion = "us-east-1" });
+        await client.PutBucketAsync(new PutBucketRequest { BucketName = bucket }, TestContext.CancellationToken);
+        return bucket;
+    }
+}
