@@ -11,7 +11,7 @@ public sealed class StateStoreProviderRegistryTests
     {
         var registry = StateStoreProviderRegistry.Default;
 
-        CollectionAssert.IsSubsetOf(new[] { "GitHub", "Local" }, registry.Kinds.ToArray());
+        CollectionAssert.IsSubsetOf(new[] { "GitHub", "Local", "S3" }, registry.Kinds.ToArray());
         Assert.IsInstanceOfType<LocalStateStoreProvider>(registry.Find("local"));
         Assert.AreEqual("GitHub", registry.Find("GITHUB")?.Kind);
         Assert.IsNull(registry.Find("Ftp"));
@@ -24,7 +24,10 @@ public sealed class StateStoreProviderRegistryTests
         var local = StateStoreProviderRegistry.Default.Find("Local")!.Create(new StateStoreSettings("local", "Local", [new("Folder", "states")], folder));
         var github = StateStoreProviderRegistry.Default.Find("GitHub")!.Create(new StateStoreSettings("team", "GitHub", [new("Owner", "my-org"), new("Repository", "models")], folder));
 
+        var s3 = StateStoreProviderRegistry.Default.Find("s3")!.Create(new StateStoreSettings("team", "S3", [new("Bucket", "models"), new("BasePath", "states/"), new("ServiceUrl", "http://127.0.0.1:9")], folder));
+
         Assert.AreEqual($"local:{Path.Combine(folder, "states")}", local.Id);
+        StringAssert.Contains(s3.Id, "models");
         StringAssert.Contains(github.Id, "my-org");
     }
 }
