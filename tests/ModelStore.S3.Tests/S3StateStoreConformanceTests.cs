@@ -9,9 +9,6 @@ public sealed class S3StateStoreConformanceTests : StateStoreConformanceTests
 {
     private readonly List<S3StateStore> _stores = [];
 
-    // 64 MiB keeps the suite quick on a shared machine while still spanning many 5 MiB parts.
-    protected override long LargeStateSize => 64L * 1024 * 1024;
-
     // radosgw honours If-None-Match: * on a single PUT (S3ConditionalCreateTests), and the race writes states below one
     // part, so with UseConditionalCreate concurrent creators have exactly one winner. (radosgw Pacific ignores the
     // header on multipart completion: larger states are not created atomically there; docs/s3.md says so.)
