@@ -64,7 +64,11 @@ internal abstract class RandomAccessSource : IDisposable
 
     private sealed class StreamSource(Stream stream, bool leaveOpen) : RandomAccessSource
     {
+#if NET9_0_OR_GREATER
         private readonly Lock _gate = new();
+#else
+        private readonly object _gate = new();
+#endif
 
         public override long Length => stream.Length;
 

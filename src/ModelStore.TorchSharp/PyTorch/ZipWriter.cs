@@ -3,6 +3,9 @@ using System.Text;
 
 namespace ModelStore.TorchSharp.PyTorch;
 
+/// <summary>Receives one piece of an entry's data (a delegate, because <c>Action&lt;ReadOnlySpan&lt;byte&gt;&gt;</c> needs C# 13's ref-struct type arguments, which net8.0 lacks).</summary>
+internal delegate void SpanWriter(ReadOnlySpan<byte> data);
+
 /// <summary>
 /// Writes a zip archive of stored (uncompressed) entries front to back, as PyTorch's writer does:
 /// each entry's data aligned to 64 bytes with a padding extra field, zip64 records when sizes or
@@ -15,7 +18,7 @@ internal sealed class ZipWriter(Stream output)
     private readonly List<(byte[] Name, uint Crc, long Size, long Offset)> _central = [];
     private long _position;
 
-    public void AddEntry(string name, uint crc, long size, Action<Action<ReadOnlySpan<byte>>> writeData)
+    public void AddEntry(string name, uint crc, long size, Action<SpanWriter> writeData)
     {
         var nameBytes = Encoding.UTF8.GetBytes(name);
         var offset = _position;
