@@ -77,6 +77,10 @@ public sealed class ProjectShapesIntegrationTests
             </Project>
             """);
         Write(root, "Tests/LibStateTests.cs", $$"""
+            using System;
+            using System.IO;
+            using Microsoft.VisualStudio.TestTools.UnitTesting;
+
             namespace Tests;
 
             [TestClass]
@@ -161,7 +165,7 @@ public sealed class ProjectShapesIntegrationTests
     }
 
     [TestMethod]
-    public async Task A_netstandard_library_with_states_is_MST0020_before_any_fetch_and_without_compiler_errors()
+    public async Task A_netstandard_library_is_MST0020_and_an_old_MSBuild_MST0021_before_any_fetch_and_without_compiler_errors()
     {
         var app = await ConsumerProject.CreateAsync("netstandard");
         app.TargetFramework = "netstandard2.0";
@@ -171,6 +175,12 @@ public sealed class ProjectShapesIntegrationTests
         File.WriteAllText(Path.Combine(app.Folder, "app.csproj"), File.ReadAllText(Path.Combine(app.Folder, "app.csproj"))
             .Replace("<OutputType>Exe</OutputType>", "", StringComparison.Ordinal)
             .Replace("<ImplicitUsings>enable</ImplicitUsings>", "", StringComparison.Ordinal));
+
+        // An MSBuild older than the package needs (Visual Studio 2022, SDK 8/9) is told so, instead of failing to load the task (MSB4062).
+        var oldHost = await app.BuildAsync("-p:_ModelStoreMinimumMSBuildVersion=99.0");
+        Assert.AreNotEqual(0, oldHost.ExitCode, oldHost.ToString());
+        StringAssert.Contains(oldHost.Output, "error MST0021: ModelStore.Build needs MSBuild 99.0 or later", oldHost.ToString());
+        Assert.IsFalse(oldHost.Output.Contains("MSB4036", StringComparison.Ordinal) || oldHost.Output.Contains("MSB4062", StringComparison.Ordinal), oldHost.ToString());
 
         var result = await app.BuildAsync();
 
