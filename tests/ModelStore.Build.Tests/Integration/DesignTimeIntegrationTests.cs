@@ -9,6 +9,7 @@ namespace ModelStore.Build.Tests.Integration;
 public sealed class DesignTimeIntegrationTests
 {
     private const string Resnet = "pytorch/resnet18.cls1000.imagenet";
+    private const string Clip = "pytorch/clip.laion";
     private const string Secret = "TopSecret4242";
 
     // What the IDE runs: the compile chain with DesignTimeBuild and without the compiler.
@@ -33,13 +34,18 @@ public sealed class DesignTimeIntegrationTests
         // A setting with credentials in it: it decides the resolution, but must never reach obj/.
         app.WithStore("mozuma", $"Kind=\"GitHub\" Owner=\"mozuma\" Repository=\"mozuma\" BaseAddress=\"{github.BaseAddress}\" ServiceUrl=\"http://user:{Secret}@127.0.0.1/\"")
             .WithState(Resnet, "Store=\"mozuma\" AccessorName=\"Backbone\"");
+        // A store kind from outside the package: the provider defined in this test assembly, named on the item.
+        var clip = app.Publish(Clip, 5_000);
+        app.WithStore("vendor", $"ProviderType=\"{typeof(ThirdPartyStoreProvider).FullName}\" ProviderAssembly=\"{typeof(ThirdPartyStoreProvider).Assembly.Location}\" Root=\"{app.StoreFolder}\"")
+            .WithState(Clip, "Store=\"vendor\"");
         var descriptor = Path.Combine(app.IntermediateFolder, "modelstates", "pytorch.resnet18.cls1000.imagenet.modelstate");
 
         // 1. Nothing known yet: no store contacted, no accessor, a warning.
         var cold = await app.BuildAsync(DesignTimeBuild);
         Assert.AreEqual(0, cold.ExitCode, cold.ToString());
         Assert.IsEmpty(github.Requests, string.Join("\n", github.Requests));
-        StringAssert.Contains(cold.Output, "warning MST0022", cold.ToString());
+        StringAssert.Contains(cold.Output, $"warning MST0022: ModelState '{Resnet}'", cold.ToString());
+        StringAssert.Contains(cold.Output, $"warning MST0022: ModelState '{Clip}'", cold.ToString());
         Assert.IsFalse(File.Exists(descriptor));
         Assert.IsFalse(File.Exists(app.LockFile));
         Assert.IsFalse(Directory.Exists(app.Home));
@@ -49,9 +55,12 @@ public sealed class DesignTimeIntegrationTests
         Assert.AreEqual(0, real.ExitCode, real.ToString());
         StringAssert.Contains(real.Output, "in an external task host with a runtime of \"NET\"", real.ToString());
         StringAssert.Contains(real.Output, $"ModelStore: fetched {Resnet} from store 'mozuma'", real.ToString());
+        StringAssert.Contains(real.Output, $"ModelStore: fetched {Clip} from store 'vendor'", real.ToString());
         Assert.IsNotEmpty(github.Requests);
         StringAssert.Contains(File.ReadAllText(app.LockFile), sha);
-        StringAssert.Contains((await app.RunAppAsync()).Output, $"state {Resnet} size=20000 sha256={sha} read=20000");
+        var run = await app.RunAppAsync();
+        StringAssert.Contains(run.Output, $"state {Resnet} size=20000 sha256={sha} read=20000", run.ToString());
+        StringAssert.Contains(run.Output, $"state {Clip} size=5000 sha256={clip} read=5000", run.ToString());
 
         // 3. Cache deleted: the lock file alone lights up the accessor; still no request.
         Directory.Delete(app.Home, recursive: true);
@@ -61,6 +70,7 @@ public sealed class DesignTimeIntegrationTests
         Assert.IsEmpty(github.Requests, string.Join("\n", github.Requests));
         Assert.IsFalse(warm.Output.Contains("MST0022", StringComparison.Ordinal), warm.ToString());
         StringAssert.Contains(File.ReadAllText(descriptor), $"sha256={sha}\n");
+        StringAssert.Contains(File.ReadAllText(Path.Combine(app.IntermediateFolder, "modelstates", "pytorch.clip.laion.modelstate")), $"sha256={clip}\n");
         Assert.IsFalse(Directory.Exists(app.Home), "nothing was fetched");
 
         foreach (var file in Directory.EnumerateFiles(Path.Combine(app.Folder, "obj"), "*", SearchOption.AllDirectories))
