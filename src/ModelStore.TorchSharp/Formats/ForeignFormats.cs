@@ -35,10 +35,14 @@ internal static class ForeignFormats
         return new StateFormatException(format, $"This file is {what}{(detail is null ? "" : $" ({detail})")}. {instead}.");
     }
 
+    private static ReadOnlySpan<byte> Hdf5Signature => [0x89, (byte)'H', (byte)'D', (byte)'F', (byte)'\r', (byte)'\n', 0x1a, (byte)'\n'];
+
+    private static ReadOnlySpan<byte> NumPySignature => [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y'];
+
     /// <summary>Recognises a foreign format from the first bytes of a file, or returns <see langword="null"/>.</summary>
     public static ForeignFormat? FromPrefix(ReadOnlySpan<byte> prefix)
     {
-        if (prefix.StartsWith("\x89HDF\r\n\x1a\n"u8))
+        if (prefix.StartsWith(Hdf5Signature))
         {
             return ForeignFormat.Keras;
         }
@@ -48,7 +52,7 @@ internal static class ForeignFormats
             return ForeignFormat.Gguf;
         }
 
-        if (prefix.StartsWith("\x93NUMPY"u8))
+        if (prefix.StartsWith(NumPySignature))
         {
             return ForeignFormat.NumPy;
         }
