@@ -22,7 +22,7 @@ internal sealed class DeclaredStores
     /// Validates every item: a Kind the registry knows and settings its provider accepts (checked by creating the
     /// store lazily later; here only the shape). <paramref name="invalid"/> receives (item, message) for each bad one.
     /// </summary>
-    public static DeclaredStores Read(IEnumerable<ITaskItem> items, string baseDirectory, StateStoreProviderRegistry registry, Action<ITaskItem, string> invalid)
+    public static DeclaredStores Read(IEnumerable<ITaskItem> items, string baseDirectory, StateStoreRegistry registry, Action<ITaskItem, string> invalid)
     {
         var stores = new DeclaredStores();
         foreach (var item in items)

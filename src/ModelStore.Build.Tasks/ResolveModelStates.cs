@@ -58,7 +58,7 @@ public sealed partial class ResolveModelStates : Microsoft.Build.Utilities.Task,
     internal TimeSpan ProgressInterval { get; set; } = TimeSpan.FromSeconds(3);
 
     /// <summary>The store kinds understood (tests substitute their own).</summary>
-    internal StateStoreProviderRegistry Registry { get; set; } = StateStoreProviderRegistry.Default;
+    internal StateStoreRegistry Registry { get; set; } = StateStoreRegistry.Default;
 
     /// <summary>How many times a store was asked for bytes during this run.</summary>
     internal int FetchCount { get; private set; }

@@ -149,7 +149,7 @@ public static class CliApp
     }
 
     private static IStateStore CreateStore(string spec, string[]? settings) =>
-        StoreProviders.Create(StoreSpec.Parse(spec, settings ?? [], Environment.CurrentDirectory));
+        StateStoreRegistry.Default.Create(StoreSpec.Parse(spec, settings ?? [], Environment.CurrentDirectory));
 
     private static StateCache OpenCache(string? root) => new(root ?? StateCache.DefaultRoot);
 

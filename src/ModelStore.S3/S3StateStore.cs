@@ -2,6 +2,7 @@ using System.Net;
 using System.Runtime.ExceptionServices;
 using Amazon.S3;
 using Amazon.S3.Model;
+using ModelStore.Downloads;
 using ModelStore.States;
 using ModelStore.Stores;
 
@@ -26,7 +27,6 @@ public sealed class S3StateStore : StateStore, IFileDownloadingStore, IDisposabl
     private readonly AmazonS3Client _client;
     private readonly S3ErrorTranslator _errors;
     private readonly S3Uploader _uploader;
-    private readonly S3ParallelDownloader _downloader;
     private volatile bool _bucketSeen;
 
     /// <summary>Creates a store; no request is made until the first operation.</summary>
@@ -49,7 +49,6 @@ public sealed class S3StateStore : StateStore, IFileDownloadingStore, IDisposabl
         _errors = new S3ErrorTranslator(options.Bucket, Endpoint, [.. new[] { options.SecretKey, options.SessionToken }.OfType<string>()]);
         _client = S3ClientFactory.Create(options);
         _uploader = new S3Uploader(_client, options);
-        _downloader = new S3ParallelDownloader(_client, options, _errors);
     }
 
     /// <summary>The options the store was created with.</summary>
@@ -160,9 +159,11 @@ public sealed class S3StateStore : StateStore, IFileDownloadingStore, IDisposabl
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         cancellationToken.ThrowIfCancellationRequested();
         var objectName = GetObjectName(key);
-        var metadata = await TryGetMetadataAsync(key, objectName, cancellationToken).ConfigureAwait(false)
-            ?? throw new StateStoreException(StateStoreError.NotFound, $"State {key} was not found in {Description} (no object s3://{Bucket}/{objectName}).", key);
-        return await _downloader.DownloadAsync(key, objectName, Path.GetFullPath(path), metadata.ContentLength, metadata.ETag, progress, cancellationToken).ConfigureAwait(false);
+        var source = new S3RangeSource(_client, Bucket, objectName, key, _errors, async token =>
+            await TryGetMetadataAsync(key, objectName, token).ConfigureAwait(false) is { } metadata ? new RemoteObject(metadata.ContentLength, metadata.ETag) : null);
+        var remote = await source.GetObjectAsync(cancellationToken).ConfigureAwait(false);
+        var options = new ChunkedDownloadOptions { ChunkSize = Options.DownloadChunkSize, Parallelism = Options.DownloadParallelism };
+        return await ChunkedDownloader.DownloadAsync(source, remote, Path.GetFullPath(path), options, progress, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Deletes a state; deleting a missing state is not an error.</summary>

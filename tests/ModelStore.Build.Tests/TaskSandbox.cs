@@ -83,7 +83,7 @@ internal sealed class TaskSandbox : IDisposable
         DescriptorDirectory = DescriptorDirectory,
         StampFile = StampFile,
         CacheRoot = CacheRoot,
-        Registry = new StateStoreProviderRegistry(new LocalStateStoreProvider(), Observed),
+        Registry = new StateStoreRegistry(new LocalStateStoreProvider(), Observed),
     };
 
     /// <summary>Runs the task on <paramref name="states"/> from one local store; returns the task and its log.</summary>

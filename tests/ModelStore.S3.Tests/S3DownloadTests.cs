@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using ModelStore.Caching;
+using ModelStore.Downloads;
 using ModelStore.States;
 using ModelStore.Stores;
 using ModelStore.Testing;
@@ -39,7 +40,7 @@ public sealed class S3DownloadTests
         Assert.AreEqual(PatternStream.Sha256Of(size, seed: 21), await Sha256Async(path));
         Assert.AreEqual(PatternStream.Sha256Of(size, seed: 21), download.Sha256, "The hash computed during the download is the file's.");
         Assert.AreEqual(size, reports.Max());
-        Assert.IsFalse(File.Exists(path + ".s3resume"), "The resume journal is removed once the download is complete.");
+        Assert.IsFalse(File.Exists(path + ChunkedDownloader.JournalSuffix), "The resume journal is removed once the download is complete.");
     }
 
     [TestMethod]
@@ -59,7 +60,7 @@ public sealed class S3DownloadTests
                 interrupt.Cancel();
             }
         }), interrupt.Token));
-        Assert.IsTrue(File.Exists(path + ".s3resume"), "An interrupted download keeps its journal.");
+        Assert.IsTrue(File.Exists(path + ChunkedDownloader.JournalSuffix), "An interrupted download keeps its journal.");
 
         var download = await store.DownloadToFileAsync(Key, path, cancellationToken: Cancel);
         var transferred = download.BytesTransferred;

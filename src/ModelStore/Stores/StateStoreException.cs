@@ -40,6 +40,15 @@ public class StateStoreException : Exception
     /// <summary>The state concerned, if any.</summary>
     public StateKey? Key { get; }
 
+    /// <summary>
+    /// Whether trying again later may succeed: the store was unreachable, did not answer in time, or limited the
+    /// request rate. Retries (of the downloads, of the HTTP-based stores) are made only for these.
+    /// </summary>
+    public bool IsTransient => Error is StateStoreError.Unreachable or StateStoreError.Timeout or StateStoreError.RateLimited;
+
+    /// <summary>How long the store asked to wait before trying again (a rate limit's reset, a <c>Retry-After</c> header), when it said.</summary>
+    public TimeSpan? RetryAfter { get; init; }
+
     internal static StateStoreException NotFound(StateKey key, string where) =>
         new(StateStoreError.NotFound, $"State {key} was not found in {where}.", key);
 

@@ -4,12 +4,12 @@ using ModelStore.Stores;
 namespace ModelStore.Build.Tests;
 
 [TestClass]
-public sealed class StateStoreProviderRegistryTests
+public sealed class StateStoreRegistryTests
 {
     [TestMethod]
     public void The_default_registry_knows_every_shipped_kind_case_insensitively()
     {
-        var registry = StateStoreProviderRegistry.Default;
+        var registry = StateStoreRegistry.Default;
 
         CollectionAssert.IsSubsetOf(new[] { "GitHub", "Local", "S3" }, registry.Kinds.ToArray());
         Assert.IsInstanceOfType<LocalStateStoreProvider>(registry.Find("local"));
@@ -21,10 +21,10 @@ public sealed class StateStoreProviderRegistryTests
     public void Each_default_provider_creates_its_store_from_item_settings_without_network()
     {
         var folder = Path.Combine(Path.GetTempPath(), "msb-registry");
-        var local = StateStoreProviderRegistry.Default.Find("Local")!.Create(new StateStoreSettings("local", "Local", [new("Folder", "states")], folder));
-        var github = StateStoreProviderRegistry.Default.Find("GitHub")!.Create(new StateStoreSettings("team", "GitHub", [new("Owner", "my-org"), new("Repository", "models")], folder));
+        var local = StateStoreRegistry.Default.Find("Local")!.Create(new StateStoreSettings("local", "Local", [new("Folder", "states")], folder));
+        var github = StateStoreRegistry.Default.Find("GitHub")!.Create(new StateStoreSettings("team", "GitHub", [new("Owner", "my-org"), new("Repository", "models")], folder));
 
-        var s3 = StateStoreProviderRegistry.Default.Find("s3")!.Create(new StateStoreSettings("team", "S3", [new("Bucket", "models"), new("BasePath", "states/"), new("ServiceUrl", "http://127.0.0.1:9")], folder));
+        var s3 = StateStoreRegistry.Default.Find("s3")!.Create(new StateStoreSettings("team", "S3", [new("Bucket", "models"), new("BasePath", "states/"), new("ServiceUrl", "http://127.0.0.1:9")], folder));
 
         Assert.AreEqual($"local:{Path.Combine(folder, "states")}", local.Id);
         StringAssert.Contains(s3.Id, "models");

@@ -1,0 +1,162 @@
+using System.Reflection;
+using System.Runtime.Loader;
+
+namespace ModelStore.Stores;
+
+/// <summary>
+/// The store kinds a program understands, one <see cref="IStateStoreProvider"/> each: the single list the build
+/// task and the <c>modelstore</c> command share. <see cref="Default"/> holds the local store and every kind shipped
+/// by this repository whose assembly is present (a program that references <c>ModelStore.S3</c> knows <c>S3</c>);
+/// <see cref="With"/> adds a kind of one's own, and <see cref="LoadProvider"/> loads a third-party provider by type name.
+/// </summary>
+public sealed class StateStoreRegistry
+{
+    // The kinds this repository ships, by the provider's assembly-qualified type name: a backend package is found when
+    // its assembly can be loaded, so the core library references none of them.
+    private static readonly (string Kind, string ProviderType)[] ShippedKinds =
+    [
+        ("S3", "ModelStore.S3.S3StateStoreProvider, ModelStore.S3"),
+        ("GitHub", "ModelStore.GitHub.GitHubStateStoreProvider, ModelStore.GitHub"),
+        ("HuggingFace", "ModelStore.HuggingFace.HuggingFaceStateStoreProvider, ModelStore.HuggingFace"),
+        ("AzureBlob", "ModelStore.Azure.AzureBlobStateStoreProvider, ModelStore.Azure"),
+    ];
+
+    private static readonly Lazy<StateStoreRegistry> LazyDefault = new(CreateDefault);
+
+    private readonly Dictionary<string, IStateStoreProvider> _providers = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>A registry of exactly <paramref name="providers"/>; a later provider of the same kind replaces an earlier one.</summary>
+    public StateStoreRegistry(params IEnumerable<IStateStoreProvider> providers)
+    {
+        ArgumentNullException.ThrowIfNull(providers);
+        foreach (var provider in providers)
+        {
+            ArgumentNullException.ThrowIfNull(provider);
+            _providers[provider.Kind] = provider;
+        }
+    }
+
+    /// <summary>
+    /// The local store's provider and the provider of every kind this repository ships (<c>S3</c>, <c>GitHub</c>,
+    /// <c>HuggingFace</c>, <c>AzureBlob</c>) whose assembly is present.
+    /// </summary>
+    public static StateStoreRegistry Default => LazyDefault.Value;
+
+    /// <summary>The known kinds, sorted, for messages.</summary>
+    public IEnumerable<string> Kinds => _providers.Keys.Order(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>The known providers.</summary>
+    public IEnumerable<IStateStoreProvider> Providers => _providers.Values;
+
+    /// <summary>The provider of <paramref name="kind"/> (case-insensitive), or <see langword="null"/>.</summary>
+    public IStateStoreProvider? Find(string kind)
+    {
+        ArgumentNullException.ThrowIfNull(kind);
+        return _providers.GetValueOrDefault(kind);
+    }
+
+    /// <summary>A registry with the providers of this one and <paramref name="providers"/> (which win on a shared kind).</summary>
+    public StateStoreRegistry With(params IEnumerable<IStateStoreProvider> providers) => new(_providers.Values.Concat(providers));
+
+    /// <summary>Creates the store <paramref name="settings"/> describe.</summary>
+    /// <exception cref="ArgumentException">The kind is unknown (the message lists the known ones), or the provider rejected a setting.</exception>
+    public IStateStore Create(StateStoreSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var provider = Find(settings.Kind)
+            ?? throw new ArgumentException($"Store '{settings.Name}' has the unknown Kind '{settings.Kind}'. Known kinds: {string.Join(", ", Kinds)}.", nameof(settings));
+        return provider.Create(settings);
+    }
+
+    /// <summary>
+    /// Loads a provider that is not shipped with ModelStore: the public type <paramref name="typeName"/> (full name, or
+    /// assembly-qualified), with a public parameterless constructor, implementing <see cref="IStateStoreProvider"/>,
+    /// from <paramref name="assemblyPath"/> when given (loaded beside the ModelStore assembly, so both share its types)
+    /// or else from an assembly the program can already load.
+    /// </summary>
+    /// <exception cref="ArgumentException">The assembly or type cannot be found or loaded, or the type is not a provider; the message says which.</exception>
+    public static IStateStoreProvider LoadProvider(string typeName, string? assemblyPath = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(typeName);
+        Type? type;
+        try
+        {
+            if (string.IsNullOrWhiteSpace(assemblyPath))
+            {
+                type = Type.GetType(typeName, throwOnError: false);
+            }
+            else
+            {
+                var full = Path.GetFullPath(assemblyPath);
+                if (!File.Exists(full))
+                {
+                    throw new ArgumentException($"The provider assembly '{full}' does not exist.", nameof(assemblyPath));
+                }
+
+                var assembly = LoadBesideModelStore(full);
+                type = assembly.GetType(typeName.Split(',')[0].Trim(), throwOnError: false);
+            }
+        }
+        catch (Exception e) when (e is FileLoadException or BadImageFormatException or FileNotFoundException)
+        {
+            throw new ArgumentException($"The store provider '{typeName}' cannot be loaded: {e.Message}", nameof(typeName), e);
+        }
+
+        if (type is null)
+        {
+            var where = string.IsNullOrWhiteSpace(assemblyPath) ? "" : $" in '{assemblyPath}'";
+            throw new ArgumentException($"The store provider type '{typeName}' was not found{where}. Give its full name (Namespace.Type) and the assembly that holds it.", nameof(typeName));
+        }
+
+        if (!typeof(IStateStoreProvider).IsAssignableFrom(type) || type.IsAbstract || type.GetConstructor(Type.EmptyTypes) is null)
+        {
+            throw new ArgumentException($"The type '{type.FullName}' is not a store provider: it must be a public, non-abstract class implementing {typeof(IStateStoreProvider).FullName} with a public parameterless constructor.", nameof(typeName));
+        }
+
+        return (IStateStoreProvider)Activator.CreateInstance(type)!;
+    }
+
+    private static StateStoreRegistry CreateDefault()
+    {
+        var providers = new List<IStateStoreProvider> { new LocalStateStoreProvider() };
+        foreach (var (_, providerType) in ShippedKinds)
+        {
+            if (TryLoadShipped(providerType) is { } provider)
+            {
+                providers.Add(provider);
+            }
+        }
+
+        return new StateStoreRegistry(providers);
+    }
+
+    // A shipped backend is optional: absent (not referenced, not deployed), it is simply not a known kind.
+    private static IStateStoreProvider? TryLoadShipped(string providerType)
+    {
+        try
+        {
+            var type = Type.GetType(providerType, throwOnError: false);
+            if (type is null)
+            {
+                // Inside an isolated load context (an MSBuild task), look beside this assembly, in the same context.
+                var assemblyName = providerType.Split(',')[1].Trim();
+                var candidate = Path.Combine(Path.GetDirectoryName(typeof(StateStoreRegistry).Assembly.Location) ?? "", assemblyName + ".dll");
+                type = File.Exists(candidate) ? LoadBesideModelStore(candidate).GetType(providerType.Split(',')[0].Trim(), throwOnError: false) : null;
+            }
+
+            return type is null ? null : Activator.CreateInstance(type) as IStateStoreProvider;
+        }
+        catch (Exception e) when (e is FileLoadException or BadImageFormatException or FileNotFoundException or TargetInvocationException or TypeLoadException)
+        {
+            return null;
+        }
+    }
+
+    private static Assembly LoadBesideModelStore(string path)
+    {
+        var context = AssemblyLoadContext.GetLoadContext(typeof(StateStoreRegistry).Assembly) ?? AssemblyLoadContext.Default;
+        var name = AssemblyName.GetAssemblyName(path);
+        return context.Assemblies.FirstOrDefault(loaded => AssemblyName.ReferenceMatchesDefinition(name, loaded.GetName()))
+            ?? context.LoadFromAssemblyPath(path);
+    }
+}

@@ -1,0 +1,240 @@
+using System.Security.Cryptography;
+using ModelStore.Downloads;
+using ModelStore.Stores;
+using ModelStore.Testing;
+
+namespace ModelStore.Tests.Downloads;
+
+[TestClass]
+public sealed class ChunkedDownloaderTests
+{
+    private const int Size = (5 * 256 * 1024) + 12345;
+    private static readonly ChunkedDownloadOptions SmallChunks = new() { ChunkSize = 256 * 1024, Parallelism = 3, RetryDelay = TimeSpan.FromMilliseconds(10) };
+    private static LoopbackFileServer _server = null!;
+    private static HttpClient _client = null!;
+    private string _folder = null!;
+
+    public TestContext TestContext { get; set; } = null!;
+
+    [ClassInitialize]
+    public static async Task StartServerAsync(TestContext _)
+    {
+        _server = await LoopbackFileServer.StartAsync();
+        _client = new HttpClient();
+    }
+
+    [ClassCleanup]
+    public static async Task StopServerAsync()
+    {
+        _client.Dispose();
+        await _server.DisposeAsync();
+    }
+
+    [TestInitialize]
+    public void CreateFolder()
+    {
+        _folder = Directory.CreateTempSubdirectory("chunked-").FullName;
+        _server.SupportsRanges = true;
+        _server.SupportsHead = true;
+        _server.CutConnections = 0;
+        _server.Stall = TimeSpan.Zero;
+        _server.StallMidBody = false;
+    }
+
+    [TestCleanup]
+    public void DeleteFolder() => Directory.Delete(_folder, recursive: true);
+
+    [TestMethod]
+    public async Task A_file_arrives_whole_in_parallel_ranges_that_carry_its_version()
+    {
+        var (uri, content) = Serve();
+        var source = new HttpRangeSource(_client, uri);
+        var before = _server.Requests.Count;
+
+        var remote = await source.GetObjectAsync(TestContext.CancellationToken);
+        var download = await ChunkedDownloader.DownloadAsync(source, remote, Target, SmallChunks, cancellationToken: TestContext.CancellationToken);
+
+        Assert.AreEqual(Size, remote.Size);
+        Assert.IsTrue(remote.IsResumable);
+        Assert.AreEqual(Sha256(content), download.Sha256);
+        Assert.AreEqual(Size, download.BytesTransferred);
+        CollectionAssert.AreEqual(content, File.ReadAllBytes(Target));
+        Assert.IsFalse(File.Exists(Target + ChunkedDownloader.JournalSuffix), "The journal goes once the download is complete.");
+        var gets = _server.Requests.Skip(before).Where(r => r.Method == "GET").ToList();
+        Assert.AreEqual(6, gets.Count, "One ranged GET per 256 KiB chunk.");
+        Assert.IsTrue(gets.All(r => r.Range is not null && r.IfRange == remote.Version && r.Status == 206));
+    }
+
+    [TestMethod]
+    public async Task Connections_cut_mid_body_are_retried_from_the_bytes_already_written()
+    {
+        var (uri, content) = Serve();
+        var source = new HttpRangeSource(_client, uri);
+        var remote = await source.GetObjectAsync(TestContext.CancellationToken);
+        _server.CutAfterBytes = 100_000;
+        _server.CutConnections = 3;
+        var before = _server.Requests.Count;
+
+        var download = await ChunkedDownloader.DownloadAsync(source, remote, Target, SmallChunks, cancellationToken: TestContext.CancellationToken);
+
+        Assert.AreEqual(Sha256(content), download.Sha256);
+        var starts = _server.Requests.Skip(before).Where(r => r.Method == "GET").Select(r => long.Parse(r.Range!["bytes=".Length..].Split('-')[0], System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        Assert.AreEqual(6 + 3, starts.Count, "Six chunks and three retries.");
+        Assert.AreEqual(3, starts.Count(start => start % SmallChunks.ChunkSize != 0), "A retry asks only for what the cut left out, not for its whole chunk again.");
+    }
+
+    [TestMethod]
+    public async Task An_interrupted_download_resumes_with_only_the_missing_chunks()
+    {
+        var (uri, content) = Serve();
+        var source = new HttpRangeSource(_client, uri);
+        var remote = await source.GetObjectAsync(TestContext.CancellationToken);
+        using var stop = new CancellationTokenSource();
+        var options = new ChunkedDownloadOptions { ChunkSize = 256 * 1024, Parallelism = 1 };
+        var progress = new SyncProgress(onDisk =>
+        {
+            if (onDisk >= 3 * 256 * 1024)
+            {
+                stop.Cancel();
+            }
+        });
+
+        await Assert.ThrowsExactlyAsync<TaskCanceledException>(() => ChunkedDownloader.DownloadAsync(source, remote, Target, options, progress, stop.Token));
+        Assert.IsTrue(File.Exists(Target + ChunkedDownloader.JournalSuffix), "An interrupted download keeps its journal.");
+
+        var resumed = await ChunkedDownloader.DownloadAsync(source, await source.GetObjectAsync(TestContext.CancellationToken), Target, options, cancellationToken: TestContext.CancellationToken);
+
+        Assert.AreEqual(Sha256(content), resumed.Sha256);
+        Assert.AreEqual(Size - (3 * 256 * 1024), resumed.BytesTransferred, "Resumed after the three chunks on disk.");
+    }
+
+    [TestMethod]
+    public async Task A_file_replaced_between_attempts_is_downloaded_again_from_the_start()
+    {
+        var (uri, _) = Serve("model.pt");
+        var source = new HttpRangeSource(_client, uri);
+        using var stop = new CancellationTokenSource();
+        var options = new ChunkedDownloadOptions { ChunkSize = 256 * 1024, Parallelism = 1 };
+        await Assert.ThrowsExactlyAsync<TaskCanceledException>(() => ChunkedDownloader.DownloadAsync(
+            source, source.GetObjectAsync().Result, Target, options, new SyncProgress(onDisk => { if (onDisk > 0) { stop.Cancel(); } }), stop.Token));
+        var (_, replacement) = Serve("model.pt", seed: 2);
+
+        var download = await ChunkedDownloader.DownloadAsync(source, await source.GetObjectAsync(TestContext.CancellationToken), Target, options, cancellationToken: TestContext.CancellationToken);
+
+        Assert.AreEqual(Sha256(replacement), download.Sha256);
+        Assert.AreEqual(Size, download.BytesTransferred);
+    }
+
+    [TestMethod]
+    public async Task A_file_replaced_during_the_download_is_an_integrity_error_not_a_mix()
+    {
+        var (uri, _) = Serve("moving.pt");
+        var source = new HttpRangeSource(_client, uri);
+        var remote = await source.GetObjectAsync(TestContext.CancellationToken);
+        Serve("moving.pt", seed: 3);
+
+        var error = await Assert.ThrowsExactlyAsync<StateStoreException>(() => ChunkedDownloader.DownloadAsync(source, remote, Target, SmallChunks, cancellationToken: TestContext.CancellationToken));
+
+        Assert.AreEqual(StateStoreError.IntegrityMismatch, error.Error);
+    }
+
+    [TestMethod]
+    public async Task A_server_without_ranges_or_head_still_serves_the_whole_file_in_one_request()
+    {
+        var (uri, content) = Serve();
+        _server.SupportsRanges = false;
+        _server.SupportsHead = false;
+        var source = new HttpRangeSource(_client, uri);
+
+        var remote = await source.GetObjectAsync(TestContext.CancellationToken);
+        var download = await ChunkedDownloader.DownloadAsync(source, remote, Target, SmallChunks, cancellationToken: TestContext.CancellationToken);
+
+        Assert.IsFalse(remote.AcceptsRanges);
+        Assert.AreEqual(Size, remote.Size);
+        Assert.AreEqual(Sha256(content), download.Sha256);
+    }
+
+    [TestMethod]
+    [DataRow(404, StateStoreError.NotFound)]
+    [DataRow(401, StateStoreError.AccessDenied)]
+    [DataRow(403, StateStoreError.AccessDenied)]
+    [DataRow(429, StateStoreError.RateLimited)]
+    [DataRow(503, StateStoreError.Unreachable)]
+    [DataRow(504, StateStoreError.Timeout)]
+    public async Task Status_codes_become_store_errors(int status, StateStoreError expected)
+    {
+        var (uri, _) = Serve($"status-{status}.pt");
+        _server.FailWith($"status-{status}.pt", status);
+
+        var error = await Assert.ThrowsExactlyAsync<StateStoreException>(() => new HttpRangeSource(_client, uri).GetObjectAsync(TestContext.CancellationToken));
+
+        Assert.AreEqual(expected, error.Error);
+        StringAssert.Contains(error.Message, status.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        if (status is 429 or 503)
+        {
+            Assert.AreEqual(TimeSpan.FromSeconds(1), error.RetryAfter);
+        }
+    }
+
+    [TestMethod]
+    public async Task A_server_that_stops_sending_fails_with_a_timeout_within_the_read_bound()
+    {
+        var (uri, _) = Serve();
+        var source = new HttpRangeSource(_client, uri);
+        var remote = await source.GetObjectAsync(TestContext.CancellationToken);
+        _server.CutAfterBytes = 10_000;
+        _server.CutConnections = 100;
+        _server.StallMidBody = true;
+        var options = new ChunkedDownloadOptions { ChunkSize = Size, MaxRetries = 0, ReadTimeout = TimeSpan.FromSeconds(1) };
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        var error = await Assert.ThrowsExactlyAsync<StateStoreException>(() => ChunkedDownloader.DownloadAsync(source, remote, Target, options, cancellationToken: TestContext.CancellationToken));
+
+        Assert.IsTrue(error.Error is StateStoreError.Timeout or StateStoreError.Unreachable, error.ToString());
+        Assert.IsTrue(clock.Elapsed < TimeSpan.FromSeconds(20), $"Gave up after {clock.Elapsed}.");
+    }
+
+    [TestMethod]
+    public async Task A_refused_connection_is_unreachable_and_never_shows_the_password_of_the_address()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+
+        var error = await Assert.ThrowsExactlyAsync<StateStoreException>(() =>
+            new HttpRangeSource(_client, new Uri($"http://alice:s3cr3t-pass@127.0.0.1:{port}/w.pt?sig=also-secret")).GetObjectAsync(TestContext.CancellationToken));
+
+        Assert.AreEqual(StateStoreError.Unreachable, error.Error);
+        Assert.IsFalse(error.ToString().Contains("s3cr3t-pass", StringComparison.Ordinal), error.ToString());
+        Assert.IsFalse(error.Message.Contains("also-secret", StringComparison.Ordinal), error.Message);
+    }
+
+    [TestMethod]
+    public async Task Redirects_are_followed_to_the_file()
+    {
+        var (uri, content) = Serve("storage/blob.pt");
+        _server.Redirect("resolve/main/model.pt", uri);
+        var source = new HttpRangeSource(_client, new Uri(_server.BaseAddress, "resolve/main/model.pt"));
+
+        var download = await ChunkedDownloader.DownloadAsync(source, await source.GetObjectAsync(TestContext.CancellationToken), Target, SmallChunks, cancellationToken: TestContext.CancellationToken);
+
+        Assert.AreEqual(Sha256(content), download.Sha256);
+    }
+
+    private string Target => Path.Combine(_folder, "download.partial");
+
+    private static (Uri Uri, byte[] Content) Serve(string? path = null, int seed = 1)
+    {
+        var content = new byte[Size];
+        new Random(seed).NextBytes(content);
+        return (_server.Put(path ?? $"{Guid.NewGuid():N}.pt", content), content);
+    }
+
+    private static string Sha256(byte[] content) => Convert.ToHexStringLower(SHA256.HashData(content));
+
+    private sealed class SyncProgress(Action<long> report) : IProgress<long>
+    {
+        public void Report(long value) => report(value);
+    }
+}
