@@ -286,7 +286,7 @@ public sealed class WildFileTests
     public void A_legacy_file_cut_anywhere_is_refused_with_a_typed_error()
     {
         var whole = File.ReadAllBytes(Path.Combine(s_folder, "legacy-ckpt.pt"));
-        for (var length = 0; length < whole.Length; length += 97)
+        for (var length = 0; length < whole.Length; length += 7)
         {
             var cut = whole[..length];
             var error = Assert.ThrowsExactly<StateFormatException>(() => StateFile.Open(new MemoryStream(cut)).Dispose(), $"cut at {length} of {whole.Length}");

@@ -44,6 +44,11 @@ public static class StateFormatDetector
                 return StateFormat.PyTorchLegacy;
             }
 
+            if (body.Length < LegacyMagic.Length && LegacyMagic.StartsWith(body))
+            {
+                throw new StateFormatException(StateFormatError.Truncated, $"The file is {prefix.Length} bytes long: it ends inside the legacy torch.save header.");
+            }
+
             throw ForeignFormats.Refuse(ForeignFormat.PlainPickle, "it does not start with torch.save's magic number");
         }
 

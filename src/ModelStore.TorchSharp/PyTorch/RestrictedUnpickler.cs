@@ -281,11 +281,14 @@ internal sealed class RestrictedUnpickler
 
     private string ReadLine()
     {
-        var rest = _input.Peek(257);
+        const int Longest = 257;
+        var rest = _input.Peek(Longest);
         var end = rest.IndexOf((byte)'\n');
         if (end < 0)
         {
-            throw Error(StateFormatError.Corrupt, Position, "a global name without an end of line");
+            throw rest.Length < Longest
+                ? Error(StateFormatError.Truncated, Position, "the pickle ends in the middle of a global name")
+                : Error(StateFormatError.Corrupt, Position, "a global name without an end of line");
         }
 
         var line = Encoding.UTF8.GetString(rest[..end]);
