@@ -40,7 +40,10 @@ public static class StateWriter
             }
             else
             {
-                throw new ArgumentOutOfRangeException(nameof(format), format, "Unknown state format.");
+                throw new ArgumentOutOfRangeException(
+                    nameof(format),
+                    format,
+                    format == StateFormat.PyTorchLegacy ? "The legacy torch.save format is read only; write StateFormat.PyTorch, which every PyTorch since 1.6 reads." : "Unknown state format.");
             }
 
             destination.Flush();
