@@ -76,11 +76,11 @@ public static class StateWriter
         for (var i = 0; i < tensors.Count; i++)
         {
             var tensor = tensors[i].Tensor;
-            var crc = new Crc32();
+            var crc = new System.IO.Hashing.Crc32();
             TensorMemory.ForEachChunk(tensor, chunk => crc.Append(chunk.Span));
             zip.AddEntry(
                 prefix + "data/" + i.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                crc.Value,
+                crc.GetCurrentHashAsUInt32(),
                 tensor.NumberOfElements * tensor.ElementSize,
                 write => TensorMemory.ForEachChunk(tensor, chunk => write(chunk.Span)));
         }
