@@ -14,13 +14,15 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 mode="${1:-refresh}"
 header='#nullable enable'
+# The API lines of baseline files, sorted (none is not an error).
+entries() { { grep -hv -e '^#nullable' -e '^$' "$@" || true; } | LC_ALL=C sort -u; }
 
 for shipped in src/*/PublicAPI.Shipped.txt; do
   folder="$(dirname "$shipped")"
   project="$folder/$(basename "$folder").csproj"
   unshipped="$folder/PublicAPI.Unshipped.txt"
   if [ "$mode" = ship ]; then
-    { echo "$header"; grep -hv -e '^#nullable' -e '^$' "$shipped" "$unshipped" | grep -v '^\*REMOVED\*' | LC_ALL=C sort -u; } > "$shipped.new"
+    { echo "$header"; entries "$shipped" "$unshipped" | { grep -v '^\*REMOVED\*' || true; }; } > "$shipped.new"
     mv "$shipped.new" "$shipped"
     echo "$header" > "$unshipped"
     continue
@@ -32,10 +34,10 @@ for shipped in src/*/PublicAPI.Shipped.txt; do
   echo "$header" > "$unshipped"
   dotnet format analyzers "$project" --diagnostics RS0016 --severity warn -v q
   current="$(mktemp)"
-  grep -v -e '^#nullable' -e '^$' "$unshipped" | LC_ALL=C sort -u > "$current" || true
+  entries "$unshipped" > "$current"
   cp "$saved" "$shipped"
-  { echo "$header"; grep -v -e '^#nullable' -e '^$' "$shipped" | LC_ALL=C sort -u | LC_ALL=C comm -13 - "$current"; } > "$unshipped"
-  removed="$(grep -v -e '^#nullable' -e '^$' "$shipped" | LC_ALL=C sort -u | LC_ALL=C comm -23 - "$current" | wc -l)"
+  { echo "$header"; entries "$shipped" | LC_ALL=C comm -13 - "$current"; } > "$unshipped"
+  removed="$(entries "$shipped" | LC_ALL=C comm -23 - "$current" | wc -l)"
   echo "$(basename "$folder"): $(($(wc -l < "$unshipped") - 1)) unshipped, $removed shipped member(s) no longer present (RS0017)"
   rm -f "$saved" "$current"
 done

@@ -40,7 +40,10 @@ public sealed partial class ResolveModelStates
             size,
             cache.GetBlobPath(sha256),
             request.AccessorName,
-            request.CopyToOutput ? StateDescriptor.OutputRelativePath(request.Key) : null);
+            request.CopyToOutput ? StateDescriptor.OutputRelativePath(request.Key) : null)
+        {
+            StateDictPath = StateDictPathMetadata.TryRead(request.Item, out var stateDictPath, out _) ? stateDictPath : null,
+        };
     }
 
     // Creating a store contacts nothing (providers only check settings); a store that cannot be created is simply not looked up.
