@@ -76,7 +76,8 @@ public sealed class LocalStateStore : StateStore
         cancellationToken.ThrowIfCancellationRequested();
         if (!Directory.Exists(Folder))
         {
-            return Task.FromResult<IReadOnlyList<StateKey>>([]);
+            // Like MoZuMa's (os.listdir), and so that a mistyped folder is not taken for an empty store.
+            throw FolderMissing(null, null);
         }
 
         // The pattern narrows the scan; exact backend and architecture matching happens on the parsed key
@@ -114,7 +115,7 @@ public sealed class LocalStateStore : StateStore
         }
         catch (DirectoryNotFoundException e)
         {
-            throw new StateStoreException(StateStoreError.NotFound, $"State {key} was not found in {Description}: the folder does not exist.", key, e);
+            throw FolderMissing(key, e);
         }
         catch (UnauthorizedAccessException e)
         {
@@ -171,6 +172,9 @@ public sealed class LocalStateStore : StateStore
             throw;
         }
     }
+
+    private StateStoreException FolderMissing(StateKey? key, Exception? inner) =>
+        new(StateStoreError.ContainerNotFound, $"{(key is null ? "The" : $"State {key} cannot be read: the")} folder '{Folder}' of the local store does not exist. Check the store's Folder (relative folders start at the project's folder), or push a state to create it.", key, inner);
 
     /// <summary>Deletes a state; returns whether it existed.</summary>
     public bool Delete(StateKey key)
