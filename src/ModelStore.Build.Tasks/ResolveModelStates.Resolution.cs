@@ -1,6 +1,7 @@
 using System.Net.Http;
 using Microsoft.Build.Framework;
 using ModelStore.Caching;
+using ModelStore.Downloads;
 using ModelStore.States;
 using ModelStore.Stores;
 
@@ -63,11 +64,11 @@ public sealed partial class ResolveModelStates
         }
         catch (StateStoreException e)
         {
-            Error(ErrorCodes.StoreError, $"ModelState '{spec}': store '{request.Store}' failed ({e.Error}): {e.Message} Check the store's settings, credentials and network, or build with ModelStoreOffline=true on a warm cache.");
+            Error(ErrorCodes.StoreError, $"ModelState '{spec}': store '{request.Store}' failed ({e.Error}): {UrlRedaction.RedactText(e.Message)} Check the store's settings, credentials and network, or build with ModelStoreOffline=true on a warm cache.");
         }
         catch (HttpRequestException e)
         {
-            Error(ErrorCodes.StoreError, $"ModelState '{spec}': store '{request.Store}' cannot be reached: {e.Message} Check the network and the store's address, or build with ModelStoreOffline=true on a warm cache.");
+            Error(ErrorCodes.StoreError, $"ModelState '{spec}': store '{request.Store}' cannot be reached: {UrlRedaction.RedactText(e.Message)} Check the network and the store's address, or build with ModelStoreOffline=true on a warm cache.");
         }
         catch (ArgumentException e)
         {
