@@ -260,6 +260,10 @@ public sealed partial class ResolveModelStates
                 ? $"The store has no state of type {request.Key.StateType.Backend}/{request.Key.StateType.Architecture} at all. Check the key, or publish the state to the store."
                 : $"Compatible states in that store: {string.Join(", ", keys.Select(key => key.ToString()).Order(StringComparer.Ordinal))}. Use one of them, or publish the state to the store.";
         }
+        catch (StateStoreException e) when (e.Error == StateStoreError.ContainerNotFound)
+        {
+            return $"{UrlRedaction.RedactText(e.Message)}";
+        }
         catch (StateStoreException)
         {
             return "Check the key, or publish the state to the store.";

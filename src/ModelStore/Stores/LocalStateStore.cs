@@ -77,7 +77,7 @@ public sealed class LocalStateStore : StateStore
         if (!Directory.Exists(Folder))
         {
             // Like MoZuMa's (os.listdir), and so that a mistyped folder is not taken for an empty store.
-            throw FolderMissing(null, null);
+            throw FolderMissing();
         }
 
         // The pattern narrows the scan; exact backend and architecture matching happens on the parsed key
@@ -115,7 +115,8 @@ public sealed class LocalStateStore : StateStore
         }
         catch (DirectoryNotFoundException e)
         {
-            throw FolderMissing(key, e);
+            // Not found (the state is not there), saying why: the whole folder is missing.
+            throw new StateStoreException(StateStoreError.NotFound, $"State {key} was not found in {Description}: the folder '{Folder}' does not exist. Check the store's Folder (relative folders start at the project's folder).", key, e);
         }
         catch (UnauthorizedAccessException e)
         {
@@ -173,8 +174,8 @@ public sealed class LocalStateStore : StateStore
         }
     }
 
-    private StateStoreException FolderMissing(StateKey? key, Exception? inner) =>
-        new(StateStoreError.ContainerNotFound, $"{(key is null ? "The" : $"State {key} cannot be read: the")} folder '{Folder}' of the local store does not exist. Check the store's Folder (relative folders start at the project's folder), or push a state to create it.", key, inner);
+    private StateStoreException FolderMissing() =>
+        new(StateStoreError.ContainerNotFound, $"The folder '{Folder}' of the local store does not exist. Check the store's Folder (relative folders start at the project's folder), or push a state to create it.");
 
     /// <summary>Deletes a state; returns whether it existed.</summary>
     public bool Delete(StateKey key)
