@@ -55,7 +55,7 @@ public sealed partial class ResolveModelStates
         }
         catch (StateStoreException e) when (e.Error == StateStoreError.NotFound)
         {
-            Error(ErrorCodes.NotInStore, $"ModelState '{spec}' is not in store '{request.Store}' ({SafeDescription(stores, request.Store)}). {CompatibleKeys(request, stores, cancellationToken)}");
+            Error(ErrorCodes.NotInStore, $"ModelState '{spec}' is not in store '{request.Store}' ({SafeDescription(stores, request.Store)}). {(stores.Open(request.Store) is LocalStateStore { Folder: var folder } && !Directory.Exists(folder) ? $"The store's folder '{folder}' does not exist: check its Folder (relative folders start at the project's folder)." : CompatibleKeys(request, stores, cancellationToken))}");
         }
         catch (StateStoreException e) when (e.Error == StateStoreError.IntegrityMismatch)
         {
@@ -259,10 +259,6 @@ public sealed partial class ResolveModelStates
             return keys.Count == 0
                 ? $"The store has no state of type {request.Key.StateType.Backend}/{request.Key.StateType.Architecture} at all. Check the key, or publish the state to the store."
                 : $"Compatible states in that store: {string.Join(", ", keys.Select(key => key.ToString()).Order(StringComparer.Ordinal))}. Use one of them, or publish the state to the store.";
-        }
-        catch (StateStoreException e) when (e.Error == StateStoreError.ContainerNotFound)
-        {
-            return $"{UrlRedaction.RedactText(e.Message)}";
         }
         catch (StateStoreException)
         {

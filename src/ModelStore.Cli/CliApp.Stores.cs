@@ -18,6 +18,12 @@ public static partial class CliApp
         {
             var stateType = StateType.Parse(parse.GetValue(type)!);
             var store = CreateStore(parse.GetValue(options.Store)!, parse.GetValue(options.Setting));
+            if (store is LocalStateStore { Folder: var folder } && !Directory.Exists(folder))
+            {
+                // The store lists nothing (as MoZuMa's); a person asking needs to know the folder is not there.
+                throw new StateStoreException(StateStoreError.ContainerNotFound, $"The folder '{folder}' of the local store does not exist.");
+            }
+
             var keys = await store.GetStateKeysAsync(stateType, cancellationToken).ConfigureAwait(false);
             foreach (var key in keys)
             {

@@ -76,8 +76,7 @@ public sealed class LocalStateStore : StateStore
         cancellationToken.ThrowIfCancellationRequested();
         if (!Directory.Exists(Folder))
         {
-            // Like MoZuMa's (os.listdir), and so that a mistyped folder is not taken for an empty store.
-            throw FolderMissing();
+            return Task.FromResult<IReadOnlyList<StateKey>>([]);
         }
 
         // The pattern narrows the scan; exact backend and architecture matching happens on the parsed key
@@ -173,9 +172,6 @@ public sealed class LocalStateStore : StateStore
             throw;
         }
     }
-
-    private StateStoreException FolderMissing() =>
-        new(StateStoreError.ContainerNotFound, $"The folder '{Folder}' of the local store does not exist. Check the store's Folder (relative folders start at the project's folder), or push a state to create it.");
 
     /// <summary>Deletes a state; returns whether it existed.</summary>
     public bool Delete(StateKey key)
