@@ -328,7 +328,16 @@ public sealed class CliCommandTests
 
         public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
-        public override int Read(byte[] buffer, int offset, int count) => _read ? throw new IOException("cut") : (_read = true) ? inner.Read(buffer, offset, Math.Min(count, 100)) : 0;
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            if (_read)
+            {
+                throw new IOException("cut");
+            }
+
+            _read = true;
+            return inner.Read(buffer, offset, Math.Min(count, 100));
+        }
 
         public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
             _read ? throw new IOException("cut") : ReadOnceAsync(buffer, cancellationToken);
