@@ -18,7 +18,7 @@ public static partial class CliApp
         {
             var lockFile = FindLockFile(parse.GetValue(target));
             var (states, stores) = ReadLockFile(lockFile);
-            if (stores is null && states.Count > 0)
+            if (stores is null && states.Any(state => !state.Store.StartsWith("url:", StringComparison.Ordinal)))
             {
                 throw new UsageException($"the lock file '{lockFile}' records no store definitions (it was written by an older ModelStore.Build). Build the project once with this version to add them, then commit the lock file.");
             }
@@ -41,7 +41,7 @@ public static partial class CliApp
                         continue;
                     }
 
-                    var store = OpenLockedStore(stores!, state, lockFolder);
+                    var store = OpenLockedStore(stores, state, lockFolder);
                     var result = await FetchAsync(cache, store, state.Key, state.Sha256, cli, cancellationToken).ConfigureAwait(false);
                     fetched++;
                     await cli.LineAsync($"fetched  {state.Key}  ({state.Store}, {ProgressBar.FormatBytes(result.Size)})").ConfigureAwait(false);
@@ -91,9 +91,15 @@ public static partial class CliApp
     }
 
     // The store as the build declared it, pinned to the recorded revision and narrowed to the recorded file when it has them.
-    private static IStateStore OpenLockedStore(IReadOnlyDictionary<string, LockedStoreDefinition> stores, LockedState state, string lockFolder)
+    private static IStateStore OpenLockedStore(IReadOnlyDictionary<string, LockedStoreDefinition>? stores, LockedState state, string lockFolder)
     {
-        if (!stores.TryGetValue(state.Store, out var definition))
+        // A Url state is recorded under its store's id, url:<address>.
+        if (state.Store.StartsWith("url:", StringComparison.Ordinal) && Uri.TryCreate(state.Store["url:".Length..], UriKind.Absolute, out var address))
+        {
+            return new UrlStateStore(state.Key, address);
+        }
+
+        if (stores is null || !stores.TryGetValue(state.Store, out var definition))
         {
             throw new ArgumentException($"the lock file records no definition of store '{state.Store}'. Build the project once to write it.");
         }

@@ -224,6 +224,25 @@ public sealed class CliCommandTests
     }
 
     [TestMethod]
+    public async Task Restore_fetches_url_states_from_their_recorded_address()
+    {
+        await using var server = await ModelStore.Testing.LoopbackFileServer.StartAsync();
+        var bytes = RandomNumberGenerator.GetBytes(9000);
+        var sha = Convert.ToHexStringLower(SHA256.HashData(bytes));
+        var url = server.Put("models/resnet18.pth", bytes);
+        var folder = Path.Combine(_work, "url-app");
+        Directory.CreateDirectory(folder);
+        await File.WriteAllTextAsync(Path.Combine(folder, "modelstates.lock.json"), $$"""
+            { "version": 1, "states": { "pytorch/resnet18.cls1000.torchvision": { "store": "url:{{url}}", "sha256": "{{sha}}", "size": {{bytes.Length}} } } }
+            """, TestContext.CancellationToken);
+
+        var restored = await RunAsync("restore", folder);
+
+        Assert.AreEqual(0, restored.Exit, restored.Error);
+        CollectionAssert.AreEqual(bytes, await File.ReadAllBytesAsync(new StateCache(_cache).GetBlobPath(sha), TestContext.CancellationToken));
+    }
+
+    [TestMethod]
     public async Task Restore_of_a_lock_file_without_store_definitions_is_a_usage_error()
     {
         var folder = Path.Combine(_work, "old");
