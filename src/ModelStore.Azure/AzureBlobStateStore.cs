@@ -29,6 +29,8 @@ public sealed partial class AzureBlobStateStore : StateStore, IFileDownloadingSt
     private readonly BlobContainerClient _container;
     private readonly AzureBlobErrorTranslator _errors;
     private readonly AzureBlobUploader _uploader;
+    private const int MaxUploadAttempts = 4;
+
     private volatile bool _containerSeen;
 
     /// <summary>Creates a store; no request is made until the first operation.</summary>
@@ -101,7 +103,7 @@ public sealed partial class AzureBlobStateStore : StateStore, IFileDownloadingSt
         var keys = new List<StateKey>();
         try
         {
-            await foreach (var page in _container.GetBlobsAsync(new GetBlobsOptions { Prefix = prefix }, cancellationToken).AsPages().ConfigureAwait(false))
+            await foreach (var page in _container.GetBlobsAsync(new GetBlobsOptions { Prefix = prefix }, cancellationToken).AsPages(pageSizeHint: Options.ListingPageSize).ConfigureAwait(false))
             {
                 _containerSeen = true;
                 foreach (var blob in page.Values)
@@ -161,7 +163,7 @@ public sealed partial class AzureBlobStateStore : StateStore, IFileDownloadingSt
 
         try
         {
-            await _uploader.UploadAsync(Blob(blobName), content, createOnly: !overwrite, cancellationToken).ConfigureAwait(false);
+            await UploadAsync(blobName, content, overwrite, cancellationToken).ConfigureAwait(false);
         }
         catch (SourceStreamException e)
         {
@@ -182,9 +184,33 @@ public sealed partial class AzureBlobStateStore : StateStore, IFileDownloadingSt
 
             throw _errors.Translate(e, "upload", blobName, key);
         }
+        catch (RequestFailedException e) when (e.ErrorCode == "InvalidBlockList")
+        {
+            throw new StateStoreException(StateStoreError.AlreadyExists, _errors.Redact($"State {key} in {Description} ({_errors.Address(blobName)}) was replaced by another writer during this upload, which discarded its staged blocks; the other writer's state stands. Write it again (from a seekable stream, the store does so by itself)."), key, e);
+        }
         catch (Exception e) when (AzureBlobErrorTranslator.IsTranslatable(e, cancellationToken))
         {
             throw _errors.Translate(e, "upload", blobName, key);
+        }
+    }
+
+    // A commit of blocks fails when another writer committed the same blob meanwhile (the service then discards every
+    // uncommitted block). Overwriting from a seekable stream, the upload starts again, so the last writer wins, as for a
+    // state sent in one request.
+    private async Task UploadAsync(string blobName, Stream content, bool overwrite, CancellationToken cancellationToken)
+    {
+        var start = overwrite && content.CanSeek ? content.Position : -1;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await _uploader.UploadAsync(Blob(blobName), content, createOnly: !overwrite, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (RequestFailedException e) when (e.ErrorCode == "InvalidBlockList" && start >= 0 && attempt < MaxUploadAttempts)
+            {
+                content.Position = start;
+            }
         }
     }
 

@@ -86,4 +86,7 @@ public sealed class AzureBlobStateStoreOptions
     /// only</b>. Runs after the store has set the retry, timeout and service version options.
     /// </summary>
     public Action<BlobClientOptions>? ConfigureClient { get; set; }
+
+    /// <summary>Blobs asked for per listing page; the service's default (5 000) when null. Tests make it small to see paging.</summary>
+    internal int? ListingPageSize { get; set; }
 }
