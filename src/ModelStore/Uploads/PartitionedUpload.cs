@@ -1,3 +1,5 @@
+using System.Runtime.ExceptionServices;
+
 namespace ModelStore.Uploads;
 
 /// <summary>
@@ -80,10 +82,18 @@ public static class PartitionedUpload
 
             return await Task.WhenAll(inFlight).ConfigureAwait(false);
         }
-        catch
+        catch (Exception e)
         {
             await failed.CancelAsync().ConfigureAwait(false);
             await Task.WhenAll(inFlight.Select(task => task.ContinueWith(static _ => { }, TaskScheduler.Default))).ConfigureAwait(false);
+
+            // The part that failed first says why, not the cancellation it caused in the reading or in the other parts.
+            var cause = inFlight.Select(task => task.Exception?.InnerException).FirstOrDefault(inner => inner is not null and not OperationCanceledException);
+            if (cause is not null && e is OperationCanceledException && !cancellationToken.IsCancellationRequested)
+            {
+                ExceptionDispatchInfo.Throw(cause);
+            }
+
             throw;
         }
     }
