@@ -1,14 +1,18 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 
 namespace ModelStore.Testing;
 
 /// <summary>
 /// A real Azure Blob server for tests: Azurite (the npm package installed under <c>build/node/azurite</c> by
 /// <c>build/prereqs/30-azurite-npm.sh</c>) on 127.0.0.1 and a free port, data in memory only, telemetry off, with one
-/// storage account whose name and key are drawn at random for this run. Stopped on dispose.
+/// storage account whose name and key are drawn at random for this run. Stopped on dispose. With HTTPS, it serves a
+/// self-signed certificate made for the run and accepts Microsoft Entra bearer tokens (Azurite's basic OAuth check:
+/// issuer, audience and lifetime, no signature), so the token path of a store can be tested too.
 /// </summary>
 public sealed class AzuriteServer : IDisposable
 {
@@ -22,16 +26,20 @@ public sealed class AzuriteServer : IDisposable
     private readonly Process _process;
     private readonly string _directory;
 
-    private AzuriteServer(Process process, string directory, int port, string accountName, string accountKey)
+    private AzuriteServer(Process process, string directory, int port, string accountName, string accountKey, X509Certificate2? certificate)
     {
         _process = process;
         _directory = directory;
         AccountName = accountName;
         AccountKey = accountKey;
-        Endpoint = $"http://127.0.0.1:{port}/{accountName}";
+        Certificate = certificate;
+        Endpoint = $"{(certificate is null ? "http" : "https")}://127.0.0.1:{port}/{accountName}";
     }
 
-    /// <summary>The blob service endpoint of the account, <c>http://127.0.0.1:PORT/ACCOUNT</c>.</summary>
+    /// <summary>The server's TLS certificate when it serves HTTPS (trust exactly this one in a test's client).</summary>
+    public X509Certificate2? Certificate { get; }
+
+    /// <summary>The blob service endpoint of the account, <c>http://127.0.0.1:PORT/ACCOUNT</c> (<c>https</c> with TLS).</summary>
     public string Endpoint { get; }
 
     /// <summary>The storage account's name.</summary>
@@ -49,7 +57,8 @@ public sealed class AzuriteServer : IDisposable
 
     /// <summary>Starts Azurite's blob service and waits until it accepts connections (a few seconds).</summary>
     /// <param name="memoryLimitMiB">The most blob data it keeps in memory.</param>
-    public static AzuriteServer Start(int memoryLimitMiB = 1024)
+    /// <param name="httpsWithTokens">Serve HTTPS with a self-signed certificate and accept bearer tokens.</param>
+    public static AzuriteServer Start(int memoryLimitMiB = 1024, bool httpsWithTokens = false)
     {
         var executable = Path.Combine(FindRepositoryRoot(), "build", "node", "azurite", "node_modules", ".bin", "azurite-blob");
         if (!File.Exists(executable))
@@ -78,6 +87,15 @@ public sealed class AzuriteServer : IDisposable
             start.ArgumentList.Add(argument);
         }
 
+        var certificate = httpsWithTokens ? CreateCertificate(directory) : null;
+        if (certificate is not null)
+        {
+            foreach (var argument in new[] { "--cert", Path.Combine(directory, "cert.pem"), "--key", Path.Combine(directory, "key.pem"), "--oauth", "basic" })
+            {
+                start.ArgumentList.Add(argument);
+            }
+        }
+
         // Azurite's own account list: only this run's account exists.
         start.Environment["AZURITE_ACCOUNTS"] = $"{accountName}:{accountKey}";
         var process = Process.Start(start) ?? throw new InvalidOperationException("Azurite did not start.");
@@ -86,7 +104,7 @@ public sealed class AzuriteServer : IDisposable
         process.ErrorDataReceived += (_, line) => { lock (output) { output.AppendLine(line.Data); } };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var server = new AzuriteServer(process, directory, port, accountName, accountKey);
+        var server = new AzuriteServer(process, directory, port, accountName, accountKey, certificate);
         var deadline = Stopwatch.StartNew();
         while (!IsListening(port))
         {
@@ -125,7 +143,22 @@ public sealed class AzuriteServer : IDisposable
         }
 
         _process.Dispose();
+        Certificate?.Dispose();
         Directory.Delete(_directory, recursive: true);
+    }
+
+    // A certificate for 127.0.0.1, valid for a day, written as PEM files for Azurite.
+    private static X509Certificate2 CreateCertificate(string directory)
+    {
+        using var key = RSA.Create(2048);
+        var request = new CertificateRequest("CN=127.0.0.1", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        var names = new SubjectAlternativeNameBuilder();
+        names.AddIpAddress(IPAddress.Loopback);
+        request.CertificateExtensions.Add(names.Build());
+        var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
+        File.WriteAllText(Path.Combine(directory, "cert.pem"), certificate.ExportCertificatePem());
+        File.WriteAllText(Path.Combine(directory, "key.pem"), key.ExportPkcs8PrivateKeyPem());
+        return certificate;
     }
 
     private static bool IsListening(int port)
