@@ -1,6 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
-using System.Security.Authentication;
 using Azure;
 using Azure.Identity;
 using ModelStore.Downloads;
@@ -18,11 +15,9 @@ internal sealed class AzureBlobErrorTranslator(string container, string endpoint
     /// <summary>Whether <paramref name="exception"/> is a failure this class translates (others propagate as they are).</summary>
     public static bool IsTranslatable(Exception exception, CancellationToken cancellationToken) => exception switch
     {
-        StateStoreException => false,
-        OperationCanceledException => !cancellationToken.IsCancellationRequested,
         AggregateException aggregate => aggregate.InnerExceptions.Count > 0 && IsTranslatable(aggregate.InnerExceptions[^1], cancellationToken),
-        RequestFailedException or AuthenticationFailedException or CredentialUnavailableException or HttpRequestException or IOException or SocketException or TimeoutException or AuthenticationException => true,
-        _ => false,
+        RequestFailedException or AuthenticationFailedException or CredentialUnavailableException => true,
+        _ => HttpStateErrors.IsTranslatable(exception, cancellationToken),
     };
 
     /// <summary>Names a blob in messages: the endpoint, container and blob, without any query (a SAS never shows).</summary>
@@ -37,9 +32,14 @@ internal sealed class AzureBlobErrorTranslator(string container, string endpoint
             exception = aggregate.InnerExceptions[^1];
         }
 
+        var what = $"Azure Blob {operation} of {Address(blobName)}{(key is null ? string.Empty : $" (state {key})")}";
+        if (FromNetworkFailure(exception, what, key) is { } network)
+        {
+            return network;
+        }
+
         var (error, reason) = Classify(exception);
-        var subject = key is null ? string.Empty : $" (state {key})";
-        return new StateStoreException(error, Redact($"Azure Blob {operation} of {Address(blobName)}{subject} failed: {reason}"), key, exception);
+        return new StateStoreException(error, Redact($"{what} failed: {reason}"), key, exception);
     }
 
     /// <summary>Removes every known secret, and any signature or token in a URL, from <paramref name="text"/>.</summary>
@@ -85,34 +85,33 @@ internal sealed class AzureBlobErrorTranslator(string container, string endpoint
             };
         }
 
-        switch (exception)
+        return exception switch
         {
-            case CredentialUnavailableException or AuthenticationFailedException:
-                return (StateStoreError.AccessDenied, $"no token could be obtained ({exception.Message}). {credentialHint}");
-            case AuthenticationException:
-                return (StateStoreError.Unreachable, $"the TLS connection failed ({exception.Message}).");
+            CredentialUnavailableException or AuthenticationFailedException => (StateStoreError.AccessDenied, $"no token could be obtained ({exception.Message}). {credentialHint}"),
+            RequestFailedException => (StateStoreError.Unreachable, $"no answer from the service ({FirstLine(exception.Message).TrimStart(':', ' ')})."),
+            _ => (StateStoreError.InvalidContent, $"{exception.GetType().Name}: {FirstLine(exception.Message).TrimStart(':', ' ')}"),
+        };
+    }
+
+    // A failure below HTTP (refused or reset connection, DNS, TLS, a timeout), possibly inside the SDK's
+    // RequestFailedException: the core's HTTP error translation says it as for every HTTP-based store.
+    private StateStoreException? FromNetworkFailure(Exception exception, string what, StateKey? key)
+    {
+        if (exception is RequestFailedException { Status: not 0 } or CredentialUnavailableException or AuthenticationFailedException)
+        {
+            return null;
         }
 
         for (var inner = exception; inner is not null; inner = inner.InnerException)
         {
-            switch (inner)
+            if (inner is not RequestFailedException && HttpStateErrors.IsTranslatable(inner, CancellationToken.None))
             {
-                case TimeoutException or OperationCanceledException:
-                    return (StateStoreError.Timeout, $"no answer in time ({inner.Message}).");
-                case SocketException socket when socket.SocketErrorCode is SocketError.TimedOut:
-                    return (StateStoreError.Timeout, $"connecting timed out ({socket.Message}).");
-                case SocketException socket:
-                    return (StateStoreError.Unreachable, $"the service cannot be reached ({socket.SocketErrorCode}: {socket.Message}).");
-                case HttpRequestException http:
-                    return (StateStoreError.Unreachable, $"the service cannot be reached ({http.HttpRequestError}: {http.Message}).");
-                case WebException web:
-                    return (StateStoreError.Unreachable, $"the service cannot be reached ({web.Status}: {web.Message}).");
+                var translated = HttpStateErrors.FromException(inner, what, key);
+                return new StateStoreException(translated.Error, Redact(translated.Message), key, exception);
             }
         }
 
-        return exception is IOException or RequestFailedException
-            ? (StateStoreError.Unreachable, $"the connection failed ({FirstLine(exception.Message).TrimStart(':', ' ')}).")
-            : (StateStoreError.InvalidContent, $"{exception.GetType().Name}: {exception.Message}");
+        return null;
     }
 
     // The SDK's message carries the request's headers and the response body after its first line; only the first line

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using ModelStore.States;
 using ModelStore.Stores;
@@ -136,18 +134,9 @@ public sealed class AzureBlobErrorTests
     [TestMethod]
     public async Task A_server_that_never_answers_is_a_timeout()
     {
-        using var silent = new TcpListener(IPAddress.Loopback, 0);
-        silent.Start();
-        var accepted = new List<TcpClient>();
-        var accepting = Task.Run(async () =>
-        {
-            while (!Cancel.IsCancellationRequested)
-            {
-                accepted.Add(await silent.AcceptTcpClientAsync(Cancel));
-            }
-        }, Cancel);
+        using var silent = new SilentServer();
         var options = Azurite.Options("models");
-        options.ConnectionString = $"DefaultEndpointsProtocol=http;AccountName={Azurite.AccountName};AccountKey={Azurite.AccountKey};BlobEndpoint=http://127.0.0.1:{((IPEndPoint)silent.LocalEndpoint).Port}/{Azurite.AccountName};";
+        options.ConnectionString = $"DefaultEndpointsProtocol=http;AccountName={Azurite.AccountName};AccountKey={Azurite.AccountKey};BlobEndpoint=http://127.0.0.1:{silent.Port}/{Azurite.AccountName};";
         options.RequestTimeout = TimeSpan.FromSeconds(1);
         options.MaxRetries = 0;
         var store = new AzureBlobStateStore(options);
@@ -157,8 +146,6 @@ public sealed class AzureBlobErrorTests
         Assert.AreEqual(StateStoreError.Timeout, error.Error, error.Message);
         StringAssert.Contains(error.Message, "/models/");
         AssertNoSecret(error, Azurite.AccountKey, options.ConnectionString);
-        silent.Stop();
-        accepted.ForEach(client => client.Dispose());
     }
 
     [TestMethod]
