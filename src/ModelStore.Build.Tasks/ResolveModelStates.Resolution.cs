@@ -52,9 +52,13 @@ public sealed partial class ResolveModelStates
                 StateDictPath = StateDictPathMetadata.TryRead(request.Item, out var stateDictPath, out _) ? stateDictPath : null,
             };
         }
+        catch (StateStoreException e) when (e.Error == StateStoreError.NotFound && request.Url is not null)
+        {
+            Error(ErrorCodes.NotInStore, $"ModelState '{spec}': there is no file at its Url. {e.Message} Check the address.");
+        }
         catch (StateStoreException e) when (e.Error == StateStoreError.NotFound)
         {
-            Error(ErrorCodes.NotInStore, $"ModelState '{spec}' is not in store '{request.Store}' ({SafeDescription(stores, request.Store)}). {CompatibleKeys(request, stores, cancellationToken)}");
+            Error(ErrorCodes.NotInStore, $"ModelState '{spec}' is not in store '{request.Store}' ({SafeDescription(request, stores)}). {CompatibleKeys(request, stores, cancellationToken)}");
         }
         catch (StateStoreException e) when (e.Error == StateStoreError.IntegrityMismatch)
         {
@@ -154,7 +158,7 @@ public sealed partial class ResolveModelStates
         }
         else
         {
-            storeId = stores.Open(request.Store).Id;
+            storeId = OpenStore(request, stores).Id;
             candidate = cache.TryGet(storeId, request.Key);
         }
 
@@ -178,14 +182,19 @@ public sealed partial class ResolveModelStates
 
         Warning(ErrorCodes.HashMismatch, $"ModelState '{request.Key}': the cached file '{candidate.BlobPath}' no longer has SHA-256 {candidate.Sha256} (it was modified on disk); fetching it again from store '{request.Store}'.");
         File.Delete(candidate.BlobPath);
-        cache.Remove(storeId ?? stores.Open(request.Store).Id, request.Key);
+        cache.Remove(storeId ?? OpenStore(request, stores).Id, request.Key);
         return null;
     }
 
-    /// <summary>Fetches the state through the cache (once per machine), logging progress.</summary>
+    /// <summary>
+    /// Fetches the state through the cache (once per machine), from the store's mirrors first when its hash is known,
+    /// logging progress and which source served it.
+    /// </summary>
     private CachedState Fetch(StateRequest request, string? expected, DeclaredStores stores, StateCache cache, CancellationToken cancellationToken)
     {
-        var store = stores.Open(request.Store);
+        var origin = OpenStore(request, stores);
+        var mirrorNames = request.Url is null ? stores.GetMirrors(request.Store) : [];
+        var mirrors = mirrorNames.Select(stores.Open).ToList();
         var progress = new FetchProgressLogger(Log, $"{request.Key} from store '{request.Store}'", ProgressInterval);
         var fetched = false;
         var gate = new Lock();
@@ -197,38 +206,43 @@ public sealed partial class ResolveModelStates
                 {
                     fetched = true;
                     FetchCount++;
-                    Log.LogMessage(MessageImportance.Normal, "ModelStore: downloading {0} from {1}.", request.Key, store.Description);
+                    Log.LogMessage(MessageImportance.Normal, "ModelStore: downloading {0}.", request.Key);
                 }
             }
         }
 
-        var state = (store is IFileDownloadingStore
-                // Parallel ranged GETs straight into the cache, resumed after an interrupted build (S3). The download's
-                // first progress report, made once the store has found the state, marks that this build fetches it.
-                ? cache.GetOrFetchAsync(store, request.Key, expected, new StartObservingProgress(progress, Started), cancellationToken)
-                : cache.GetOrFetchAsync(
-                    store.Id,
-                    request.Key,
-                    token =>
-                    {
-                        Started();
-                        return store.OpenReadAsync(request.Key, token);
-                    },
-                    expected,
-                    progress,
-                    cancellationToken))
-            .GetAwaiter().GetResult();
+        string NameOf(IStateStore source) => ReferenceEquals(source, origin) ? request.Store : mirrorNames[mirrors.IndexOf(source)];
+        var servedBy = request.Store;
+        void OnSource(IStateStore source, StateStoreException? failure)
+        {
+            if (failure is null)
+            {
+                servedBy = NameOf(source);
+            }
+            else
+            {
+                Log.LogMessage(MessageImportance.High, "ModelStore: mirror '{0}' skipped for {1} ({2}): {3}", NameOf(source), request.Key, failure.Error, failure.Message);
+            }
+        }
+
+        // The first progress report, made once a source has found the state and bytes flow, marks that this build fetches it.
+        var state = cache.GetOrFetchAsync(origin, mirrors, request.Key, expected, OnSource, new StartObservingProgress(progress, Started), cancellationToken).GetAwaiter().GetResult();
         if (fetched)
         {
+            var from = servedBy == request.Store ? $"store '{request.Store}'" : $"mirror '{servedBy}' of store '{request.Store}'";
             Log.LogMessage(
                 MessageImportance.High,
-                "ModelStore: fetched {0} from store '{1}': {2} in {3:0.0} s ({4}), SHA-256 {5}.",
+                "ModelStore: fetched {0} from {1}: {2} in {3:0.0} s ({4}), SHA-256 {5}.",
                 request.Key,
-                request.Store,
+                from,
                 FetchProgressLogger.FormatBytes(state.Size),
                 progress.Elapsed.TotalSeconds,
                 FetchProgressLogger.FormatRate(state.Size, progress.Elapsed),
                 state.Sha256);
+            if (request.Url is not null && request.PinnedSha256 is null)
+            {
+                Warning(ErrorCodes.UnpinnedUrl, $"ModelState '{request.Key}' comes from a Url without a Sha256 pin: the lock file now pins SHA-256 {state.Sha256}, but the item should too, so that a changed file at that address is an error wherever the project builds. Add Sha256=\"{state.Sha256}\" to the item.");
+            }
         }
         else
         {
@@ -238,15 +252,19 @@ public sealed partial class ResolveModelStates
         return state;
     }
 
-    private static string SafeDescription(DeclaredStores stores, string name)
+    /// <summary>The store a request reads: its declared store, or for a <c>Url</c> state the one file at that address.</summary>
+    private static IStateStore OpenStore(StateRequest request, DeclaredStores stores) =>
+        request.Url is { } url ? new UrlStateStore(request.Key, url) : stores.Open(request.Store);
+
+    private static string SafeDescription(StateRequest request, DeclaredStores stores)
     {
         try
         {
-            return stores.Open(name).Description;
+            return OpenStore(request, stores).Description;
         }
         catch (ArgumentException)
         {
-            return name;
+            return request.Store;
         }
     }
 
@@ -254,7 +272,7 @@ public sealed partial class ResolveModelStates
     {
         try
         {
-            var keys = stores.Open(request.Store).GetStateKeysAsync(request.Key.StateType, cancellationToken).GetAwaiter().GetResult();
+            var keys = OpenStore(request, stores).GetStateKeysAsync(request.Key.StateType, cancellationToken).GetAwaiter().GetResult();
             return keys.Count == 0
                 ? $"The store has no state of type {request.Key.StateType.Backend}/{request.Key.StateType.Architecture} at all. Check the key, or publish the state to the store."
                 : $"Compatible states in that store: {string.Join(", ", keys.Select(key => key.ToString()).Order(StringComparer.Ordinal))}. Use one of them, or publish the state to the store.";

@@ -1,5 +1,6 @@
 using Microsoft.Build.Framework;
 using ModelStore.States;
+using ModelStore.Stores;
 
 namespace ModelStore.Build.Tasks;
 
@@ -10,7 +11,11 @@ namespace ModelStore.Build.Tasks;
 /// <param name="PinnedSha256">The hash it must have (metadata <c>Sha256</c>), normalized, or <see langword="null"/>.</param>
 /// <param name="AccessorName">Metadata <c>AccessorName</c>, or <see langword="null"/>.</param>
 /// <param name="CopyToOutput">Whether the state is copied into the output folder.</param>
-internal sealed record StateRequest(ITaskItem Item, StateKey Key, string Store, string? PinnedSha256, string? AccessorName, bool CopyToOutput);
+internal sealed record StateRequest(ITaskItem Item, StateKey Key, string Store, string? PinnedSha256, string? AccessorName, bool CopyToOutput)
+{
+    /// <summary>Metadata <c>Url</c>: the address a store-less state is fetched from; <see cref="Store"/> is then its <see cref="UrlStateStore.Id"/>.</summary>
+    public Uri? Url { get; init; }
+}
 
 /// <summary>A state resolved to verified bytes in the cache.</summary>
 internal sealed record ResolvedState(
