@@ -57,6 +57,11 @@ public sealed partial class AzureBlobStateStore : StateStore, IFileDownloadingSt
             throw new ArgumentException($"The service URI '{UrlRedaction.RedactText(uri)}' is not an absolute http(s) URL.", nameof(options));
         }
 
+        if (options.AccountName is { } account && !AccountName().IsMatch(account))
+        {
+            throw new ArgumentException($"'{account}' is not an Azure storage account name: 3 to 24 lower-case letters and digits.", nameof(options));
+        }
+
         Options = options;
         var connection = AzureBlobConnection.Create(options);
         _container = connection.Container;
@@ -296,4 +301,7 @@ public sealed partial class AzureBlobStateStore : StateStore, IFileDownloadingSt
 
     [GeneratedRegex("^(\\$root|[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){2,62})$", RegexOptions.CultureInvariant)]
     private static partial Regex ContainerName();
+
+    [GeneratedRegex("^[a-z0-9]{3,24}$", RegexOptions.CultureInvariant)]
+    private static partial Regex AccountName();
 }

@@ -64,6 +64,37 @@ public sealed class AzureBlobErrorTests
     }
 
     [TestMethod]
+    public async Task A_SAS_connection_string_works_and_a_tampered_SAS_is_refused_without_being_shown()
+    {
+        var container = await Azurite.CreateContainerAsync(Cancel);
+        var sasUri = Azurite.AdminClient().GenerateAccountSasUri(
+            global::Azure.Storage.Sas.AccountSasPermissions.Read | global::Azure.Storage.Sas.AccountSasPermissions.Write | global::Azure.Storage.Sas.AccountSasPermissions.List | global::Azure.Storage.Sas.AccountSasPermissions.Create,
+            DateTimeOffset.UtcNow.AddHours(1),
+            global::Azure.Storage.Sas.AccountSasResourceTypes.All);
+        var sas = sasUri.Query.TrimStart('?');
+        var signature = System.Web.HttpUtility.ParseQueryString(sas)["sig"]!;
+        var options = Azurite.Options(container);
+        options.ConnectionString = $"BlobEndpoint={Azurite.Endpoint};SharedAccessSignature={sas}";
+        var store = new AzureBlobStateStore(options);
+        await store.WriteAsync(Key, new MemoryStream([4, 2]), cancellationToken: Cancel);
+        var tamperedSas = sas.Replace("sig=", "sig=AAAA", StringComparison.Ordinal);
+        options.ConnectionString = $"BlobEndpoint={Azurite.Endpoint};SharedAccessSignature={tamperedSas}";
+        var tampered = new AzureBlobStateStore(options);
+
+        var error = await Assert.ThrowsExactlyAsync<StateStoreException>(() => tampered.OpenReadAsync(Key, Cancel));
+
+        Assert.IsTrue(await store.ExistsAsync(Key, Cancel));
+        Assert.AreEqual($"azure:{Azurite.Endpoint}/{container}/pretrained-models/", store.Id, "The Id never holds the SAS.");
+        Assert.AreEqual(StateStoreError.AccessDenied, error.Error, error.Message);
+        StringAssert.Contains(error.Message, "SharedAccessSignature");
+        foreach (var text in new[] { error.Message, error.ToString(), store.Description })
+        {
+            Assert.IsFalse(text.Contains(signature, StringComparison.Ordinal) || text.Contains(Uri.EscapeDataString(signature), StringComparison.Ordinal), "The SAS signature shows.");
+            Assert.IsFalse(text.Contains(tamperedSas, StringComparison.Ordinal), "The SAS shows.");
+        }
+    }
+
+    [TestMethod]
     public void A_malformed_connection_string_is_an_argument_error_that_does_not_quote_it()
     {
         var secret = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
@@ -183,6 +214,7 @@ public sealed class AzureBlobErrorTests
         small.UploadBlockSize = 1000;
         Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new AzureBlobStateStore(small));
         Assert.AreEqual("$root", new AzureBlobStateStore(Azurite.Options("$root")).Container);
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => new AzureBlobStateStore(new AzureBlobStateStoreOptions { Container = "models", AccountName = "my.evil/host" })).Message, "account name");
     }
 
     private static void AssertNoSecret(StateStoreException error, string key, string connectionString)
