@@ -53,10 +53,10 @@ public sealed class AzureBlobStateStoreProviderTests
         var provider = new AzureBlobStateStoreProvider();
         StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => provider.Create(Settings(("BasePath", "x")))).Message, "Container");
         StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => provider.Create(Settings(("Container", "models"), ("ServiceUri", "ftp://host")))).Message, "ServiceUri");
-        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => provider.Create(Settings(("Container", "models"), ("ServiceUri", "https://a.blob.core.windows.net"), ("AccountName", "a")))).Message, "not both");
-        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => provider.Create(Settings(("Container", "models"), ("AccountName", "a"), ("DownloadParallelism", "-2")))).Message, "DownloadParallelism");
-        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => provider.Create(Settings(("Container", "models"), ("AccountName", "a"), ("ServiceVersion", "1999-01-01")))).Message, "2026-06-06");
-        var named = Assert.ThrowsExactly<ArgumentException>(() => provider.Create(Settings(("Container", "Bad_Name"), ("AccountName", "a"))));
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => provider.Create(Settings(("Container", "models"), ("ServiceUri", "https://myaccount.blob.core.windows.net"), ("AccountName", "myaccount")))).Message, "not both");
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => provider.Create(Settings(("Container", "models"), ("AccountName", "myaccount"), ("DownloadParallelism", "-2")))).Message, "DownloadParallelism");
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => provider.Create(Settings(("Container", "models"), ("AccountName", "myaccount"), ("ServiceVersion", "1999-01-01")))).Message, "2026-06-06");
+        var named = Assert.ThrowsExactly<ArgumentException>(() => provider.Create(Settings(("Container", "Bad_Name"), ("AccountName", "myaccount"))));
         StringAssert.Contains(named.Message, "Store 'team' of kind AzureBlob");
         StringAssert.Contains(named.Message, "Bad_Name");
     }
