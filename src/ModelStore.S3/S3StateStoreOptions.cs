@@ -117,9 +117,5 @@ public sealed class S3StateStoreOptions
             && (uri.Host.EndsWith(".amazonaws.com", StringComparison.OrdinalIgnoreCase) || uri.Host.EndsWith(".amazonaws.com.cn", StringComparison.OrdinalIgnoreCase)));
 
     /// <summary>Turns a user-written base path into the prefix form: no leading slash, one trailing slash, or empty.</summary>
-    public static string NormalizeBasePath(string? basePath)
-    {
-        var trimmed = (basePath ?? string.Empty).Trim().TrimStart('/');
-        return trimmed.Length == 0 || trimmed.EndsWith('/') ? trimmed : trimmed + "/";
-    }
+    public static string NormalizeBasePath(string? basePath) => Stores.ObjectStoreLayout.NormalizeBasePath(basePath);
 }

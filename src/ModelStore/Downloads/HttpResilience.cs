@@ -2,7 +2,6 @@ using System.Net;
 using System.Runtime.CompilerServices;
 using Polly;
 using Polly.Retry;
-using Polly.Timeout;
 
 namespace ModelStore.Downloads;
 
@@ -46,30 +45,36 @@ public static class HttpResilience
         // A 429 or 503 asking to come back later than this is the store's answer (RateLimited), not something to wait out.
         private static readonly TimeSpan LongestRetryAfter = TimeSpan.FromSeconds(10);
 
-        private readonly ConditionalWeakTable<HttpResilienceOptions, ResiliencePipeline<HttpResponseMessage>[]> _pipelines = new();
+        private readonly ConditionalWeakTable<HttpResilienceOptions, ResiliencePipeline<HttpResponseMessage>> _pipelines = new();
 
         protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
             var options = request.Options.TryGetValue(OptionsKey, out var own) ? own : defaults;
-            var pipelines = _pipelines.GetValue(options, static options => [Build(options, retry: true), Build(options, retry: false)]);
-            var pipeline = pipelines[IsRetriable(request) ? 0 : 1];
+            var pipeline = IsRetriable(request) ? _pipelines.GetValue(options, Build) : ResiliencePipeline<HttpResponseMessage>.Empty;
+
+            // The bound is a source of our own, not Polly's timeout strategy: the connection keeps a registration on the
+            // token while the response body is read, and Polly pools its sources (a pooled source reused by a later
+            // request that times out would cut this response). Disposing ours once the headers are in makes it inert,
+            // as HttpClient does with its own timeout.
+            using var bound = new CancellationTokenSource(options.RequestTimeout);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, bound.Token);
             try
             {
                 return await pipeline.ExecuteAsync(
                     static async (state, token) => await state.Handler.SendCoreAsync(state.Request, token).ConfigureAwait(false),
                     (Handler: this, Request: request),
-                    cancellationToken).ConfigureAwait(false);
+                    linked.Token).ConfigureAwait(false);
             }
-            catch (TimeoutRejectedException e)
+            catch (OperationCanceledException e) when (bound.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
             {
                 throw new TimeoutException($"No answer within {options.RequestTimeout.TotalSeconds:0} s (RequestTimeoutSeconds), retries included.", e);
             }
         }
 
-        private static ResiliencePipeline<HttpResponseMessage> Build(HttpResilienceOptions options, bool retry)
+        private static ResiliencePipeline<HttpResponseMessage> Build(HttpResilienceOptions options)
         {
-            var builder = new ResiliencePipelineBuilder<HttpResponseMessage>().AddTimeout(options.RequestTimeout);
-            if (retry && options.MaxRetries > 0)
+            var builder = new ResiliencePipelineBuilder<HttpResponseMessage>();
+            if (options.MaxRetries > 0)
             {
                 builder.AddRetry(new RetryStrategyOptions<HttpResponseMessage>
                 {
