@@ -23,7 +23,7 @@ internal sealed class HuggingFaceFileView : StateStore, IFileDownloadingStore
     {
         _store = store;
         _path = path;
-        Description = $"file {path} of the {store.Description}";
+        Description = $"file {path} of the {store.RevisionDescription}";
         Id = $"hf-file:{store.RepositoryAddress}@{store.Revision}/{path}";
     }
 
@@ -37,7 +37,7 @@ internal sealed class HuggingFaceFileView : StateStore, IFileDownloadingStore
         // Two lists may give one key different files: the identity (and so the cache index) includes the mapping.
         var mapping = string.Join('\n', _keys.Select(key => $"{key}={files[key]}"));
         var digest = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(mapping)))[..16];
-        Description = $"{files.Count} file(s) of the {store.Description}";
+        Description = $"{files.Count} file(s) of the {store.RevisionDescription}";
         Id = $"hf-files:{store.RepositoryAddress}@{store.Revision}#{digest}";
     }
 
@@ -100,5 +100,5 @@ internal sealed class HuggingFaceFileView : StateStore, IFileDownloadingStore
     private string RequirePath(StateKey key) =>
         PathOf(key) ?? throw new StateStoreException(StateStoreError.NotFound, $"State {key} was not found in {Description}: it lists {string.Join(", ", _keys)}.", key);
 
-    private string NotFound(StateKey key) => $"State {key} (file {PathOf(key)}) was not found in the {_store.Description}";
+    private string NotFound(StateKey key) => $"State {key} (file {PathOf(key)}) was not found in the {_store.RevisionDescription}";
 }

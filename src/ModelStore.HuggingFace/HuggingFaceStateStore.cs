@@ -83,7 +83,7 @@ public sealed class HuggingFaceStateStore : StateStore, IFileDownloadingStore, I
     public Uri Endpoint { get; }
 
     /// <inheritdoc />
-    public override string Description => $"Hugging Face {_client.RepositoryLabel} at revision {Revision}{(BasePath.Length == 0 ? "" : $", states under {BasePath}")}";
+    public override string Description => $"{RevisionDescription}{(BasePath.Length == 0 ? "" : $", states under {BasePath}")}";
 
     /// <inheritdoc />
     /// <remarks><c>hf:{endpoint}/{repo}@{revision}/{basePath}</c> (<c>/datasets/{repo}</c> for a dataset).</remarks>
@@ -93,6 +93,9 @@ public sealed class HuggingFaceStateStore : StateStore, IFileDownloadingStore, I
     internal string RepositoryAddress => _client.RepositoryPage.AbsoluteUri.TrimEnd('/');
 
     internal HubClient Client => _client;
+
+    /// <summary>The repository and revision, for messages: <c>Hugging Face model repository org/name on https://huggingface.co at revision main</c>.</summary>
+    internal string RevisionDescription => $"Hugging Face {_client.RepositoryLabel} at revision {Revision}";
 
     /// <summary>The path of <paramref name="key"/>'s file in the repository (MoZuMa's layout under <see cref="BasePath"/>).</summary>
     public string GetFilePath(StateKey key) => HuggingFaceLayout.GetFilePath(BasePath, key);
