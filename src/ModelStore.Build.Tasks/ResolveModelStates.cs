@@ -22,7 +22,7 @@ public sealed partial class ResolveModelStates : Microsoft.Build.Utilities.Task,
     /// <summary>The <c>ModelStore</c> items: Include = store name, <c>Kind</c>, and the store's settings as metadata.</summary>
     public ITaskItem[] Stores { get; set; } = [];
 
-    /// <summary>The <c>ModelState</c> items: Include = key; <c>Store</c>; optional <c>AccessorName</c>, <c>Sha256</c>, <c>CopyToOutputDirectory</c>.</summary>
+    /// <summary>The <c>ModelState</c> items: Include = key; <c>Store</c>; optional <c>AccessorName</c>, <c>Sha256</c>, <c>CopyToOutputDirectory</c>, <c>StateDictPath</c>, <c>Path</c>.</summary>
     [Required]
     public ITaskItem[] States { get; set; } = [];
 
@@ -127,7 +127,7 @@ public sealed partial class ResolveModelStates : Microsoft.Build.Utilities.Task,
     {
         try
         {
-            if (!LockedMode && Tasks.LockFile.Write(LockFile, resolved.Select(state => new LockEntry(state.Key.ToString(), state.Store, state.Sha256, state.Size))))
+            if (!LockedMode && Tasks.LockFile.Write(LockFile, resolved.Select(state => new LockEntry(state.Key.ToString(), state.Store, state.Sha256, state.Size) { FilePath = state.FilePath, Revision = state.Revision })))
             {
                 Log.LogMessage(MessageImportance.Normal, "ModelStore: wrote {0}.", LockFile);
             }
