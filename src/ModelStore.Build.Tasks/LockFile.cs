@@ -24,7 +24,7 @@ internal sealed record LockEntry(string Key, string Store, string Sha256, long S
 ///   "version": 1,
 ///   "states": {
 ///     "pytorch/tiny-mlp.digits.v1": { "store": "local", "sha256": "…", "size": 1234 },
-///     "onnx/minilm.l6.v2": { "store": "hub", "path": "onnx/model.onnx", "ref": "main", "revision": "7dbbc903…", "sha256": "…", "size": 90405214 }
+///     "onnx/minilm.l6.v2": { "store": "hub", "path": "onnx/model.onnx", "ref": "main", "revision": "7dbbc903…", "sha256": "…", "size": 1234 }
 ///   }
 /// }
 /// </code>

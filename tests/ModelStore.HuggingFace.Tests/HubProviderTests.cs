@@ -63,6 +63,14 @@ public sealed class HubProviderTests : HubTestBase
     }
 
     [TestMethod]
+    public void A_legacy_repository_id_without_organisation_is_accepted()
+    {
+        var store = (HuggingFaceStateStore)new HuggingFaceStateStoreProvider(TestEnvironment.Empty).Create(Settings(("Repository", "gpt2")));
+
+        Assert.AreEqual(new Uri("https://huggingface.co/gpt2/resolve/main/model.safetensors"), store.GetResolveUri("model.safetensors"));
+    }
+
+    [TestMethod]
     public void A_missing_repository_setting_names_the_setting() =>
         StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => new HuggingFaceStateStoreProvider(TestEnvironment.Empty).Create(Settings(("Revision", "main")))).Message, "'Repository'");
 
