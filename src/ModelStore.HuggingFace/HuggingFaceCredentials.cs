@@ -39,9 +39,6 @@ internal sealed class HuggingFaceCredentials
         }
     }
 
-    /// <summary>Whether <paramref name="text"/> contains the token (so tests and callers can assert it never leaks).</summary>
-    public bool Reveals(string text) => _token is not null && text.Contains(_token, StringComparison.Ordinal);
-
     public static HuggingFaceCredentials FromEnvironment(Func<string, string?> environment)
     {
         ArgumentNullException.ThrowIfNull(environment);

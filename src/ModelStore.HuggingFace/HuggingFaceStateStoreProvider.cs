@@ -63,7 +63,7 @@ public sealed class HuggingFaceStateStoreProvider : IStateStoreProvider
             {
                 null or "MODEL" or "MODELS" => HuggingFaceRepoType.Model,
                 "DATASET" or "DATASETS" => HuggingFaceRepoType.Dataset,
-                var other => throw new ArgumentException($"Store '{settings.Name}' of kind HuggingFace: RepoType '{settings.Get("RepoType")}' is not supported; use model (the default) or dataset.", nameof(settings)),
+                _ => throw new ArgumentException($"Store '{settings.Name}' of kind HuggingFace: RepoType '{settings.Get("RepoType")}' is not supported; use model (the default) or dataset.", nameof(settings)),
             },
         };
         if (_environment is not null)

@@ -1,4 +1,5 @@
 using ModelStore.States;
+using ModelStore.Stores;
 
 namespace ModelStore.HuggingFace.Tests;
 
@@ -12,7 +13,7 @@ public sealed class HubLayoutTests : HubTestBase
         var repository = HubServer.NewRepository("paged");
         var type = StateType.Parse("pytorch/resnet18.cls1000");
         var expected = Enumerable.Range(0, 7).Select(i => new StateKey(type, $"run-{i}")).ToList();
-        var files = expected.ToDictionary(key => HuggingFaceLayout.GetFilePath("models/", key), _ => (byte[]?)RandomBytes(8));
+        var files = expected.ToDictionary(key => BackendFolderLayout.GetPath("models/", key), _ => (byte[]?)RandomBytes(8));
         files["models/pytorch/README.md"] = RandomBytes(8);
         files["models/pytorch/resnet18.cls1000.run-9.pt.partial"] = RandomBytes(8);
         files["models/pytorch/resnet18-small.cls1000.imagenet.pt"] = RandomBytes(8);
@@ -37,7 +38,7 @@ public sealed class HubLayoutTests : HubTestBase
         var repository = $"acme/dataset-{Guid.NewGuid():N}"[..24];
         Hub.AddRepository(repository, repoType: "dataset");
         var key = StateKey.Parse("onnx/resnet18.cls1000.imagenet");
-        Hub.CommitFile(repository, HuggingFaceLayout.GetFilePath("", key), RandomBytes(64), repoType: "dataset");
+        Hub.CommitFile(repository, BackendFolderLayout.GetPath("", key), RandomBytes(64), repoType: "dataset");
         var store = CreateStore(repository, options => options.RepoType = HuggingFaceRepoType.Dataset);
 
         var none = await store.GetStateKeysAsync(StateType.Parse("pytorch/resnet18"), Cancel);
@@ -49,19 +50,5 @@ public sealed class HubLayoutTests : HubTestBase
         Assert.AreEqual(64, bytes.Length);
         Assert.AreEqual($"hf:{Hub.Endpoint.AbsoluteUri}datasets/{repository}@main/", store.Id);
         Assert.AreEqual(new Uri(Hub.Endpoint, $"datasets/{repository}/resolve/main/onnx/resnet18.cls1000.imagenet.pt"), store.GetResolveUri(store.GetFilePath(key)));
-    }
-
-    [TestMethod]
-    [DataRow("", "pytorch/resnet18.cls1000.imagenet", "pytorch/resnet18.cls1000.imagenet.pt")]
-    [DataRow("team/", "onnx/clip-image-rn50.openai", "team/onnx/clip-image-rn50.openai.pt")]
-    public void The_layout_is_mozumas_and_parses_back(string basePath, string key, string path)
-    {
-        var parsed = StateKey.Parse(key);
-
-        Assert.AreEqual(path, HuggingFaceLayout.GetFilePath(basePath, parsed));
-        Assert.AreEqual(parsed, HuggingFaceLayout.TryParseFilePath(basePath, path));
-        Assert.IsNull(HuggingFaceLayout.TryParseFilePath(basePath, path + ".tmp"));
-        Assert.IsNull(HuggingFaceLayout.TryParseFilePath(basePath, basePath + "model.pt"));
-        Assert.IsNull(HuggingFaceLayout.TryParseFilePath(basePath, basePath + "pytorch/bad name.v1.pt"));
     }
 }

@@ -1,18 +1,19 @@
 using ModelStore.States;
 
-namespace ModelStore.HuggingFace;
+namespace ModelStore.Stores;
 
 /// <summary>
-/// MoZuMa's S3 layout inside a Hub repository, so that a repository can serve as a team store:
-/// <c>{basePath}{backend}/{architecture}[.{extra}...].{trainingId}.pt</c>.
+/// MoZuMa's layout for object stores (its <c>S3StateStore</c>): one folder per backend under a base path, one file per
+/// state, <c>{basePath}{backend}/{architecture}[.{extra}...].{trainingId}.pt</c>. The S3 store uses it for object names
+/// and the Hugging Face store for file paths in a repository, so one repository or bucket layout serves both.
 /// </summary>
-public static class HuggingFaceLayout
+public static class BackendFolderLayout
 {
     /// <summary>The extension MoZuMa gives state files.</summary>
     public const string Extension = ".pt";
 
     /// <summary>The path of <paramref name="key"/>'s file under <paramref name="basePath"/> (normalised: empty or ending with <c>/</c>).</summary>
-    public static string GetFilePath(string basePath, StateKey key)
+    public static string GetPath(string basePath, StateKey key)
     {
         ArgumentNullException.ThrowIfNull(basePath);
         ArgumentNullException.ThrowIfNull(key);
@@ -20,7 +21,7 @@ public static class HuggingFaceLayout
         return $"{basePath}{type.Backend}/{string.Join('.', [type.Architecture, .. type.Extras, key.TrainingId])}{Extension}";
     }
 
-    /// <summary>The folder holding every state of <paramref name="stateType"/>'s backend: <c>{basePath}{backend}</c>.</summary>
+    /// <summary>The folder of every state of <paramref name="stateType"/>'s backend: <c>{basePath}{backend}</c> (no trailing slash).</summary>
     public static string GetBackendFolder(string basePath, StateType stateType)
     {
         ArgumentNullException.ThrowIfNull(basePath);
@@ -28,8 +29,14 @@ public static class HuggingFaceLayout
         return basePath + stateType.Backend;
     }
 
-    /// <summary>Turns a file path back into its key; <see langword="null"/> for any file that is not a state under <paramref name="basePath"/>.</summary>
-    public static StateKey? TryParseFilePath(string basePath, string path)
+    /// <summary>
+    /// The prefix of every state of the type's backend and architecture: <c>{basePath}{backend}/{architecture}.</c>
+    /// (the dot keeps <c>clip-image-rn50</c> out of <c>clip</c>).
+    /// </summary>
+    public static string GetListingPrefix(string basePath, StateType stateType) => $"{GetBackendFolder(basePath, stateType)}/{stateType.Architecture}.";
+
+    /// <summary>Turns a path back into its key; <see langword="null"/> for any file that is not a state under <paramref name="basePath"/>.</summary>
+    public static StateKey? TryParsePath(string basePath, string path)
     {
         ArgumentNullException.ThrowIfNull(basePath);
         ArgumentNullException.ThrowIfNull(path);
