@@ -36,19 +36,47 @@ internal sealed class DeclaredStores
                 continue;
             }
 
-            if (kind.Length == 0)
+            var providerType = item.GetMetadata("ProviderType").Trim();
+            IStateStoreProvider? provider;
+            if (providerType.Length > 0)
+            {
+                // A kind from outside this package, named on the item itself: ProviderType, and ProviderAssembly unless the type is already loadable.
+                var assembly = item.GetMetadata("ProviderAssembly").Trim();
+                try
+                {
+                    provider = StateStoreRegistry.LoadProvider(providerType, assembly.Length == 0 ? null : Path.GetFullPath(assembly, baseDirectory));
+                }
+                catch (ArgumentException e)
+                {
+                    invalid(item, $"ModelStore '{name}' names a provider that cannot be used: {(e.ParamName is null ? e.Message : e.Message.Replace($" (Parameter '{e.ParamName}')", "", StringComparison.Ordinal))}");
+                    stores._declarations[name] = Declaration.Invalid;
+                    continue;
+                }
+
+                if (kind.Length > 0 && !string.Equals(kind, provider.Kind, StringComparison.OrdinalIgnoreCase))
+                {
+                    invalid(item, $"ModelStore '{name}' has Kind '{kind}', but its provider '{providerType}' creates stores of kind '{provider.Kind}'. Remove Kind or make them agree.");
+                    stores._declarations[name] = Declaration.Invalid;
+                    continue;
+                }
+
+                kind = provider.Kind;
+            }
+            else if (kind.Length == 0)
             {
                 invalid(item, $"ModelStore '{name}' has no Kind. Add Kind=\"{string.Join("|", registry.Kinds)}\".");
                 stores._declarations[name] = Declaration.Invalid;
                 continue;
             }
-
-            var provider = registry.Find(kind);
-            if (provider is null)
+            else
             {
-                invalid(item, $"ModelStore '{name}' has the unknown Kind '{kind}'. Known kinds: {string.Join(", ", registry.Kinds)}.");
-                stores._declarations[name] = Declaration.Invalid;
-                continue;
+                provider = registry.Find(kind);
+                if (provider is null)
+                {
+                    invalid(item, $"ModelStore '{name}' has the unknown Kind '{kind}'. Known kinds: {string.Join(", ", registry.Kinds)}. A kind from another package needs ProviderType (and ProviderAssembly), or a ModelStoreProvider item.");
+                    stores._declarations[name] = Declaration.Invalid;
+                    continue;
+                }
             }
 
             var values = new List<KeyValuePair<string, string>>();
