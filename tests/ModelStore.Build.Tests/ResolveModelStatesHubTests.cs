@@ -35,7 +35,8 @@ public sealed class ResolveModelStatesHubTests
         Directory.Delete(sandbox.CacheRoot, recursive: true);
         var before = _hub.Requests.Count;
         var (pinned, pinnedTask, pinnedLog) = Run(sandbox, repository, states, locked: true);
-        var pinnedRequests = _hub.Requests.Skip(before).ToList();
+        // Tests run in parallel on one Hub: only this test's repository counts.
+        var pinnedRequests = _hub.Requests.Skip(before).Where(request => request.PathAndQuery.Contains(repository, StringComparison.Ordinal)).ToList();
         File.Delete(sandbox.LockFile);
         var (fresh, freshTask, _) = Run(sandbox, repository, states);
 
@@ -53,7 +54,7 @@ public sealed class ResolveModelStatesHubTests
         Assert.IsTrue(pinned, pinnedLog);
         Assert.AreEqual(Sha(first), pinnedTask.ResolvedStates.Single().GetMetadata("Sha256"));
         Assert.IsTrue(pinnedRequests.Any(request => request.PathAndQuery == $"/{repository}/resolve/{firstCommit}/onnx/model.onnx"), string.Join("\n", pinnedRequests));
-        Assert.IsFalse(pinnedRequests.Any(request => request.PathAndQuery.Contains("/resolve/main/", StringComparison.Ordinal) || request.PathAndQuery.Contains("/revision/", StringComparison.Ordinal)), "the recorded commit needs no resolution");
+        Assert.IsFalse(pinnedRequests.Any(request => request.PathAndQuery.Contains("/resolve/main/", StringComparison.Ordinal) || request.PathAndQuery.Contains("/revision/", StringComparison.Ordinal)), "the recorded commit needs no resolution: " + string.Join("\n", pinnedRequests));
         Assert.IsTrue(fresh);
         Assert.AreEqual(Sha(second), freshTask.ResolvedStates.Single().GetMetadata("Sha256"));
         StringAssert.Contains(File.ReadAllText(sandbox.LockFile), $"\"revision\": \"{secondCommit}\"");
