@@ -83,14 +83,37 @@ internal sealed class DeclaredStores
             var metadata = item.CloneCustomMetadata();
             foreach (string metadataName in metadata.Keys)
             {
-                values.Add(new(metadataName, metadata[metadataName] as string ?? ""));
+                // Mirrors is the build's business, not a setting of the store itself.
+                if (!string.Equals(metadataName, "Mirrors", StringComparison.OrdinalIgnoreCase))
+                {
+                    values.Add(new(metadataName, metadata[metadataName] as string ?? ""));
+                }
             }
 
-            stores._declarations[name] = new Declaration(item, provider, new StateStoreSettings(name, kind, values, baseDirectory));
+            stores._declarations[name] = new Declaration(item, provider, new StateStoreSettings(name, kind, values, baseDirectory)) { Mirrors = MirrorNames(item) };
+        }
+
+        // Mirrors name other ModelStore items, declared anywhere in the project.
+        foreach (var (name, declaration) in stores._declarations.Where(pair => pair.Value.Provider is not null).ToList())
+        {
+            var problem = declaration.Mirrors.FirstOrDefault(mirror => string.Equals(mirror, name, StringComparison.OrdinalIgnoreCase)) is { } self
+                ? $"ModelStore '{name}' lists itself in Mirrors. Mirrors are other ModelStore items holding copies of its states."
+                : declaration.Mirrors.FirstOrDefault(mirror => !stores._declarations.ContainsKey(mirror)) is { } unknown
+                    ? $"ModelStore '{name}' has the mirror '{unknown}' in Mirrors, which no ModelStore item declares. Declared stores: {string.Join(", ", stores.Names)}."
+                    : null;
+            if (problem is not null)
+            {
+                invalid(declaration.Item!, problem);
+                stores._declarations[name] = Declaration.Invalid;
+            }
         }
 
         return stores;
     }
+
+    /// <summary>The mirrors of <paramref name="name"/> (metadata <c>Mirrors</c>), in the order to try them; those declared invalid are left out.</summary>
+    public IReadOnlyList<string> GetMirrors(string name) =>
+        _declarations.TryGetValue(name, out var declaration) ? [.. declaration.Mirrors.Where(IsValid)] : [];
 
     /// <summary>Whether <paramref name="name"/> is declared (validly or not).</summary>
     public bool IsDeclared(string name) => _declarations.ContainsKey(name);
@@ -109,8 +132,14 @@ internal sealed class DeclaredStores
         return declaration.Store ??= declaration.Provider!.Create(declaration.Settings!);
     }
 
+    // Metadata Mirrors="a;b": store names, separated by semicolons (MSBuild's list separator) or commas.
+    private static string[] MirrorNames(ITaskItem item) =>
+        item.GetMetadata("Mirrors").Split([';', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
     private sealed class Declaration(ITaskItem? item, IStateStoreProvider? provider, StateStoreSettings? settings)
     {
+        public IReadOnlyList<string> Mirrors { get; init; } = [];
+
         public static Declaration Invalid => new(null, null, null);
 
         public ITaskItem? Item { get; } = item;

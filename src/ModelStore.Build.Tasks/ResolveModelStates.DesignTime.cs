@@ -52,7 +52,7 @@ public sealed partial class ResolveModelStates
     {
         try
         {
-            var cached = cache.TryGet(stores.Open(request.Store).Id, request.Key);
+            var cached = cache.TryGet(OpenStore(request, stores).Id, request.Key);
             return cached is not null && (request.PinnedSha256 is null || string.Equals(request.PinnedSha256, cached.Sha256, StringComparison.Ordinal)) ? cached : null;
         }
         catch (ArgumentException)

@@ -19,7 +19,7 @@ public sealed partial class ResolveModelStates
                 return null;
             }
 
-            var target = new StoreTarget(request, stores, lockedRevision);
+            var target = new StoreTarget(request, () => OpenStore(request, stores), lockedRevision);
             var cached = FindVerified(request, expected, expectedSize, target, cache, out var damaged, cancellationToken);
             if (cached is null && damaged && Offline)
             {
@@ -37,7 +37,7 @@ public sealed partial class ResolveModelStates
 
             if (cached is null && !Offline)
             {
-                cached = Fetch(request, expected, target, cache, cancellationToken);
+                cached = Fetch(request, expected, target, stores, cache, cancellationToken);
             }
 
             if (cached is not null && !Offline && target.LacksRevision)
@@ -61,11 +61,15 @@ public sealed partial class ResolveModelStates
                 Revision = target.Revision,
             };
         }
+        catch (StateStoreException e) when (e.Error == StateStoreError.NotFound && request.Url is not null)
+        {
+            Error(ErrorCodes.NotInStore, $"ModelState '{spec}': there is no file at its Url. {e.Message} Check the address.");
+        }
         catch (StateStoreException e) when (e.Error == StateStoreError.NotFound)
         {
             // A file named by Path has no compatible keys to list: the store's message names the close files instead.
             var hint = request.FilePath is null ? CompatibleKeys(request, stores, e, cancellationToken) : e.Message;
-            Error(ErrorCodes.NotInStore, $"ModelState '{spec}' is not in store '{request.Store}' ({SafeDescription(stores, request.Store)}). {hint}");
+            Error(ErrorCodes.NotInStore, $"ModelState '{spec}' is not in store '{request.Store}' ({SafeDescription(request, stores)}). {hint}");
         }
         catch (StateStoreException e) when (e.Error == StateStoreError.IntegrityMismatch)
         {
@@ -116,7 +120,7 @@ public sealed partial class ResolveModelStates
             _ when !string.Equals(entry.Store, request.Store, StringComparison.OrdinalIgnoreCase) => $"comes from store '{request.Store}', but the lock file '{LockFile}' records store '{entry.Store}'",
             _ when !string.Equals(entry.FilePath, request.FilePath, StringComparison.Ordinal) => $"reads {(request.FilePath is null ? "the store's layout" : $"Path '{request.FilePath}'")}, but the lock file '{LockFile}' records {(entry.FilePath is null ? "the store's layout" : $"Path '{entry.FilePath}'")}",
             // Offline no store is created, so the configured revision is not compared (the cache alone is used anyway).
-            { Revision: { } revision } when !Offline && stores.Open(request.Store) is IRevisionedStore store && !string.Equals(store.Revision, revision.Requested, StringComparison.Ordinal)
+            { Revision: { } revision } when !Offline && OpenStore(request, stores) is IRevisionedStore store && !string.Equals(store.Revision, revision.Requested, StringComparison.Ordinal)
                 => $"reads revision '{store.Revision}' of store '{request.Store}', but the lock file '{LockFile}' records revision '{revision.Requested}' (commit {revision.Resolved})",
             _ => null,
         };
@@ -143,7 +147,7 @@ public sealed partial class ResolveModelStates
         }
 
         // A commit pins only a versioned store (offline nothing is opened: the entry is carried over as it is).
-        lockedRevision = entry.Revision is not null && (Offline || stores.Open(request.Store) is IRevisionedStore) ? entry.Revision : null;
+        lockedRevision = entry.Revision is not null && (Offline || OpenStore(request, stores) is IRevisionedStore) ? entry.Revision : null;
         if (expected is not null && !string.Equals(expected, entry.Sha256, StringComparison.Ordinal))
         {
             if (LockedMode)
@@ -164,12 +168,12 @@ public sealed partial class ResolveModelStates
     /// <summary>A <c>Path</c> needs a store whose files can be named (MST0011 otherwise); offline no store is created, so nothing is checked.</summary>
     private bool CanServePath(StateRequest request, DeclaredStores stores)
     {
-        if (request.FilePath is null || Offline || stores.Open(request.Store) is IFileAddressableStore)
+        if (request.FilePath is null || Offline || OpenStore(request, stores) is IFileAddressableStore)
         {
             return true;
         }
 
-        Error(ErrorCodes.InvalidStateItem, $"ModelState '{request.Key}' has Path=\"{request.FilePath}\", but store '{request.Store}' ({SafeDescription(stores, request.Store)}) cannot name its files by path; only some kinds can (HuggingFace). Remove Path to read the store's layout, or use such a store.");
+        Error(ErrorCodes.InvalidStateItem, $"ModelState '{request.Key}' has Path=\"{request.FilePath}\", but store '{request.Store}' ({SafeDescription(request, stores)}) cannot name its files by path; only some kinds can (HuggingFace). Remove Path to read the store's layout, or use such a store.");
         return false;
     }
 
@@ -220,10 +224,16 @@ public sealed partial class ResolveModelStates
         return null;
     }
 
-    /// <summary>Fetches the state through the cache (once per machine), logging progress.</summary>
-    private CachedState Fetch(StateRequest request, string? expected, StoreTarget target, StateCache cache, CancellationToken cancellationToken)
+    /// <summary>
+    /// Fetches the state through the cache (once per machine), from the store's mirrors first when its hash is known,
+    /// logging progress and which source served it. The origin is the request's store pinned and narrowed by
+    /// <paramref name="target"/>; mirrors hold copies under the same key.
+    /// </summary>
+    private CachedState Fetch(StateRequest request, string? expected, StoreTarget target, DeclaredStores stores, StateCache cache, CancellationToken cancellationToken)
     {
-        var store = target.Open(cancellationToken);
+        var origin = target.Open(cancellationToken);
+        var mirrorNames = request.Url is null ? stores.GetMirrors(request.Store) : [];
+        var mirrors = mirrorNames.Select(stores.Open).ToList();
         var progress = new FetchProgressLogger(Log, $"{request.Key} from store '{request.Store}'", ProgressInterval);
         var fetched = false;
         var gate = new Lock();
@@ -235,38 +245,43 @@ public sealed partial class ResolveModelStates
                 {
                     fetched = true;
                     FetchCount++;
-                    Log.LogMessage(MessageImportance.Normal, "ModelStore: downloading {0} from {1}.", request.Key, store.Description);
+                    Log.LogMessage(MessageImportance.Normal, "ModelStore: downloading {0}.", request.Key);
                 }
             }
         }
 
-        var state = (store is IFileDownloadingStore
-                // Parallel ranged GETs straight into the cache, resumed after an interrupted build (S3). The download's
-                // first progress report, made once the store has found the state, marks that this build fetches it.
-                ? cache.GetOrFetchAsync(store, request.Key, expected, new StartObservingProgress(progress, Started), cancellationToken)
-                : cache.GetOrFetchAsync(
-                    store.Id,
-                    request.Key,
-                    token =>
-                    {
-                        Started();
-                        return store.OpenReadAsync(request.Key, token);
-                    },
-                    expected,
-                    progress,
-                    cancellationToken))
-            .GetAwaiter().GetResult();
+        string NameOf(IStateStore source) => ReferenceEquals(source, origin) ? request.Store : mirrorNames[mirrors.IndexOf(source)];
+        var servedBy = request.Store;
+        void OnSource(IStateStore source, StateStoreException? failure)
+        {
+            if (failure is null)
+            {
+                servedBy = NameOf(source);
+            }
+            else
+            {
+                Log.LogMessage(MessageImportance.High, "ModelStore: mirror '{0}' skipped for {1} ({2}): {3}", NameOf(source), request.Key, failure.Error, failure.Message);
+            }
+        }
+
+        // The first progress report, made once a source has found the state and bytes flow, marks that this build fetches it.
+        var state = cache.GetOrFetchAsync(origin, mirrors, request.Key, expected, OnSource, new StartObservingProgress(progress, Started), cancellationToken).GetAwaiter().GetResult();
         if (fetched)
         {
+            var from = servedBy == request.Store ? $"store '{request.Store}'" : $"mirror '{servedBy}' of store '{request.Store}'";
             Log.LogMessage(
                 MessageImportance.High,
-                "ModelStore: fetched {0} from store '{1}': {2} in {3:0.0} s ({4}), SHA-256 {5}.",
+                "ModelStore: fetched {0} from {1}: {2} in {3:0.0} s ({4}), SHA-256 {5}.",
                 request.Key,
-                request.Store,
+                from,
                 FetchProgressLogger.FormatBytes(state.Size),
                 progress.Elapsed.TotalSeconds,
                 FetchProgressLogger.FormatRate(state.Size, progress.Elapsed),
                 state.Sha256);
+            if (request.Url is not null && request.PinnedSha256 is null)
+            {
+                Warning(ErrorCodes.UnpinnedUrl, $"ModelState '{request.Key}' comes from a Url without a Sha256 pin: the lock file now pins SHA-256 {state.Sha256}, but the item should too, so that a changed file at that address is an error wherever the project builds. Add Sha256=\"{state.Sha256}\" to the item.");
+            }
         }
         else
         {
@@ -276,15 +291,19 @@ public sealed partial class ResolveModelStates
         return state;
     }
 
-    private static string SafeDescription(DeclaredStores stores, string name)
+    /// <summary>The store a request reads: its declared store, or for a <c>Url</c> state the one file at that address.</summary>
+    private static IStateStore OpenStore(StateRequest request, DeclaredStores stores) =>
+        request.Url is { } url ? new UrlStateStore(request.Key, url) : stores.Open(request.Store);
+
+    private static string SafeDescription(StateRequest request, DeclaredStores stores)
     {
         try
         {
-            return stores.Open(name).Description;
+            return OpenStore(request, stores).Description;
         }
         catch (ArgumentException)
         {
-            return name;
+            return request.Store;
         }
     }
 
@@ -292,7 +311,7 @@ public sealed partial class ResolveModelStates
     {
         try
         {
-            var keys = stores.Open(request.Store).GetStateKeysAsync(request.Key.StateType, cancellationToken).GetAwaiter().GetResult();
+            var keys = OpenStore(request, stores).GetStateKeysAsync(request.Key.StateType, cancellationToken).GetAwaiter().GetResult();
             return keys.Count == 0
                 ? $"The store has no state of type {request.Key.StateType.Backend}/{request.Key.StateType.Architecture} at all. Check the key, or publish the state to the store."
                 : $"Compatible states in that store: {string.Join(", ", keys.Select(key => key.ToString()).Order(StringComparer.Ordinal))}. Use one of them, or publish the state to the store.";

@@ -1,5 +1,6 @@
 using Microsoft.Build.Framework;
 using ModelStore.States;
+using ModelStore.Stores;
 
 namespace ModelStore.Build.Tasks;
 
@@ -14,6 +15,9 @@ internal sealed record StateRequest(ITaskItem Item, StateKey Key, string Store, 
 {
     /// <summary>Metadata <c>Path</c>: the store's file to read instead of the layout's name, or <see langword="null"/>.</summary>
     public string? FilePath { get; init; }
+
+    /// <summary>Metadata <c>Url</c>: the address a store-less state is fetched from; <see cref="Store"/> is then its <see cref="UrlStateStore.Id"/>.</summary>
+    public Uri? Url { get; init; }
 }
 
 /// <summary>A state resolved to verified bytes in the cache.</summary>

@@ -4,11 +4,11 @@ namespace ModelStore.Build.Tasks;
 
 /// <summary>
 /// The store one <c>ModelState</c> reads, created only when it is needed (a warm build needs none): its
-/// <c>ModelStore</c>, pinned for a versioned store (a Hugging Face Hub repository) to the commit the lock file records,
+/// <c>ModelStore</c> (or its <c>Url</c>), pinned for a versioned store (a Hugging Face Hub repository) to the commit the lock file records,
 /// else to the one its branch points to now, so the fetch reads exactly the commit the lock file will record; then
 /// narrowed to the item's <c>Path</c>.
 /// </summary>
-internal sealed class StoreTarget(StateRequest request, DeclaredStores stores, StoreRevision? locked)
+internal sealed class StoreTarget(StateRequest request, Func<IStateStore> openStore, StoreRevision? locked)
 {
     private IStateStore? _store;
 
@@ -16,7 +16,7 @@ internal sealed class StoreTarget(StateRequest request, DeclaredStores stores, S
     public StoreRevision? Revision { get; private set; } = locked;
 
     /// <summary>Whether the store is versioned but no commit is known yet (an older lock file, a first build).</summary>
-    public bool LacksRevision => Revision is null && stores.Open(request.Store) is IRevisionedStore;
+    public bool LacksRevision => Revision is null && openStore() is IRevisionedStore;
 
     /// <summary>The store, pinned and narrowed; resolving a branch asks the store (network).</summary>
     /// <exception cref="StateStoreException">The revision cannot be resolved.</exception>
@@ -27,7 +27,7 @@ internal sealed class StoreTarget(StateRequest request, DeclaredStores stores, S
             return _store;
         }
 
-        var store = stores.Open(request.Store);
+        var store = openStore();
         if (store is IRevisionedStore revisioned)
         {
             var commit = Revision?.Resolved ?? revisioned.ResolveRevisionAsync(cancellationToken).GetAwaiter().GetResult();

@@ -95,6 +95,7 @@ public sealed class ResolveModelStatesHubTests
         var (missing, _, missingLog) = Run(sandbox, repository, [TaskSandbox.State(Onnx, "hub", ("Path", "model.safetensor"))]);
         var (malformed, _, malformedLog) = Run(sandbox, repository, [TaskSandbox.State(Onnx, "hub", ("Path", "../model.safetensors"))]);
         var (local, _, localLog) = Run(sandbox, repository, [TaskSandbox.State(Resnet, "local", ("Path", "model.pt"))]);
+        var (url, _, urlLog) = Run(sandbox, repository, [TaskSandbox.State(Onnx, "", ("Url", "https://example.org/model.onnx"), ("Path", "model.onnx"))]);
 
         Assert.IsFalse(missing);
         StringAssert.Contains(missingLog, "MST0003");
@@ -105,6 +106,9 @@ public sealed class ResolveModelStatesHubTests
         Assert.IsFalse(local);
         StringAssert.Contains(localLog, "MST0011");
         StringAssert.Contains(localLog, "cannot name its files by path");
+        Assert.IsFalse(url);
+        StringAssert.Contains(urlLog, "MST0011");
+        StringAssert.Contains(urlLog, "has both Url and Path");
     }
 
     [TestMethod]

@@ -76,6 +76,48 @@ public sealed class S3BuildIntegrationTests
         Assert.IsFalse(build.ToString().Contains(wrongSecret, StringComparison.Ordinal), "The build output holds the secret.");
     }
 
+    [TestMethod]
+    public async Task An_S3_mirror_serves_a_locked_GitHub_state_while_the_GitHub_server_is_down()
+    {
+        const string Resnet = "pytorch/resnet18.cls1000.imagenet";
+        var bytes = RandomNumberGenerator.GetBytes(2 << 20);
+        var sha = Convert.ToHexStringLower(SHA256.HashData(bytes));
+        var bucket = await CreateBucketAsync();
+        using (var mirror = new S3StateStore(new S3StateStoreOptions { Bucket = bucket, BasePath = "mirror", ServiceUrl = Server.Endpoint, ForcePathStyle = true, AccessKey = Server.AccessKey, SecretKey = Server.SecretKey, ChecksumsOnlyWhenRequired = true }))
+        {
+            await mirror.WriteAsync(StateKey.Parse(Resnet), new MemoryStream(bytes), cancellationToken: TestContext.CancellationToken);
+        }
+
+        var github = await GitHub.Testing.FakeGitHubServer.StartAsync();
+        github.AddRepository("mozuma", "mozuma");
+        var gzipped = Path.Combine(github.Storage, "published.gz");
+        await using (var file = File.Create(gzipped))
+        await using (var gzip = new System.IO.Compression.GZipStream(file, System.IO.Compression.CompressionLevel.Fastest))
+        {
+            await gzip.WriteAsync(bytes, TestContext.CancellationToken);
+        }
+
+        github.SeedAsset("mozuma", "mozuma", "state.pytorch.resnet18", "cls1000.imagenet.state.gzip", gzipped);
+        var app = await ConsumerProject.CreateAsync("s3-mirror");
+        app.ExtraEnvironment["AWS_ACCESS_KEY_ID"] = Server.AccessKey;
+        app.ExtraEnvironment["AWS_SECRET_ACCESS_KEY"] = Server.SecretKey;
+        app.WithStore("mozuma", $"Kind=\"GitHub\" Owner=\"mozuma\" Repository=\"mozuma\" BaseAddress=\"{github.BaseAddress}\" Mirrors=\"fleet\"")
+            .WithStore("fleet", $"Kind=\"S3\" Bucket=\"{bucket}\" BasePath=\"mirror\" ServiceUrl=\"{SecurityElement.Escape(Server.Endpoint)}\"")
+            .WithState(Resnet, "Store=\"mozuma\"");
+
+        // The first resolution goes to the origin (no hash known yet) and locks the state.
+        var first = await app.BuildAsync();
+        await github.DisposeAsync();
+        var second = await app.BuildAsync($"-p:ModelStoreHome={Path.Combine(app.Folder, "fresh-home")}");
+
+        Assert.AreEqual(0, first.ExitCode, first.ToString());
+        StringAssert.Contains(first.Output, $"ModelStore: fetched {Resnet} from store 'mozuma'", first.ToString());
+        Assert.AreEqual(0, second.ExitCode, second.ToString());
+        StringAssert.Contains(second.Output, $"ModelStore: fetched {Resnet} from mirror 'fleet' of store 'mozuma'", second.ToString());
+        StringAssert.Contains(File.ReadAllText(app.LockFile), $"\"store\": \"mozuma\"");
+        StringAssert.Contains(File.ReadAllText(app.LockFile), $"\"sha256\": \"{sha}\"");
+    }
+
     private async Task<string> CreateBucketAsync()
     {
         var bucket = $"b-{Guid.NewGuid():N}";
