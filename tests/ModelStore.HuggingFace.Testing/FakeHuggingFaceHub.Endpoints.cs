@@ -60,7 +60,7 @@ public sealed partial class FakeHuggingFaceHub
             response.Headers["X-Linked-Etag"] = $"\"{file.Sha256}\"";
             response.Headers["X-Linked-Size"] = file.Size.ToString(CultureInfo.InvariantCulture);
             response.Headers.ETag = $"\"{file.Sha256}\"";
-            response.Headers.Location = new Uri(Storage.BaseAddress, $"{StoragePath(file)}?X-Amz-Expires=3600&X-Amz-Signature=fake{file.Sha256[..16]}").AbsoluteUri;
+            response.Headers.Location = new Uri(Storage.BaseAddress, $"{RedirectPath(file)}?X-Amz-Expires=3600&X-Amz-Signature=fake{file.Sha256[..16]}").AbsoluteUri;
             return;
         }
 

@@ -40,6 +40,7 @@ public sealed partial class FakeHuggingFaceHub : IAsyncDisposable
     private bool _rateLimitRetryAfter;
     private int _failuresLeft;
     private int _failureStatus;
+    private int _expiredAddressesLeft;
 
     private FakeHuggingFaceHub(WebApplication app, LoopbackFileServer storage, string folder)
     {
@@ -223,6 +224,18 @@ public sealed partial class FakeHuggingFaceHub : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Makes the next <paramref name="redirects"/> redirects of large files point to storage addresses that have already
+    /// expired (the storage host answers them 403, as a CDN does once a signed address is past its time).
+    /// </summary>
+    public void ExpireNextStorageAddresses(int redirects)
+    {
+        lock (_gate)
+        {
+            _expiredAddressesLeft = redirects;
+        }
+    }
+
     /// <summary>Stops the Hub and its storage host and deletes the file bytes.</summary>
     public async ValueTask DisposeAsync()
     {
@@ -239,6 +252,24 @@ public sealed partial class FakeHuggingFaceHub : IAsyncDisposable
     }
 
     internal static string StoragePath(FakeHubFile file) => $"lfs/{file.Sha256}";
+
+    /// <summary>The storage address a redirect names now: the file's, or an expired one while <see cref="ExpireNextStorageAddresses"/> lasts.</summary>
+    internal string RedirectPath(FakeHubFile file)
+    {
+        lock (_gate)
+        {
+            if (_expiredAddressesLeft <= 0)
+            {
+                return StoragePath(file);
+            }
+
+            _expiredAddressesLeft--;
+        }
+
+        var expired = $"lfs-expired/{file.Sha256}";
+        Storage.FailWith(expired, 403);
+        return expired;
+    }
 
     private static string Key(string repoType, string id) => $"{repoType}:{id}";
 

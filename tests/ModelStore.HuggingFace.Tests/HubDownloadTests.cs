@@ -88,6 +88,24 @@ public sealed class HubDownloadTests : HubTestBase
     }
 
     [TestMethod]
+    public async Task An_expired_storage_address_is_renewed_through_the_hub_at_the_same_commit()
+    {
+        var repository = HubServer.NewRepository("expired");
+        var bytes = RandomBytes(600_000);
+        var commit = Hub.CommitFile(repository, "model.safetensors", bytes);
+        Hub.ExpireNextStorageAddresses(1);
+        var before = Hub.Requests.Count;
+        var storageBefore = Hub.Storage.Requests.Count;
+
+        var state = await new StateCache(_cacheRoot).GetOrFetchAsync(CreateStore(repository).ForFile("model.safetensors"), Resnet, cancellationToken: Cancel);
+
+        Assert.AreEqual(Sha256(bytes), state.Sha256);
+        var heads = HubRequestsSince(before).Where(request => request.Method == "HEAD").Select(request => request.PathAndQuery).ToList();
+        CollectionAssert.AreEqual(new[] { $"/{repository}/resolve/main/model.safetensors", $"/{repository}/resolve/{commit}/model.safetensors" }, heads, "renewed at the commit, not at the branch");
+        Assert.IsTrue(Hub.Storage.Requests.Skip(storageBefore).Any(request => request.Status == 403 && request.Path.StartsWith("lfs-expired/", StringComparison.Ordinal)));
+    }
+
+    [TestMethod]
     public async Task Tampered_storage_bytes_never_enter_the_cache_by_either_path()
     {
         var repository = HubServer.NewRepository("tampered");

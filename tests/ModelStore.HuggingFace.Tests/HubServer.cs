@@ -31,5 +31,6 @@ public static class HubServer
         Hub.TreePageSize = 1000;
         Hub.Storage.CutConnections = 0;
         Hub.Storage.Stall = TimeSpan.Zero;
+        Hub.ExpireNextStorageAddresses(0);
     }
 }
