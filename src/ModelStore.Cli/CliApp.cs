@@ -20,7 +20,7 @@ public static class CliApp
     private static RootCommand BuildCommand(TextWriter output, TextWriter error)
     {
         var cacheOption = new Option<string?>("--cache") { Description = "Cache root (default: $MODELSTORE_HOME, else ~/.modelstore).", Recursive = true };
-        var storeOption = new Option<string>("--store", "-s") { Description = "The store: local:FOLDER (or a folder), s3://BUCKET/BASE/PATH, github:OWNER/REPOSITORY, hf:ORG/NAME.", Required = true };
+        var storeOption = new Option<string>("--store", "-s") { Description = "The store: local:FOLDER (or a folder), s3://BUCKET/BASE/PATH, az://CONTAINER/BASE/PATH, github:OWNER/REPOSITORY, hf:ORG/NAME.", Required = true };
         var settingOption = new Option<string[]>("--setting") { Description = "An extra store setting Name=Value (ServiceUrl, Region, Branch, Revision...), as in a ModelStore item.", AllowMultipleArgumentsPerToken = false };
         var keyArgument = new Argument<string>("key") { Description = "A state key: backend/architecture[.extra...].trainingId." };
 

@@ -57,7 +57,7 @@ public sealed class HuggingFaceStateStore : StateStore, IFileDownloadingStore, I
 
         Repository = HubNames.ValidateRepository(repository, nameof(repository));
         Revision = HubNames.ValidateRevision(_options.Revision, "options.Revision");
-        BasePath = HuggingFaceStoreOptions.NormalizeBasePath(_options.BasePath);
+        BasePath = ObjectStoreLayout.NormalizeBasePath(_options.BasePath);
         if (BasePath.Length > 0)
         {
             HubNames.ValidatePath(BasePath.TrimEnd('/'), "options.BasePath");
@@ -98,7 +98,7 @@ public sealed class HuggingFaceStateStore : StateStore, IFileDownloadingStore, I
     internal string RevisionDescription => $"Hugging Face {_client.RepositoryLabel} at revision {Revision}";
 
     /// <summary>The path of <paramref name="key"/>'s file in the repository (MoZuMa's layout under <see cref="BasePath"/>).</summary>
-    public string GetFilePath(StateKey key) => BackendFolderLayout.GetPath(BasePath, key);
+    public string GetFilePath(StateKey key) => ObjectStoreLayout.GetObjectName(BasePath, key);
 
     /// <summary>The address the bytes of the file at <paramref name="path"/> are downloaded from, at <see cref="Revision"/>.</summary>
     public Uri GetResolveUri(string path) => _client.ResolveUri(Revision, HubNames.ValidatePath(path, nameof(path)));
@@ -115,14 +115,15 @@ public sealed class HuggingFaceStateStore : StateStore, IFileDownloadingStore, I
     public override async Task<IReadOnlyList<StateKey>> GetStateKeysAsync(StateType stateType, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(stateType);
-        var folder = BackendFolderLayout.GetBackendFolder(BasePath, stateType);
+        // The tree API lists folders, not prefixes: the backend's folder, filtered by architecture below.
+        var folder = BasePath + stateType.Backend;
         var keys = new List<StateKey>();
         try
         {
             await foreach (var entry in _client.ListTreeAsync(Revision, folder, recursive: false, cancellationToken).ConfigureAwait(false))
             {
                 // Folders and foreign files (a README, other layouts, other architectures) are skipped.
-                if (entry.IsFile && BackendFolderLayout.TryParsePath(BasePath, entry.Path) is { } key && key.StateType.IsCompatibleWith(stateType))
+                if (entry.IsFile && ObjectStoreLayout.TryParseObjectName(BasePath, entry.Path) is { } key && key.StateType.IsCompatibleWith(stateType))
                 {
                     keys.Add(key);
                 }

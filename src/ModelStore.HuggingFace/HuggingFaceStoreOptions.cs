@@ -53,11 +53,4 @@ public sealed class HuggingFaceStoreOptions
 
     /// <summary>A copy, so that a store never sees later changes of the caller's instance.</summary>
     internal HuggingFaceStoreOptions Clone() => (HuggingFaceStoreOptions)MemberwiseClone();
-
-    /// <summary>Turns a user-written base path into the folder form: no leading slash, one trailing slash, or empty.</summary>
-    public static string NormalizeBasePath(string? basePath)
-    {
-        var trimmed = (basePath ?? string.Empty).Trim().Replace('\\', '/').TrimStart('/');
-        return trimmed.Length == 0 || trimmed.EndsWith('/') ? trimmed : trimmed + "/";
-    }
 }

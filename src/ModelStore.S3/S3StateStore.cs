@@ -5,6 +5,7 @@ using Amazon.S3.Model;
 using ModelStore.Downloads;
 using ModelStore.States;
 using ModelStore.Stores;
+using ModelStore.Uploads;
 
 namespace ModelStore.S3;
 

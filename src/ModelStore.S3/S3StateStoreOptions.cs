@@ -93,9 +93,5 @@ public sealed class S3StateStoreOptions
     public int MaxRetries { get; set; } = 3;
 
     /// <summary>Turns a user-written base path into the prefix form: no leading slash, one trailing slash, or empty.</summary>
-    public static string NormalizeBasePath(string? basePath)
-    {
-        var trimmed = (basePath ?? string.Empty).Trim().TrimStart('/');
-        return trimmed.Length == 0 || trimmed.EndsWith('/') ? trimmed : trimmed + "/";
-    }
+    public static string NormalizeBasePath(string? basePath) => Stores.ObjectStoreLayout.NormalizeBasePath(basePath);
 }

@@ -13,7 +13,7 @@ public sealed class HubLayoutTests : HubTestBase
         var repository = HubServer.NewRepository("paged");
         var type = StateType.Parse("pytorch/resnet18.cls1000");
         var expected = Enumerable.Range(0, 7).Select(i => new StateKey(type, $"run-{i}")).ToList();
-        var files = expected.ToDictionary(key => BackendFolderLayout.GetPath("models/", key), _ => (byte[]?)RandomBytes(8));
+        var files = expected.ToDictionary(key => ObjectStoreLayout.GetObjectName("models/", key), _ => (byte[]?)RandomBytes(8));
         files["models/pytorch/README.md"] = RandomBytes(8);
         files["models/pytorch/resnet18.cls1000.run-9.pt.partial"] = RandomBytes(8);
         files["models/pytorch/resnet18-small.cls1000.imagenet.pt"] = RandomBytes(8);
@@ -38,7 +38,7 @@ public sealed class HubLayoutTests : HubTestBase
         var repository = $"acme/dataset-{Guid.NewGuid():N}"[..24];
         Hub.AddRepository(repository, repoType: "dataset");
         var key = StateKey.Parse("onnx/resnet18.cls1000.imagenet");
-        Hub.CommitFile(repository, BackendFolderLayout.GetPath("", key), RandomBytes(64), repoType: "dataset");
+        Hub.CommitFile(repository, ObjectStoreLayout.GetObjectName("", key), RandomBytes(64), repoType: "dataset");
         var store = CreateStore(repository, options => options.RepoType = HuggingFaceRepoType.Dataset);
 
         var none = await store.GetStateKeysAsync(StateType.Parse("pytorch/resnet18"), Cancel);
