@@ -28,7 +28,7 @@ public sealed partial class ResolveModelStates : Microsoft.Build.Utilities.Task,
     /// </summary>
     public ITaskItem[] Providers { get; set; } = [];
 
-    /// <summary>The <c>ModelState</c> items: Include = key; <c>Store</c>; optional <c>AccessorName</c>, <c>Sha256</c>, <c>CopyToOutputDirectory</c>.</summary>
+    /// <summary>The <c>ModelState</c> items: Include = key; <c>Store</c>; optional <c>AccessorName</c>, <c>Sha256</c>, <c>CopyToOutputDirectory</c>, <c>StateDictPath</c>, <c>Path</c>.</summary>
     [Required]
     public ITaskItem[] States { get; set; } = [];
 
@@ -140,7 +140,7 @@ public sealed partial class ResolveModelStates : Microsoft.Build.Utilities.Task,
     {
         try
         {
-            if (!LockedMode && !DesignTime && Tasks.LockFile.Write(LockFile, resolved.Select(state => new LockEntry(state.Key.ToString(), state.Store, state.Sha256, state.Size))))
+            if (!LockedMode && !DesignTime && Tasks.LockFile.Write(LockFile, resolved.Select(state => new LockEntry(state.Key.ToString(), state.Store, state.Sha256, state.Size) { FilePath = state.FilePath, Revision = state.Revision })))
             {
                 Log.LogMessage(MessageImportance.Normal, "ModelStore: wrote {0}.", LockFile);
             }

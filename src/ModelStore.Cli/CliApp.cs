@@ -20,8 +20,8 @@ public static class CliApp
     private static RootCommand BuildCommand(TextWriter output, TextWriter error)
     {
         var cacheOption = new Option<string?>("--cache") { Description = "Cache root (default: $MODELSTORE_HOME, else ~/.modelstore).", Recursive = true };
-        var storeOption = new Option<string>("--store", "-s") { Description = "The store: local:FOLDER (or a folder), s3://BUCKET/BASE/PATH, az://CONTAINER/BASE/PATH, github:OWNER/REPOSITORY.", Required = true };
-        var settingOption = new Option<string[]>("--setting") { Description = "An extra store setting Name=Value (ServiceUrl, Region, Branch...), as in a ModelStore item.", AllowMultipleArgumentsPerToken = false };
+        var storeOption = new Option<string>("--store", "-s") { Description = "The store: local:FOLDER (or a folder), s3://BUCKET/BASE/PATH, az://CONTAINER/BASE/PATH, github:OWNER/REPOSITORY, hf:ORG/NAME.", Required = true };
+        var settingOption = new Option<string[]>("--setting") { Description = "An extra store setting Name=Value (ServiceUrl, Region, Branch, Revision...), as in a ModelStore item.", AllowMultipleArgumentsPerToken = false };
         var keyArgument = new Argument<string>("key") { Description = "A state key: backend/architecture[.extra...].trainingId." };
 
         var typeOption = new Option<string>("--type", "-t") { Description = "The state type whose compatible states to list: backend/architecture[.extra...].", Required = true };
@@ -39,11 +39,12 @@ public static class CliApp
         }));
 
         var shaOption = new Option<string?>("--sha256") { Description = "The expected SHA-256; the pull fails if the bytes differ." };
-        var pull = new Command("pull", "Fetch a state into the machine-wide cache (once) and print where it is.") { keyArgument, storeOption, settingOption, shaOption };
+        var pathOption = new Option<string?>("--path") { Description = "A file of the store to serve under KEY instead of the layout's name (a Hugging Face Hub repository: model.safetensors, onnx/model.onnx)." };
+        var pull = new Command("pull", "Fetch a state into the machine-wide cache (once) and print where it is.") { keyArgument, storeOption, settingOption, shaOption, pathOption };
         pull.SetAction((parse, ct) => Guard(error, async () =>
         {
-            var store = CreateStore(parse.GetValue(storeOption)!, parse.GetValue(settingOption));
             var key = StateKey.Parse(parse.GetValue(keyArgument)!);
+            var store = await PinAsync(CreateStore(parse.GetValue(storeOption)!, parse.GetValue(settingOption)), parse.GetValue(pathOption), error, ct).ConfigureAwait(false);
             var cache = OpenCache(parse.GetValue(cacheOption));
             ProgressBar? bar = null;
             var state = await cache.GetOrFetchAsync(
@@ -150,6 +151,31 @@ public static class CliApp
 
     private static IStateStore CreateStore(string spec, string[]? settings) =>
         StateStoreRegistry.Default.Create(StoreSpec.Parse(spec, settings ?? [], Environment.CurrentDirectory));
+
+    // A versioned store (a Hub repository) is read at the commit its branch points to now, so the cache entry names that
+    // commit; a --path reads one file of the store instead of the layout.
+    private static async Task<IStateStore> PinAsync(IStateStore store, string? path, TextWriter error, CancellationToken cancellationToken)
+    {
+        if (store is IRevisionedStore revisioned)
+        {
+            var commit = await revisioned.ResolveRevisionAsync(cancellationToken).ConfigureAwait(false);
+            if (!string.Equals(commit, revisioned.Revision, StringComparison.Ordinal))
+            {
+                await error.WriteLineAsync($"Revision {revisioned.Revision} is commit {commit}.").ConfigureAwait(false);
+            }
+
+            store = revisioned.AtRevision(commit);
+        }
+
+        if (path is null)
+        {
+            return store;
+        }
+
+        return store is IFileAddressableStore files
+            ? files.ForFile(path)
+            : throw new ArgumentException($"--path needs a store whose files can be named by path (a Hugging Face Hub repository); {store.Description} cannot.");
+    }
 
     private static StateCache OpenCache(string? root) => new(root ?? StateCache.DefaultRoot);
 
