@@ -17,11 +17,12 @@ public sealed partial class ResolveModelStates
         long size = 0;
         if (locked.TryGetValue(spec, out var entry)
             && string.Equals(entry.Store, request.Store, StringComparison.OrdinalIgnoreCase)
+            && string.Equals(entry.FilePath, request.FilePath, StringComparison.Ordinal)
             && (request.PinnedSha256 is null || string.Equals(request.PinnedSha256, entry.Sha256, StringComparison.Ordinal)))
         {
             (sha256, size) = (entry.Sha256, entry.Size);
         }
-        else if (FindInCacheIndex(request, stores, cache) is { } cached)
+        else if (request.FilePath is null && FindInCacheIndex(request, stores, cache) is { } cached)
         {
             (sha256, size) = (cached.Sha256, cached.Size);
         }

@@ -80,6 +80,18 @@ public sealed partial class ResolveModelStates
                 continue;
             }
 
+            if (!FilePathMetadata.TryRead(item, out var filePath, out var fileProblem))
+            {
+                Error(ErrorCodes.InvalidStateItem, $"ModelState '{spec}' has Path=\"{item.GetMetadata(FilePathMetadata.Name).Trim()}\", which {fileProblem}. Write the file's path as in the store, for example onnx/model.onnx.");
+                continue;
+            }
+
+            if (filePath is not null && url is not null)
+            {
+                Error(ErrorCodes.InvalidStateItem, $"ModelState '{spec}' has both Url and Path. Path names a file of a Store; a Url already names the file: keep one.");
+                continue;
+            }
+
             if (seen.TryGetValue(key, out var first))
             {
                 Error(ErrorCodes.InvalidStateItem, $"ModelState '{spec}' is declared twice (also as '{first}'). Keep one item per state.");
@@ -88,7 +100,7 @@ public sealed partial class ResolveModelStates
 
             seen[key] = spec;
             var accessor = item.GetMetadata("AccessorName").Trim();
-            requests.Add(new StateRequest(item, key, store, pin, accessor.Length == 0 ? null : accessor, IsCopied(item.GetMetadata("CopyToOutputDirectory"))) { Url = url });
+            requests.Add(new StateRequest(item, key, store, pin, accessor.Length == 0 ? null : accessor, IsCopied(item.GetMetadata("CopyToOutputDirectory"))) { FilePath = filePath, Url = url });
         }
 
         return requests;

@@ -28,7 +28,7 @@ public sealed partial class ResolveModelStates : Microsoft.Build.Utilities.Task,
     /// </summary>
     public ITaskItem[] Providers { get; set; } = [];
 
-    /// <summary>The <c>ModelState</c> items: Include = key; <c>Store</c>; optional <c>AccessorName</c>, <c>Sha256</c>, <c>CopyToOutputDirectory</c>.</summary>
+    /// <summary>The <c>ModelState</c> items: Include = key; <c>Store</c>; optional <c>AccessorName</c>, <c>Sha256</c>, <c>CopyToOutputDirectory</c>, <c>StateDictPath</c>, <c>Path</c>.</summary>
     [Required]
     public ITaskItem[] States { get; set; } = [];
 
@@ -141,7 +141,7 @@ public sealed partial class ResolveModelStates : Microsoft.Build.Utilities.Task,
         try
         {
             var stores = LockedStores.Describe(declared, resolved.Select(state => state.Store), Path.GetDirectoryName(Path.GetFullPath(ProjectFile))!, LockFile);
-            if (!LockedMode && !DesignTime && Tasks.LockFile.Write(LockFile, resolved.Select(state => new LockEntry(state.Key.ToString(), state.Store, state.Sha256, state.Size)), stores))
+            if (!LockedMode && !DesignTime && Tasks.LockFile.Write(LockFile, resolved.Select(state => new LockEntry(state.Key.ToString(), state.Store, state.Sha256, state.Size) { FilePath = state.FilePath, Revision = state.Revision }), stores))
             {
                 Log.LogMessage(MessageImportance.Normal, "ModelStore: wrote {0}.", LockFile);
             }

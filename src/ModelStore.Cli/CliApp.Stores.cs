@@ -40,12 +40,13 @@ public static partial class CliApp
     {
         var key = KeyArgument();
         var sha = new Option<string?>("--sha256") { Description = "The expected SHA-256; the pull fails if the bytes differ." };
-        var pull = new Command("pull", "Fetch a state into the machine-wide cache (once, resumably) and print where it is.") { key, options.Store, options.Setting, sha };
+        var path = new Option<string?>("--path") { Description = "A file of the store to serve under KEY instead of the layout's name (a Hugging Face Hub repository: model.safetensors, onnx/model.onnx)." };
+        var pull = new Command("pull", "Fetch a state into the machine-wide cache (once, resumably) and print where it is.") { key, options.Store, options.Setting, sha, path };
         pull.SetAction(Action(options, output, error, async (parse, cli, cancellationToken) =>
         {
             var stateKey = StateKey.Parse(parse.GetValue(key)!);
             var expected = parse.GetValue(sha) is { } text ? StateCache.NormalizeSha256(text) : null;
-            var store = CreateStore(parse.GetValue(options.Store)!, parse.GetValue(options.Setting));
+            var store = await PinAsync(CreateStore(parse.GetValue(options.Store)!, parse.GetValue(options.Setting)), parse.GetValue(path), cli, cancellationToken).ConfigureAwait(false);
             var state = await FetchAsync(OpenCache(parse.GetValue(options.Cache)), store, stateKey, expected, cli, cancellationToken).ConfigureAwait(false);
             await cli.LineAsync($"{state.Key}  sha256:{state.Sha256}  {ProgressBar.FormatBytes(state.Size)}  {state.BlobPath}").ConfigureAwait(false);
             await cli.JsonAsync(Describe(state)).ConfigureAwait(false);
@@ -125,6 +126,31 @@ public static partial class CliApp
             return 0;
         }));
         return export;
+    }
+
+    // A versioned store (a Hub repository) is read at the commit its branch points to now, so the cache entry names that
+    // commit; a --path reads one file of the store instead of the layout.
+    private static async Task<IStateStore> PinAsync(IStateStore store, string? path, CliOutput cli, CancellationToken cancellationToken)
+    {
+        if (store is IRevisionedStore revisioned)
+        {
+            var commit = await revisioned.ResolveRevisionAsync(cancellationToken).ConfigureAwait(false);
+            if (!string.Equals(commit, revisioned.Revision, StringComparison.Ordinal))
+            {
+                await cli.NoteAsync($"Revision {revisioned.Revision} is commit {commit}.").ConfigureAwait(false);
+            }
+
+            store = revisioned.AtRevision(commit);
+        }
+
+        if (path is null)
+        {
+            return store;
+        }
+
+        return store is IFileAddressableStore files
+            ? files.ForFile(path)
+            : throw new UsageException($"--path needs a store whose files can be named by path (a Hugging Face Hub repository); {store.Description} cannot.");
     }
 
     private static Argument<string> KeyArgument() => new("key") { Description = "A state key: backend/architecture[.extra...].trainingId." };

@@ -140,11 +140,11 @@ public static partial class CliApp
 
         public Option<bool> Quiet { get; } = new("--quiet", "-q") { Description = "No progress bar and no notes; results and errors only.", Recursive = true };
 
-        public Option<string> Store { get; } = new("--store", "-s") { Description = "The store: local:FOLDER (or a folder), s3://BUCKET/BASE/PATH, az://CONTAINER/BASE/PATH, github:OWNER/REPOSITORY.", Required = true };
+        public Option<string> Store { get; } = new("--store", "-s") { Description = "The store: local:FOLDER (or a folder), s3://BUCKET/BASE/PATH, az://CONTAINER/BASE/PATH, github:OWNER/REPOSITORY, hf:ORG/NAME.", Required = true };
 
-        public Option<string?> OptionalStore { get; } = new("--store", "-s") { Description = "The store the state came from (local:FOLDER, s3://BUCKET/BASE/PATH, az://CONTAINER/BASE/PATH, github:OWNER/REPOSITORY)." };
+        public Option<string?> OptionalStore { get; } = new("--store", "-s") { Description = "The store the state came from (local:FOLDER, s3://BUCKET/BASE/PATH, az://CONTAINER/BASE/PATH, github:OWNER/REPOSITORY, hf:ORG/NAME)." };
 
-        public Option<string[]> Setting { get; } = new("--setting") { Description = "An extra store setting Name=Value (ServiceUrl, Region, Branch, RequestTimeoutSeconds, MaxRetries...), as in a ModelStore item.", AllowMultipleArgumentsPerToken = false };
+        public Option<string[]> Setting { get; } = new("--setting") { Description = "An extra store setting Name=Value (ServiceUrl, Region, Branch, Revision, RequestTimeoutSeconds, MaxRetries...), as in a ModelStore item.", AllowMultipleArgumentsPerToken = false };
     }
 
     /// <summary>A usage error found after parsing (a missing file, an ambiguous choice): exit code 2.</summary>
