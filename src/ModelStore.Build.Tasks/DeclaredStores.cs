@@ -90,7 +90,21 @@ internal sealed class DeclaredStores
                 }
             }
 
-            stores._declarations[name] = new Declaration(item, provider, new StateStoreSettings(name, kind, values, baseDirectory)) { Mirrors = MirrorNames(item) };
+            // Names, addresses and settings are checked now, before any request and even when every state is cached.
+            StateStoreSettings settings;
+            try
+            {
+                settings = new StateStoreSettings(name, kind, values, baseDirectory);
+                provider.Validate(settings);
+            }
+            catch (ArgumentException e)
+            {
+                invalid(item, $"ModelStore '{StateStoreSettingsText.Printable(name)}' is not a valid store definition: {(e.ParamName is null ? e.Message : e.Message.Replace($" (Parameter '{e.ParamName}')", "", StringComparison.Ordinal))}");
+                stores._declarations[name] = Declaration.Invalid;
+                continue;
+            }
+
+            stores._declarations[name] = new Declaration(item, provider, settings) { Mirrors = MirrorNames(item) };
         }
 
         // Mirrors name other ModelStore items, declared anywhere in the project.
@@ -120,6 +134,9 @@ internal sealed class DeclaredStores
 
     /// <summary>Whether <paramref name="name"/> is declared and valid.</summary>
     public bool IsValid(string name) => _declarations.TryGetValue(name, out var declaration) && declaration.Provider is not null;
+
+    /// <summary>The settings of the valid store <paramref name="name"/>, or <see langword="null"/>.</summary>
+    public StateStoreSettings? GetSettings(string name) => _declarations.GetValueOrDefault(name)?.Settings;
 
     /// <summary>The item that declared <paramref name="name"/>.</summary>
     public ITaskItem? GetItem(string name) => _declarations.GetValueOrDefault(name)?.Item;

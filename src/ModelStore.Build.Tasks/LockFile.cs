@@ -25,7 +25,8 @@ internal sealed record LockEntry(string Key, string Store, string Sha256, long S
 ///   "states": {
 ///     "pytorch/tiny-mlp.digits.v1": { "store": "local", "sha256": "…", "size": 1234 },
 ///     "onnx/minilm.l6.v2": { "store": "hub", "path": "onnx/model.onnx", "ref": "main", "revision": "7dbbc903…", "sha256": "…", "size": 1234 }
-///   }
+///   },
+///   "stores": { "local": { "kind": "Local", "settings": { "Folder": "states" } } }
 /// }
 /// </code>
 /// <c>path</c>, <c>ref</c> and <c>revision</c> are optional (a state read by path from a versioned store such as a
@@ -80,8 +81,8 @@ internal static class LockFile
         }
     }
 
-    /// <summary>Serializes <paramref name="entries"/> in the stable form (sorted, indented, '\n' line ends).</summary>
-    public static byte[] Format(IEnumerable<LockEntry> entries)
+    /// <summary>Serializes <paramref name="entries"/> (and the <paramref name="stores"/> they come from) in the stable form (sorted, indented, '\n' line ends).</summary>
+    public static byte[] Format(IEnumerable<LockEntry> entries, IReadOnlyList<LockedStore>? stores = null)
     {
         using var buffer = new MemoryStream();
         using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true, NewLine = "\n" }))
@@ -110,6 +111,7 @@ internal static class LockFile
             }
 
             writer.WriteEndObject();
+            LockedStores.Write(writer, stores ?? []);
             writer.WriteEndObject();
         }
 
@@ -118,9 +120,9 @@ internal static class LockFile
     }
 
     /// <summary>Writes the lock file atomically, only when its content changes; returns whether it was written.</summary>
-    public static bool Write(string path, IEnumerable<LockEntry> entries)
+    public static bool Write(string path, IEnumerable<LockEntry> entries, IReadOnlyList<LockedStore>? stores = null)
     {
-        var content = Format(entries);
+        var content = Format(entries, stores);
         if (File.Exists(path) && File.ReadAllBytes(path).AsSpan().SequenceEqual(content))
         {
             return false;

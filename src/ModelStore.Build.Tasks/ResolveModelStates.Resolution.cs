@@ -1,6 +1,7 @@
 using System.Net.Http;
 using Microsoft.Build.Framework;
 using ModelStore.Caching;
+using ModelStore.Downloads;
 using ModelStore.States;
 using ModelStore.Stores;
 
@@ -68,7 +69,9 @@ public sealed partial class ResolveModelStates
         catch (StateStoreException e) when (e.Error == StateStoreError.NotFound)
         {
             // A file named by Path has no compatible keys to list: the store's message names the close files instead.
-            var hint = request.FilePath is null ? CompatibleKeys(request, stores, e, cancellationToken) : e.Message;
+            var hint = request.FilePath is not null ? e.Message
+                : request.Url is null && stores.Open(request.Store) is LocalStateStore { Folder: var folder } && !Directory.Exists(folder) ? $"The store's folder '{folder}' does not exist: check its Folder (relative folders start at the project's folder)."
+                : CompatibleKeys(request, stores, e, cancellationToken);
             Error(ErrorCodes.NotInStore, $"ModelState '{spec}' is not in store '{request.Store}' ({SafeDescription(request, stores)}). {hint}");
         }
         catch (StateStoreException e) when (e.Error == StateStoreError.IntegrityMismatch)
@@ -78,11 +81,11 @@ public sealed partial class ResolveModelStates
         }
         catch (StateStoreException e)
         {
-            Error(ErrorCodes.StoreError, $"ModelState '{spec}': store '{request.Store}' failed ({e.Error}): {e.Message} Check the store's settings, credentials and network, or build with ModelStoreOffline=true on a warm cache.");
+            Error(ErrorCodes.StoreError, $"ModelState '{spec}': store '{request.Store}' failed ({e.Error}): {UrlRedaction.RedactText(e.Message)} Check the store's settings, credentials and network, or build with ModelStoreOffline=true on a warm cache.");
         }
         catch (HttpRequestException e)
         {
-            Error(ErrorCodes.StoreError, $"ModelState '{spec}': store '{request.Store}' cannot be reached: {e.Message} Check the network and the store's address, or build with ModelStoreOffline=true on a warm cache.");
+            Error(ErrorCodes.StoreError, $"ModelState '{spec}': store '{request.Store}' cannot be reached: {UrlRedaction.RedactText(e.Message)} Check the network and the store's address, or build with ModelStoreOffline=true on a warm cache.");
         }
         catch (ArgumentException e)
         {

@@ -133,14 +133,15 @@ public sealed partial class ResolveModelStates : Microsoft.Build.Utilities.Task,
             return;
         }
 
-        WriteOutputs(resolved);
+        WriteOutputs(resolved, stores);
     }
 
-    private void WriteOutputs(List<ResolvedState> resolved)
+    private void WriteOutputs(List<ResolvedState> resolved, DeclaredStores declared)
     {
         try
         {
-            if (!LockedMode && !DesignTime && Tasks.LockFile.Write(LockFile, resolved.Select(state => new LockEntry(state.Key.ToString(), state.Store, state.Sha256, state.Size) { FilePath = state.FilePath, Revision = state.Revision })))
+            var stores = LockedStores.Describe(declared, resolved.Select(state => state.Store), Path.GetDirectoryName(Path.GetFullPath(ProjectFile))!, LockFile);
+            if (!LockedMode && !DesignTime && Tasks.LockFile.Write(LockFile, resolved.Select(state => new LockEntry(state.Key.ToString(), state.Store, state.Sha256, state.Size) { FilePath = state.FilePath, Revision = state.Revision }), stores))
             {
                 Log.LogMessage(MessageImportance.Normal, "ModelStore: wrote {0}.", LockFile);
             }

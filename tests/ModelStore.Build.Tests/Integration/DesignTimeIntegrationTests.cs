@@ -31,8 +31,9 @@ public sealed class DesignTimeIntegrationTests
         github.SeedAsset("mozuma", "mozuma", "state.pytorch.resnet18", "cls1000.imagenet.state.gzip", gzipped);
         var sha = Convert.ToHexStringLower(SHA256.HashData(bytes));
         var app = await ConsumerProject.CreateAsync("design-time");
-        // A setting with credentials in it: it decides the resolution, but must never reach obj/.
-        app.WithStore("mozuma", $"Kind=\"GitHub\" Owner=\"mozuma\" Repository=\"mozuma\" BaseAddress=\"{github.BaseAddress}\" ServiceUrl=\"http://user:{Secret}@127.0.0.1/\"")
+        // A setting holding a secret (a URL with a password is refused up front, MST0008): it decides the resolution, but
+        // must never reach obj/ nor the lock file.
+        app.WithStore("mozuma", $"Kind=\"GitHub\" Owner=\"mozuma\" Repository=\"mozuma\" BaseAddress=\"{github.BaseAddress}\" AuthToken=\"{Secret}\"")
             .WithState(Resnet, "Store=\"mozuma\" AccessorName=\"Backbone\"");
         // A store kind from outside the package: the provider defined in this test assembly, named on the item.
         var clip = app.Publish(Clip, 5_000);
@@ -73,7 +74,7 @@ public sealed class DesignTimeIntegrationTests
         StringAssert.Contains(File.ReadAllText(Path.Combine(app.IntermediateFolder, "modelstates", "pytorch.clip.laion.modelstate")), $"sha256={clip}\n");
         Assert.IsFalse(Directory.Exists(app.Home), "nothing was fetched");
 
-        foreach (var file in Directory.EnumerateFiles(Path.Combine(app.Folder, "obj"), "*", SearchOption.AllDirectories))
+        foreach (var file in Directory.EnumerateFiles(Path.Combine(app.Folder, "obj"), "*", SearchOption.AllDirectories).Append(app.LockFile))
         {
             Assert.IsFalse(File.ReadAllText(file).Contains(Secret, StringComparison.Ordinal), $"{file} holds the secret");
         }

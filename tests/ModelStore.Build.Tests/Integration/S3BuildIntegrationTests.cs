@@ -55,6 +55,31 @@ public sealed class S3BuildIntegrationTests
         var run = await app.RunAppAsync();
         StringAssert.Contains(run.Output, $"state {Digits} size={bytes.Length} sha256={sha} read={bytes.Length}", run.ToString());
         Assert.IsFalse(build.ToString().Contains(Server.SecretKey, StringComparison.Ordinal), "The build output holds the secret.");
+        Assert.IsFalse(File.ReadAllText(app.LockFile).Contains(Server.SecretKey, StringComparison.Ordinal), "The lock file holds the secret.");
+
+        // The CI prefetch: `modelstore restore` fills an empty cache from the lock file alone, then an offline, locked
+        // build needs nothing else.
+        Directory.Delete(app.Home, recursive: true);
+        Environment.SetEnvironmentVariable("AWS_ACCESS_KEY_ID", Server.AccessKey);
+        Environment.SetEnvironmentVariable("AWS_SECRET_ACCESS_KEY", Server.SecretKey);
+        int restored;
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        try
+        {
+            restored = await ModelStore.Cli.CliApp.RunAsync(["restore", Path.Combine(app.Folder, "app.csproj"), "--cache", app.Home], output, error, TestContext.CancellationToken);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("AWS_ACCESS_KEY_ID", null);
+            Environment.SetEnvironmentVariable("AWS_SECRET_ACCESS_KEY", null);
+        }
+
+        Assert.AreEqual(0, restored, $"{output}{error}");
+        StringAssert.Contains(output.ToString(), "1 fetched, 0 already cached, 0 failed");
+        var offline = await app.BuildAsync("-p:ModelStoreOffline=true", "-p:ModelStoreLockedMode=true");
+        Assert.AreEqual(0, offline.ExitCode, offline.ToString());
+        StringAssert.Contains((await app.RunAppAsync()).Output, $"sha256={sha}");
     }
 
     [TestMethod]
