@@ -1,5 +1,4 @@
 using System.Runtime.ExceptionServices;
-using System.Text.RegularExpressions;
 using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
@@ -24,7 +23,7 @@ namespace ModelStore.Azure;
 /// (refused key, SAS or token, or no credentials), <see cref="StateStoreError.Unreachable"/>, <see cref="StateStoreError.Timeout"/>,
 /// <see cref="StateStoreError.RateLimited"/>; they never contain the account key, the connection string nor a SAS.
 /// </remarks>
-public sealed partial class AzureBlobStateStore : StateStore, IFileDownloadingStore
+public sealed class AzureBlobStateStore : StateStore, IFileDownloadingStore
 {
     private readonly BlobContainerClient _container;
     private readonly AzureBlobErrorTranslator _errors;
@@ -42,10 +41,12 @@ public sealed partial class AzureBlobStateStore : StateStore, IFileDownloadingSt
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentException.ThrowIfNullOrWhiteSpace(options.Container, "options.Container");
-        if (!ContainerName().IsMatch(options.Container))
+        if (AzureBlobNames.ContainerProblem(options.Container) is { } container)
         {
-            throw new ArgumentException($"'{options.Container}' is not an Azure container name: 3 to 63 lower-case letters, digits and single hyphens, starting and ending with a letter or digit.", nameof(options));
+            throw new ArgumentException(container, nameof(options));
         }
+
+        StoreAddressRules.ValidateBasePath(options.BasePath, "Azure Blob store");
 
         ArgumentOutOfRangeException.ThrowIfLessThan(options.UploadBlockSize, 64 * 1024, "options.UploadBlockSize");
         ArgumentOutOfRangeException.ThrowIfLessThan(options.DownloadChunkSize, 64 * 1024, "options.DownloadChunkSize");
@@ -57,9 +58,9 @@ public sealed partial class AzureBlobStateStore : StateStore, IFileDownloadingSt
             throw new ArgumentException($"The service URI '{UrlRedaction.RedactText(uri)}' is not an absolute http(s) URL.", nameof(options));
         }
 
-        if (options.AccountName is { } account && !AccountName().IsMatch(account))
+        if (options.AccountName is not null && AzureBlobNames.AccountProblem(options.AccountName) is { } account)
         {
-            throw new ArgumentException($"'{account}' is not an Azure storage account name: 3 to 24 lower-case letters and digits.", nameof(options));
+            throw new ArgumentException(account, nameof(options));
         }
 
         Options = options;
@@ -298,10 +299,4 @@ public sealed partial class AzureBlobStateStore : StateStore, IFileDownloadingSt
 
     private StateStoreException AlreadyExists(StateKey key, string blobName, Exception? inner, string why) =>
         new(StateStoreError.AlreadyExists, _errors.Redact($"State {key} already exists in {Description} ({_errors.Address(blobName)}): {why}."), key, inner);
-
-    [GeneratedRegex("^(\\$root|[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){2,62})$", RegexOptions.CultureInvariant)]
-    private static partial Regex ContainerName();
-
-    [GeneratedRegex("^[a-z0-9]{3,24}$", RegexOptions.CultureInvariant)]
-    private static partial Regex AccountName();
 }

@@ -16,6 +16,8 @@ namespace ModelStore.Azure;
 /// </remarks>
 public sealed class AzureBlobStateStoreProvider : IStateStoreProvider
 {
+    private const int MinimumBlockSize = 64 * 1024;
+
     private static readonly string[] ForbiddenSettings = ["ConnectionString", "AccountKey", "SharedAccessSignature", "SasToken", "Sas", "ClientSecret", "Password", "Credentials"];
 
     /// <inheritdoc />
@@ -25,6 +27,7 @@ public sealed class AzureBlobStateStoreProvider : IStateStoreProvider
     public IStateStore Create(StateStoreSettings settings)
     {
         var options = CreateOptions(settings);
+        Validate(options, settings);
         try
         {
             return new AzureBlobStateStore(options);
@@ -35,6 +38,15 @@ public sealed class AzureBlobStateStoreProvider : IStateStoreProvider
             throw new ArgumentException($"Store '{settings.Name}' of kind AzureBlob: {e.Message.Split(" (Parameter", 2)[0]}", nameof(settings));
         }
     }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// Checks the container name and the account name by Azure's rules, the base path (no <c>.</c>, <c>..</c> or empty
+    /// segment), the <c>ServiceUri</c> (absolute http(s), no query nor user information: a SAS or a key is a credential),
+    /// that no credential is given as a setting, and the sizes and counts. No Azure SDK type is touched, so
+    /// <c>ServiceVersion</c> (a name from the SDK's list) is checked when the store is created.
+    /// </remarks>
+    public void Validate(StateStoreSettings settings) => Validate(CreateOptions(settings), settings);
 
     /// <summary>The options a store declared by <paramref name="settings"/> gets.</summary>
     /// <exception cref="ArgumentException">A setting is missing or invalid, or a credential is given as a setting.</exception>
@@ -77,6 +89,20 @@ public sealed class AzureBlobStateStoreProvider : IStateStoreProvider
             RequestTimeout = GetInt(settings, "RequestTimeoutSeconds") is { } seconds ? TimeSpan.FromSeconds(seconds) : defaults.RequestTimeout,
             MaxRetries = GetInt(settings, "MaxRetries", allowZero: true) ?? defaults.MaxRetries,
         };
+    }
+
+    private static void Validate(AzureBlobStateStoreOptions options, StateStoreSettings settings)
+    {
+        var owner = $"Store '{settings.Name}' of kind AzureBlob";
+        var problem = AzureBlobNames.ContainerProblem(options.Container)
+            ?? (options.AccountName is null ? null : AzureBlobNames.AccountProblem(options.AccountName))
+            ?? (StoreAddressRules.BasePathProblem(settings.Get("BasePath")) is { } basePath ? $"the base path '{settings.Get("BasePath")}' is not valid: {basePath}. Write it as relative segments separated by '/', such as pretrained-models/ or team/states/." : null)
+            ?? (options.UploadBlockSize < MinimumBlockSize ? $"UploadBlockSize must be at least {MinimumBlockSize} bytes (64 KiB), not {options.UploadBlockSize}." : null)
+            ?? (options.DownloadChunkSize < MinimumBlockSize ? $"DownloadChunkSize must be at least {MinimumBlockSize} bytes (64 KiB), not {options.DownloadChunkSize}." : null);
+        if (problem is not null)
+        {
+            throw new ArgumentException($"{owner}: {problem}", nameof(options));
+        }
     }
 
     private static bool? GetBool(StateStoreSettings settings, string name) => settings.Get(name) switch

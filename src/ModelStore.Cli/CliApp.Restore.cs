@@ -104,12 +104,23 @@ public static partial class CliApp
             throw new ArgumentException($"the lock file records no definition of store '{state.Store}'. Build the project once to write it.");
         }
 
+        return Narrow(CreateLockedStore(definition, lockFolder), state);
+    }
+
+    // A store from its definition in a lock file (relative folders start at the lock file's folder), as the build created it.
+    private static IStateStore CreateLockedStore(LockedStoreDefinition definition, string lockFolder)
+    {
         var baseDirectory = definition.BaseDirectory is { } relative ? Path.GetFullPath(relative, lockFolder) : lockFolder;
         var settings = new StateStoreSettings(definition.Name, definition.Kind, definition.Settings, baseDirectory);
         var registry = settings.Get("ProviderType") is { } type
             ? StateStoreRegistry.Default.With(StateStoreRegistry.LoadProvider(type, settings.GetPath("ProviderAssembly")))
             : StateStoreRegistry.Default;
-        var store = registry.Create(settings);
+        return registry.Create(settings);
+    }
+
+    // The store pinned to the commit the lock entry records and narrowed to the file it records, when it records them.
+    private static IStateStore Narrow(IStateStore store, LockedState state)
+    {
         if (state.Revision is { } revision && store is IRevisionedStore revisioned)
         {
             store = revisioned.AtRevision(revision);

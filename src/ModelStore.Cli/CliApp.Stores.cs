@@ -39,20 +39,44 @@ public static partial class CliApp
     private static Command PullCommand(CommonOptions options, TextWriter output, TextWriter error)
     {
         var key = KeyArgument();
+        var store = new Option<string?>("--store", "-s") { Description = "The store to read from: local:FOLDER (or a folder), s3://BUCKET/BASE/PATH, az://CONTAINER/BASE/PATH, github:OWNER/REPOSITORY, hf:ORG/NAME. Or --url." };
+        var url = new Option<string?>("--url") { Description = "Instead of --store: the http:// or https:// address of the state's file (no user name or password; a pre-signed address is fine)." };
         var sha = new Option<string?>("--sha256") { Description = "The expected SHA-256; the pull fails if the bytes differ." };
         var path = new Option<string?>("--path") { Description = "A file of the store to serve under KEY instead of the layout's name (a Hugging Face Hub repository: model.safetensors, onnx/model.onnx)." };
-        var pull = new Command("pull", "Fetch a state into the machine-wide cache (once, resumably) and print where it is.") { key, options.Store, options.Setting, sha, path };
+        var pull = new Command("pull", "Fetch a state into the machine-wide cache (once, resumably) and print where it is.") { key, store, url, options.Setting, sha, path };
         pull.SetAction(Action(options, output, error, async (parse, cli, cancellationToken) =>
         {
             var stateKey = StateKey.Parse(parse.GetValue(key)!);
             var expected = parse.GetValue(sha) is { } text ? StateCache.NormalizeSha256(text) : null;
-            var store = await PinAsync(CreateStore(parse.GetValue(options.Store)!, parse.GetValue(options.Setting)), parse.GetValue(path), cli, cancellationToken).ConfigureAwait(false);
-            var state = await FetchAsync(OpenCache(parse.GetValue(options.Cache)), store, stateKey, expected, cli, cancellationToken).ConfigureAwait(false);
+            var source = (parse.GetValue(store), parse.GetValue(url)) switch
+            {
+                (null, null) => throw new UsageException("say where the state comes from: --store STORE, or --url URL for a file on the web."),
+                ({ }, { }) => throw new UsageException("--store and --url are mutually exclusive: a state comes from one place."),
+                (null, { } address) => OpenUrl(stateKey, address, parse.GetValue(path), parse.GetValue(options.Setting)),
+                ({ } spec, null) => await PinAsync(CreateStore(spec, parse.GetValue(options.Setting)), parse.GetValue(path), cli, cancellationToken).ConfigureAwait(false),
+            };
+            var state = await FetchAsync(OpenCache(parse.GetValue(options.Cache)), source, stateKey, expected, cli, cancellationToken).ConfigureAwait(false);
             await cli.LineAsync($"{state.Key}  sha256:{state.Sha256}  {ProgressBar.FormatBytes(state.Size)}  {state.BlobPath}").ConfigureAwait(false);
             await cli.JsonAsync(Describe(state)).ConfigureAwait(false);
             return 0;
         }));
         return pull;
+    }
+
+    // The one file at a web address, served under the key (what a ModelState with Url reads in a build).
+    private static UrlStateStore OpenUrl(StateKey key, string address, string? path, string[]? settings)
+    {
+        if (path is not null)
+        {
+            throw new UsageException("--path names a file of a --store; a --url already names the file. Give one of them.");
+        }
+
+        if (settings is { Length: > 0 })
+        {
+            throw new UsageException("--setting configures a --store; a --url download takes none.");
+        }
+
+        return new UrlStateStore(key, StateUrl.Parse(address, "--url"));
     }
 
     private static Command PushCommand(CommonOptions options, TextWriter output, TextWriter error)

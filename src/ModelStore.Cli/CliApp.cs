@@ -7,7 +7,7 @@ using ModelStore.Stores;
 namespace ModelStore.Cli;
 
 /// <summary>
-/// The <c>modelstore</c> command line: list, pull, push, export, rm, cache, verify, clean, restore and env.
+/// The <c>modelstore</c> command line: list, pull, push, export, rm, cache, verify, clean, restore, mirror and env.
 /// </summary>
 /// <remarks>
 /// Exit codes: 0 success, 1 a store or cache error (<c>error (Code): message</c>), 2 a usage error (an unknown command or
@@ -63,6 +63,7 @@ public static partial class CliApp
             VerifyCommand(options, output, error),
             CleanCommand(options, output, error),
             RestoreCommand(options, output, error),
+            MirrorCommand(options, output, error),
             EnvCommand(options, output, error),
         })
         {

@@ -38,8 +38,43 @@ public sealed class HuggingFaceStateStoreProvider : IStateStoreProvider
     /// <inheritdoc />
     public IStateStore Create(StateStoreSettings settings)
     {
-        ArgumentNullException.ThrowIfNull(settings);
+        Validate(settings);
         return new HuggingFaceStateStore(settings.GetRequired("Repository"), CreateOptions(settings));
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// Checks the repository id (<c>org/name</c> by the Hub's rules, as huggingface_hub's <c>validate_repo_id</c>), the
+    /// repository type, the revision (a branch, tag or commit: no spaces, no <c>..</c>), the base path (no <c>.</c>,
+    /// <c>..</c> or empty segment), the <c>Endpoint</c> (absolute http(s), no user information nor query: the token is
+    /// never part of an address) and that no token is given as a setting.
+    /// </remarks>
+    public void Validate(StateStoreSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var options = CreateOptions(settings);
+        var owner = $"Store '{settings.Name}' of kind HuggingFace";
+        var repository = settings.GetRequired("Repository");
+        Check(() => HubNames.ValidateRepository(repository, "Repository"), owner);
+        Check(() => HubNames.ValidateRevision(options.Revision, "Revision"), owner);
+        StoreAddressRules.ValidateBasePath(settings.Get("BasePath"), owner);
+        if (options.Endpoint is { } endpoint && (endpoint.UserInfo.Length > 0 || endpoint.Query.Length > 0))
+        {
+            throw new ArgumentException($"{owner}: Endpoint must be the Hub's address without user information or query, such as https://huggingface.co (the token comes from HF_TOKEN, never from an address).", nameof(settings));
+        }
+    }
+
+    // The rules' own messages, naming the store as every message about a declared store does.
+    private static void Check(Func<string> validate, string owner)
+    {
+        try
+        {
+            validate();
+        }
+        catch (ArgumentException e)
+        {
+            throw new ArgumentException($"{owner}: {e.Message.Split(" (Parameter", 2)[0]}", "settings", e);
+        }
     }
 
     /// <summary>The options a store declared by <paramref name="settings"/> gets.</summary>

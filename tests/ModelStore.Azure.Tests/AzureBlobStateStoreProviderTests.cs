@@ -62,6 +62,58 @@ public sealed class AzureBlobStateStoreProviderTests
     }
 
     [TestMethod]
+    [DataRow("Container", "Bad_Name", "not an Azure container name")]
+    [DataRow("Container", "ab", "not an Azure container name")]
+    [DataRow("Container", "team--models", "not an Azure container name")]
+    [DataRow("Container", "-models", "not an Azure container name")]
+    [DataRow("AccountName", "My_Account", "not an Azure storage account name")]
+    [DataRow("AccountName", "thisaccountnameiswaytoolong", "not an Azure storage account name")]
+    [DataRow("BasePath", "team/../../victim", "the base path")]
+    [DataRow("BasePath", "team//states", "the base path")]
+    [DataRow("ServiceUri", "https://acct.blob.core.windows.net/?sv=2020&sig=SECRETSIG", "without query or user information")]
+    [DataRow("ServiceUri", "ftp://acct.blob.core.windows.net/", "ServiceUri must be an http(s) URL")]
+    [DataRow("UploadBlockSize", "1024", "UploadBlockSize must be at least 65536")]
+    [DataRow("SasToken", "sv=2020&sig=SECRETSIG", "credentials are never read from settings")]
+    public void Validate_refuses_what_Azure_would_refuse_naming_the_store_and_no_secret(string name, string value, string rule)
+    {
+        var values = new List<(string, string)> { ("Container", "models") };
+        values.RemoveAll(pair => pair.Item1 == name);
+        values.Add((name, value));
+
+        var validated = Assert.ThrowsExactly<ArgumentException>(() => new AzureBlobStateStoreProvider().Validate(Settings([.. values])));
+        var created = Assert.ThrowsExactly<ArgumentException>(() => new AzureBlobStateStoreProvider().Create(Settings([.. values])));
+
+        foreach (var error in new[] { validated, created })
+        {
+            StringAssert.Contains(error.Message, "Store 'team' of kind AzureBlob");
+            StringAssert.Contains(error.Message, rule);
+            Assert.DoesNotContain("SECRETSIG", error.Message);
+        }
+    }
+
+    [TestMethod]
+    public void Validate_accepts_what_the_store_accepts()
+    {
+        using var _ = Azurite.EnvironmentConnectionString(null);
+        var provider = new AzureBlobStateStoreProvider();
+
+        foreach (var settings in new[]
+        {
+            Settings(("Container", "models"), ("AccountName", "myaccount"), ("BasePath", "/team/states/")),
+            Settings(("Container", "$root"), ("ServiceUri", "https://acct.blob.core.windows.net/")),
+            Settings(("Container", "a-1"), ("AccountName", "abc")),
+        })
+        {
+            provider.Validate(settings);
+            Assert.IsInstanceOfType<AzureBlobStateStore>(provider.Create(settings));
+        }
+    }
+
+    [TestMethod]
+    public void The_store_refuses_a_base_path_that_leaves_its_container() =>
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => new AzureBlobStateStore(new AzureBlobStateStoreOptions { Container = "models", AccountName = "myaccount", BasePath = "team/../../victim" })).Message, "'..' segment");
+
+    [TestMethod]
     public void An_account_name_means_the_public_endpoint_and_a_token_from_the_default_chain()
     {
         using var _ = Azurite.EnvironmentConnectionString(null);

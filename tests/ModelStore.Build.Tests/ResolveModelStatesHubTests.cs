@@ -112,6 +112,26 @@ public sealed class ResolveModelStatesHubTests
     }
 
     [TestMethod]
+    public void An_invalid_repository_id_is_MST0008_even_when_the_cache_is_warm()
+    {
+        using var sandbox = new TaskSandbox();
+        var repository = NewRepository();
+        _hub.CommitFile(repository, "onnx/model.onnx", RandomNumberGenerator.GetBytes(1000));
+        var states = new[] { TaskSandbox.State(Onnx, "hub", ("Path", "onnx/model.onnx")) };
+        var (resolved, _, log) = Run(sandbox, repository, states);
+        Assert.IsTrue(resolved, log);
+
+        // The lock file and the cache hold the state: nothing would create the store, so only the up-front check sees the typo.
+        var (warm, _, warmLog) = Run(sandbox, "acme/bad--name", states);
+
+        Assert.IsFalse(warm);
+        StringAssert.Contains(warmLog, "MST0008");
+        StringAssert.Contains(warmLog, "ModelStore 'hub' is not a valid store definition: Store 'hub' of kind HuggingFace: 'acme/bad--name' is not a Hugging Face repository id");
+        Assert.IsFalse(warmLog.Contains("MST0005", StringComparison.Ordinal), warmLog);
+        Assert.IsFalse(_hub.Requests.Any(request => request.PathAndQuery.Contains("bad--name", StringComparison.Ordinal)), "No request names the invalid repository.");
+    }
+
+    [TestMethod]
     public void A_lock_entry_with_a_ref_but_no_revision_is_a_malformed_lock_file()
     {
         using var sandbox = new TaskSandbox();

@@ -50,7 +50,7 @@ public sealed class CliCommandTests
         Assert.AreEqual(0, help.Exit);
         StringAssert.Contains(help.Output, "modelstore [command] [options]");
         Assert.IsFalse(help.Output.Contains("ModelStore.Cli", StringComparison.Ordinal), help.Output);
-        foreach (var command in new[] { "list", "pull", "push", "export", "rm", "cache", "verify", "clean", "restore", "env" })
+        foreach (var command in new[] { "list", "pull", "push", "export", "rm", "cache", "verify", "clean", "restore", "mirror", "env" })
         {
             StringAssert.Contains(help.Output, $"  {command} ");
         }

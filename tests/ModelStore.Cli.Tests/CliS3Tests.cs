@@ -172,6 +172,47 @@ public sealed class CliS3Tests
         Assert.AreEqual(0, proxy.BytesFromServer, "No request reached the server.");
     }
 
+    [TestMethod]
+    public async Task Mirror_to_a_bucket_copies_skips_same_bytes_and_leaves_a_tampered_copy_unless_overwrite()
+    {
+        var bucket = await CreateBucketAsync();
+        var origin = Path.Combine(_work, "origin");
+        Directory.CreateDirectory(origin);
+        var bytes = RandomNumberGenerator.GetBytes(300_000);
+        var sha = Convert.ToHexStringLower(SHA256.HashData(bytes));
+        await File.WriteAllBytesAsync(Path.Combine(origin, "pytorch.resnet18.cls1000.imagenet.pt"), bytes, TestContext.CancellationToken);
+        string[] mirror = ["mirror", "--from", origin, "--to", $"s3://{bucket}/pretrained-models", "--to-setting", $"ServiceUrl={Server.Endpoint}", "--type", "pytorch/resnet18"];
+
+        var copied = await RunAsync(mirror);
+        var skipped = await RunAsync(mirror);
+        var other = Path.Combine(_work, "other.pt");
+        await File.WriteAllBytesAsync(other, [4, 2], TestContext.CancellationToken);
+        Assert.AreEqual(0, (await RunAsync(["push", other, Key, .. Store(bucket, Server.Endpoint), "--overwrite"])).Exit);
+        var tampered = await RunAsync([.. mirror, "--json"]);
+        var tamperedPull = await RunAsync(["pull", Key, .. Store(bucket, Server.Endpoint), "--sha256", sha], cache: "fleet-cache-1");
+        var overwritten = await RunAsync([.. mirror, "--overwrite"]);
+        var fleetPull = await RunAsync(["pull", Key, .. Store(bucket, Server.Endpoint), "--sha256", sha], cache: "fleet-cache-2");
+
+        Assert.AreEqual(0, copied.Exit, copied.Error);
+        StringAssert.Contains(copied.Output, $"copied   {Key}  (300.0 KB)");
+        Assert.AreEqual(0, skipped.Exit, skipped.Error);
+        StringAssert.Contains(skipped.Output, $"skipped  {Key}");
+        Assert.AreEqual(1, tampered.Exit);
+        using (var json = JsonDocument.Parse(tampered.Output))
+        {
+            var row = json.RootElement.GetProperty("states")[0];
+            Assert.AreEqual("failed", row.GetProperty("result").GetString());
+            Assert.AreEqual("AlreadyExists", row.GetProperty("error").GetString());
+            StringAssert.Contains(row.GetProperty("message").GetString(), "holds other bytes");
+        }
+
+        Assert.AreEqual(1, tamperedPull.Exit, "The tampered copy is still there.");
+        Assert.AreEqual(0, overwritten.Exit, overwritten.Error);
+        StringAssert.Contains(overwritten.Output, "replacing other bytes");
+        Assert.AreEqual(0, fleetPull.Exit, fleetPull.Error);
+        StringAssert.Contains(fleetPull.Output, sha);
+    }
+
     private const string Key = "pytorch/resnet18.cls1000.imagenet";
 
     private static string[] Store(string bucket, string endpoint) => ["--store", $"s3://{bucket}/pretrained-models", "--setting", $"ServiceUrl={endpoint}"];
@@ -232,11 +273,11 @@ public sealed class CliS3Tests
         Assert.IsFalse(error.Contains("Unhandled exception", StringComparison.Ordinal), error);
     }
 
-    private async Task<(int Exit, string Output, string Error)> RunAsync(string[] args)
+    private async Task<(int Exit, string Output, string Error)> RunAsync(string[] args, string cache = "cache")
     {
         using var output = new StringWriter();
         using var error = new StringWriter();
-        var exit = await CliApp.RunAsync([.. args, "--cache", Path.Combine(_work, "cache")], output, error, TestContext.CancellationToken);
+        var exit = await CliApp.RunAsync([.. args, "--cache", Path.Combine(_work, cache)], output, error, TestContext.CancellationToken);
         return (exit, output.ToString(), error.ToString());
     }
 }

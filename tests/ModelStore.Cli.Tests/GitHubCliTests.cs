@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using ModelStore.Cli;
 using ModelStore.GitHub.Testing;
 
@@ -72,6 +73,63 @@ public sealed class GitHubCliTests
             Environment.SetEnvironmentVariable("GH_TOKEN", saved[0]);
             Environment.SetEnvironmentVariable("GITHUB_TOKEN", saved[1]);
             Environment.SetEnvironmentVariable("GH_API_BASIC_AUTH", saved[2]);
+            Directory.Delete(work, recursive: true);
+        }
+    }
+
+    [TestMethod]
+    public async Task Mirror_copies_the_states_a_lock_file_pins_from_a_GitHub_origin_to_a_local_folder()
+    {
+        await using var server = await FakeGitHubServer.StartAsync();
+        server.AddRepository("acme", "models");
+        server.AddToken(Token, "writer");
+        var work = Directory.CreateTempSubdirectory("modelstore-cli-gh-mirror-").FullName;
+        var previous = Environment.GetEnvironmentVariable("GH_TOKEN");
+        Environment.SetEnvironmentVariable("GH_TOKEN", Token);
+        try
+        {
+            string[] origin = ["--setting", $"BaseAddress={server.BaseAddress}", "--cache", Path.Combine(work, "cache")];
+            var states = new Dictionary<string, byte[]> { ["pytorch/resnet18.cls1000.imagenet"] = RandomNumberGenerator.GetBytes(70_000), ["pytorch/mlp.digits.v1"] = RandomNumberGenerator.GetBytes(3000) };
+            foreach (var (key, bytes) in states)
+            {
+                var file = Path.Combine(work, "state.pt");
+                await File.WriteAllBytesAsync(file, bytes, TestContext.CancellationToken);
+                var pushed = await RunAsync(["push", file, key, "--store", "github:acme/models", .. origin]);
+                Assert.AreEqual(0, pushed.Exit, pushed.Error);
+            }
+
+            // The lock file as a build writes it for <ModelStore Include="acme" Kind="GitHub" Owner="acme" Repository="models" BaseAddress="..." />.
+            var lockFile = Path.Combine(work, "modelstates.lock.json");
+            var entries = string.Join(",", states.Select(state => $$"""
+                "{{state.Key}}": { "store": "acme", "sha256": "{{Convert.ToHexStringLower(SHA256.HashData(state.Value))}}", "size": {{state.Value.Length}} }
+                """));
+            await File.WriteAllTextAsync(lockFile, $$"""
+                { "version": 1, "states": { {{entries}} },
+                  "stores": { "acme": { "kind": "GitHub", "settings": { "Owner": "acme", "Repository": "models", "BaseAddress": "{{server.BaseAddress}}" } } } }
+                """, TestContext.CancellationToken);
+            var fleet = Path.Combine(work, "fleet");
+            string[] mirror = ["mirror", "--from", "github:acme/models", "--from-setting", $"BaseAddress={server.BaseAddress}", "--to", fleet, "--lock", lockFile, "--cache", Path.Combine(work, "cache-mirror")];
+
+            var copied = await RunAsync(mirror);
+            var again = await RunAsync(mirror);
+
+            Assert.AreEqual(0, copied.Exit, copied.Error);
+            StringAssert.Contains(copied.Output, "2 copied, 0 skipped, 0 failed.");
+            foreach (var (key, bytes) in states)
+            {
+                CollectionAssert.AreEqual(bytes, await File.ReadAllBytesAsync(Path.Combine(fleet, key.Replace('/', '.') + ".pt"), TestContext.CancellationToken), key);
+            }
+
+            Assert.AreEqual(0, again.Exit, again.Error);
+            StringAssert.Contains(again.Output, "0 copied, 2 skipped, 0 failed.");
+            foreach (var text in new[] { copied.Output, copied.Error, again.Output, again.Error })
+            {
+                Assert.DoesNotContain(Token, text);
+            }
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("GH_TOKEN", previous);
             Directory.Delete(work, recursive: true);
         }
     }

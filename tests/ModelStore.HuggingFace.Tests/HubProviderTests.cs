@@ -63,6 +63,47 @@ public sealed class HubProviderTests : HubTestBase
     }
 
     [TestMethod]
+    [DataRow("Repository", "acme/bad--name", "not a Hugging Face repository id")]
+    [DataRow("Repository", "acme/-tiny", "not a Hugging Face repository id")]
+    [DataRow("Repository", "acme/tiny/extra", "not a Hugging Face repository id")]
+    [DataRow("Repository", "acme/tiny..v2", "not a Hugging Face repository id")]
+    [DataRow("RepoType", "space", "RepoType 'space' is not supported")]
+    [DataRow("Revision", "main..dev", "is not a revision")]
+    [DataRow("Revision", "/main", "is not a revision")]
+    [DataRow("BasePath", "states/../other", "the base path")]
+    [DataRow("BasePath", "states//v1", "the base path")]
+    [DataRow("Endpoint", "https://hub.example/?token=hf_EndpointSecret42", "without user information or query")]
+    [DataRow("Endpoint", "ftp://hub.example/", "invalid Endpoint")]
+    [DataRow("Token", "hf_SettingSecret123", "never read from settings")]
+    public void Validate_refuses_what_the_Hub_would_refuse_naming_the_store_and_no_secret(string name, string value, string rule)
+    {
+        var values = new List<(string, string)> { ("Repository", "acme/tiny") };
+        values.RemoveAll(pair => pair.Item1 == name);
+        values.Add((name, value));
+
+        var error = Assert.ThrowsExactly<ArgumentException>(() => new HuggingFaceStateStoreProvider(TestEnvironment.Empty).Validate(Settings([.. values])));
+
+        StringAssert.Contains(error.Message, "Store 'hub' of kind HuggingFace");
+        StringAssert.Contains(error.Message, rule);
+        Assert.DoesNotContain("hf_EndpointSecret42", error.Message);
+        Assert.DoesNotContain("hf_SettingSecret123", error.Message);
+    }
+
+    [TestMethod]
+    public void Validate_accepts_what_the_store_accepts_and_makes_no_request()
+    {
+        var provider = new HuggingFaceStateStoreProvider(TestEnvironment.Empty);
+        var before = Hub.Requests.Count;
+
+        provider.Validate(Settings(("Repository", "sentence-transformers/all-MiniLM-L6-v2")));
+        provider.Validate(Settings(("Repository", "gpt2"), ("RepoType", "dataset"), ("Revision", "refs/pr/1"), ("BasePath", "/states/v1/"), ("Endpoint", Hub.Endpoint.AbsoluteUri)));
+        provider.Validate(Settings(("Repository", "acme/tiny.v2_b-c"), ("Revision", new string('a', 40))));
+
+        Assert.AreEqual(before, Hub.Requests.Count);
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => provider.Validate(Settings(("Revision", "main")))).Message, "'Repository'");
+    }
+
+    [TestMethod]
     public void A_legacy_repository_id_without_organisation_is_accepted()
     {
         var store = (HuggingFaceStateStore)new HuggingFaceStateStoreProvider(TestEnvironment.Empty).Create(Settings(("Repository", "gpt2")));

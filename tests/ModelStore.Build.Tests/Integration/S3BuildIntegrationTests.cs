@@ -102,17 +102,12 @@ public sealed class S3BuildIntegrationTests
     }
 
     [TestMethod]
-    public async Task An_S3_mirror_serves_a_locked_GitHub_state_while_the_GitHub_server_is_down()
+    public async Task A_mirror_filled_from_the_lock_file_serves_a_locked_GitHub_state_while_the_GitHub_server_is_down()
     {
         const string Resnet = "pytorch/resnet18.cls1000.imagenet";
         var bytes = RandomNumberGenerator.GetBytes(2 << 20);
         var sha = Convert.ToHexStringLower(SHA256.HashData(bytes));
         var bucket = await CreateBucketAsync();
-        using (var mirror = new S3StateStore(new S3StateStoreOptions { Bucket = bucket, BasePath = "mirror", ServiceUrl = Server.Endpoint, ForcePathStyle = true, AccessKey = Server.AccessKey, SecretKey = Server.SecretKey, ChecksumsOnlyWhenRequired = true }))
-        {
-            await mirror.WriteAsync(StateKey.Parse(Resnet), new MemoryStream(bytes), cancellationToken: TestContext.CancellationToken);
-        }
-
         var github = await GitHub.Testing.FakeGitHubServer.StartAsync();
         github.AddRepository("mozuma", "mozuma");
         var gzipped = Path.Combine(github.Storage, "published.gz");
@@ -130,13 +125,37 @@ public sealed class S3BuildIntegrationTests
             .WithStore("fleet", $"Kind=\"S3\" Bucket=\"{bucket}\" BasePath=\"mirror\" ServiceUrl=\"{SecurityElement.Escape(Server.Endpoint)}\"")
             .WithState(Resnet, "Store=\"mozuma\"");
 
-        // The first resolution goes to the origin (no hash known yet) and locks the state.
+        // The first resolution goes to the origin (no hash known yet; the mirror is empty) and locks the state.
         var first = await app.BuildAsync();
+
+        // The fleet pattern (build.md): fill the mirror from the origin with the lock file the build wrote.
+        Environment.SetEnvironmentVariable("AWS_ACCESS_KEY_ID", Server.AccessKey);
+        Environment.SetEnvironmentVariable("AWS_SECRET_ACCESS_KEY", Server.SecretKey);
+        int mirrored;
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        try
+        {
+            mirrored = await ModelStore.Cli.CliApp.RunAsync(
+                ["mirror", "--from", "github:mozuma/mozuma", "--from-setting", $"BaseAddress={github.BaseAddress}", "--to", $"s3://{bucket}/mirror", "--to-setting", $"ServiceUrl={Server.Endpoint}", "--lock", app.LockFile, "--cache", Path.Combine(app.Folder, "mirror-home")],
+                output,
+                error,
+                TestContext.CancellationToken);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("AWS_ACCESS_KEY_ID", null);
+            Environment.SetEnvironmentVariable("AWS_SECRET_ACCESS_KEY", null);
+        }
+
         await github.DisposeAsync();
-        var second = await app.BuildAsync($"-p:ModelStoreHome={Path.Combine(app.Folder, "fresh-home")}");
+        var second = await app.BuildAsync($"-p:ModelStoreHome={Path.Combine(app.Folder, "fresh-home")}", "-p:ModelStoreLockedMode=true");
 
         Assert.AreEqual(0, first.ExitCode, first.ToString());
         StringAssert.Contains(first.Output, $"ModelStore: fetched {Resnet} from store 'mozuma'", first.ToString());
+        Assert.AreEqual(0, mirrored, $"{output}{error}");
+        StringAssert.Contains(output.ToString(), $"copied   {Resnet}", $"{output}{error}");
+        StringAssert.Contains(output.ToString(), "1 copied, 0 skipped, 0 failed.", $"{output}{error}");
         Assert.AreEqual(0, second.ExitCode, second.ToString());
         StringAssert.Contains(second.Output, $"ModelStore: fetched {Resnet} from mirror 'fleet' of store 'mozuma'", second.ToString());
         StringAssert.Contains(File.ReadAllText(app.LockFile), $"\"store\": \"mozuma\"");
