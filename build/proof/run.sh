@@ -139,7 +139,7 @@ kill_and_rerun() { # scenario name, kind (cli|build), store (s3|local)
   local name="$1" kind="$2" store="$3" runs=0 resumed=0 resumable=0 problems="" duration
   local dir="$work/consumer-$store"
   [ "$kind" = build ] && [ ! -d "$dir" ] && make_consumer "$dir" "$store"
-  run_once() { # home, log; runs in its own process group so kill -9 takes every process it started
+  run_once() { # home, log; sets pid. Runs in its own process group so kill -9 takes every process it started
     if [ "$kind" = cli ]; then
       local target=(--store "$work/local")
       [ "$store" = s3 ] && target=(--store s3://proof/states/ --setting "ServiceUrl=$endpoint")
@@ -148,11 +148,11 @@ kill_and_rerun() { # scenario name, kind (cli|build), store (s3|local)
       rm -f "$dir/modelstates.lock.json"
       setsid dotnet build "$dir/app.csproj" --no-restore -m:1 -nodeReuse:false "-p:ModelStoreHome=$1" >"$2" 2>&1 &
     fi
-    echo $!
+    pid=$!
   }
   # A clean run first: how long one takes, so kill points spread over the whole transfer.
   local start pid
-  start="$(now_ms)"; pid="$(run_once "$work/home-$name-calibration" "$work/$name-calibration.log")"; wait "$pid"
+  start="$(now_ms)"; run_once "$work/home-$name-calibration" "$work/$name-calibration.log"; wait "$pid"
   local status=$?
   duration=$(( $(now_ms) - start ))
   if [ "$status" -ne 0 ]; then
@@ -162,7 +162,7 @@ kill_and_rerun() { # scenario name, kind (cli|build), store (s3|local)
   for i in $(seq 1 "$kills"); do
     local home="$work/home-$name-$i" at
     at="$(random_between_ms 300 $((duration * 9 / 10 > 400 ? duration * 9 / 10 : 400)))"
-    pid="$(run_once "$home" "$work/$name-$i-killed.log")"
+    run_once "$home" "$work/$name-$i-killed.log"
     sleep_ms "$at"
     kill -9 -- "-$pid" 2>/dev/null
     wait "$pid" 2>/dev/null
@@ -172,7 +172,7 @@ kill_and_rerun() { # scenario name, kind (cli|build), store (s3|local)
     [ -n "$found" ] && problems+="kill $i at ${at} ms: $found"
     done_before="$(chunks_done "$home")"
     bytes_before="$(proxied)"
-    pid="$(run_once "$home" "$work/$name-$i-rerun.log")"; wait "$pid"; status=$?
+    run_once "$home" "$work/$name-$i-rerun.log"; wait "$pid"; status=$?
     transferred=$(( $(proxied) - bytes_before ))
     if [ "$status" -ne 0 ]; then problems+="re-run $i failed (exit $status); "; continue; fi
     found="$(cache_problems "$home")"
