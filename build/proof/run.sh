@@ -91,7 +91,7 @@ make_consumer() { # dir, store kind (s3|local)
 <configuration><packageSources><clear /><add key="feed" value="$work/feed" /><add key="nuget.org" value="https://api.nuget.org/v3/index.json" /></packageSources>
 <packageSourceMapping><packageSource key="feed"><package pattern="ModelStore*" /></packageSource><packageSource key="nuget.org"><package pattern="*" /></packageSource></packageSourceMapping></configuration>
 XML
-  echo 'Console.WriteLine(ModelStates.Big.Sha256);' >"$dir/Program.cs"
+  echo 'Console.WriteLine(Proof.ModelStates.Big.Sha256);' >"$dir/Program.cs"
   local store
   if [ "$2" = s3 ]; then
     store="<ModelStore Include=\"team\" Kind=\"S3\" Bucket=\"proof\" BasePath=\"states/\" ServiceUrl=\"$endpoint\" />"
@@ -100,7 +100,7 @@ XML
   fi
   cat >"$dir/app.csproj" <<XML
 <Project Sdk="Microsoft.NET.Sdk">
-  <PropertyGroup><OutputType>Exe</OutputType><TargetFramework>net10.0</TargetFramework><ImplicitUsings>enable</ImplicitUsings><UseSharedCompilation>false</UseSharedCompilation></PropertyGroup>
+  <PropertyGroup><OutputType>Exe</OutputType><TargetFramework>net10.0</TargetFramework><ImplicitUsings>enable</ImplicitUsings><RootNamespace>Proof</RootNamespace><UseSharedCompilation>false</UseSharedCompilation></PropertyGroup>
   <ItemGroup>
     <PackageReference Include="ModelStore.Build" Version="$version" />
     $store
