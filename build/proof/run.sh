@@ -14,6 +14,9 @@ here="$root/build/proof"
 short=false
 [ "${1:-}" = "--short" ] && short=true
 if $short; then size_mib=96; kills=3; builds=4; else size_mib=384; kills=10; builds=8; fi
+# PROOF_SCENARIOS narrows a run to some of: cli-s3 cli-local build-s3 build-local silent cut concurrent flip secrets.
+scenarios=" ${PROOF_SCENARIOS:-cli-s3 cli-local build-s3 build-local silent cut concurrent flip secrets} "
+want() { [[ "$scenarios" == *" $1 "* ]]; }
 # One random seed a run, printed, so a failing sequence of kill points can be replayed with PROOF_SEED.
 seed="${PROOF_SEED:-$RANDOM}"
 RANDOM="$seed"
@@ -193,12 +196,13 @@ kill_and_rerun() { # scenario name, kind (cli|build), store (s3|local)
   fi
 }
 
-kill_and_rerun "kill -9 modelstore pull (S3)" cli s3
-kill_and_rerun "kill -9 modelstore pull (local)" cli local
-kill_and_rerun "kill -9 dotnet build fetch (S3)" build s3
-kill_and_rerun "kill -9 dotnet build fetch (local)" build local
+want cli-s3 && kill_and_rerun "kill -9 modelstore pull (S3)" cli s3
+want cli-local && kill_and_rerun "kill -9 modelstore pull (local)" cli local
+want build-s3 && kill_and_rerun "kill -9 dotnet build fetch (S3)" build s3
+want build-local && kill_and_rerun "kill -9 dotnet build fetch (local)" build local
 
 # --- A server that accepts connections and never answers ---------------------------------------------------------
+if want silent; then
 silent_port="$(free_port)"
 python3 "$here/silent-server.py" "$silent_port" & pids+=("$!")
 sleep 0.5
@@ -218,8 +222,10 @@ for command in list pull; do
     record "silent server: modelstore $command" 1 FAIL "exit $status after ${elapsed} s: $(tail -2 "$work/silent-$command.log" | tr '\n' ' ')"
   fi
 done
+fi
 
 # --- The server stops mid-transfer, then comes back ---------------------------------------------------------------
+if want cut; then
 home="$work/home-cut"
 setsid "${cli[@]}" pull "$key" --store s3://proof/states/ --setting "ServiceUrl=$endpoint" --cache "$home" >"$work/cut.log" 2>&1 &
 pid=$!
@@ -236,8 +242,10 @@ if [ "$status" -eq 1 ] && no_stack_trace "$work/cut.log" && grep -qE "error \((U
 else
   record "server stopped mid-pull" 1 FAIL "exit $status, re-run exit $rerun, $transferred bytes: $(tail -2 "$work/cut.log" | tr '\n' ' ')"
 fi
+fi
 
 # --- Concurrent builds of one state: one download ----------------------------------------------------------------
+if want concurrent; then
 home="$work/home-concurrent"
 for i in $(seq 1 "$builds"); do make_consumer "$work/concurrent-$i" s3; done
 bytes_before="$(proxied)"
@@ -255,8 +263,10 @@ if [ "$failures" -eq 0 ] && [ "$downloads" -eq 1 ] && [ "$transferred" -lt $((si
 else
   record "$builds concurrent builds of one state" "$builds" FAIL "$failures failed, $downloads downloaded, $transferred bytes"
 fi
+fi
 
 # --- A flipped byte in the cache ---------------------------------------------------------------------------------
+if want flip; then
 flip() { python3 - "$1" <<'PY'
 import os, sys
 path = sys.argv[1]
@@ -268,7 +278,10 @@ with open(path, "r+b") as f:
     f.write(bytes([b[0] ^ 0xFF]))
 PY
 }
-dir="$work/concurrent-1"
+dir="$work/consumer-flip"
+home="$work/home-flip"
+make_consumer "$dir" s3
+dotnet build "$dir/app.csproj" --no-restore -m:1 -nodeReuse:false "-p:ModelStoreHome=$home" >"$work/flip-first.log" 2>&1
 blob="$home/blobs/sha256/${expected:0:2}/$expected"
 flip "$blob"
 dotnet build "$dir/app.csproj" --no-restore -m:1 -nodeReuse:false "-p:ModelStoreHome=$home" >"$work/flip-online.log" 2>&1; online=$?
@@ -281,8 +294,10 @@ if $online_ok && [ "$offline" -ne 0 ] && grep -q "error MST0004" "$work/flip-off
 else
   record "flipped byte in the cache" 2 FAIL "online exit $online (MST0004 logged: $(grep -c MST0004 "$work/flip-online.log")), offline exit $offline"
 fi
+fi
 
 # --- Secrets never reach the project's own output ----------------------------------------------------------------
+if want secrets; then
 export GH_TOKEN="ghp_proofSecretToken0123456789" HF_TOKEN="hf_proofSecretToken0123456789"
 export AZURE_STORAGE_CONNECTION_STRING="DefaultEndpointsProtocol=http;AccountName=proof;AccountKey=cHJvb2ZTZWNyZXRBY2NvdW50S2V5;BlobEndpoint=http://127.0.0.1:1/proof;"
 dir="$work/consumer-secrets"
@@ -302,6 +317,7 @@ if [ "$count" -eq 0 ]; then
   record "secrets in output" "$scanned files" PASS "0 occurrences of 5 secrets (AWS secret key, GH_TOKEN, HF_TOKEN, Azure account key, URL password) in console logs, binlogs, lock files, obj/ and the cache"
 else
   record "secrets in output" "$scanned files" FAIL "$count file(s) hold a secret: $(grep -rlF -e "$AWS_SECRET_ACCESS_KEY" -e "$GH_TOKEN" -e "$HF_TOKEN" -e proofUrlPassword -e cHJvb2ZTZWNyZXRBY2NvdW50S2V5 "$work" --exclude-dir=cluster --exclude-dir=nuget --exclude-dir=feed --exclude-dir=cli --exclude='*.binlog' | head -5 | tr '\n' ' ')"
+fi
 fi
 
 # --- The table ---------------------------------------------------------------------------------------------------
