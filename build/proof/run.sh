@@ -70,6 +70,7 @@ key="pytorch/proof-net.big.v1"
 head -c $((size_mib * 1024 * 1024)) /dev/urandom >"$work/state.pt"
 expected="$(sha256sum "$work/state.pt" | cut -d' ' -f1)"
 size=$((size_mib * 1024 * 1024))
+chunk_count=$(( (size + 8 * 1024 * 1024 - 1) / (8 * 1024 * 1024) ))   # the downloads' default 8 MiB chunks
 aws --endpoint-url "$S3_ENDPOINT" s3 mb s3://proof >/dev/null
 aws --endpoint-url "$S3_ENDPOINT" s3 cp --only-show-errors "$work/state.pt" "s3://proof/states/pytorch/proof-net.big.v1.pt"
 mkdir -p "$work/local"
@@ -164,15 +165,24 @@ kill_and_rerun() { # scenario name, kind (cli|build), store (s3|local)
   fi
   for i in $(seq 1 "$kills"); do
     local home="$work/home-$name-$i" at
-    at="$(random_between_ms 300 $((duration * 9 / 10 > 400 ? duration * 9 / 10 : 400)))"
     run_once "$home" "$work/$name-$i-killed.log"
-    sleep_ms "$at"
+    if [ "$store" = s3 ]; then
+      # A random point inside the transfer: once the journal records a random number of finished chunks.
+      local target=$(( 1 + RANDOM % (chunk_count - 1) )) waited=0
+      while kill -0 "$pid" 2>/dev/null && [ "$(chunks_done "$home")" -lt "$target" ] && [ "$waited" -lt 1200 ]; do sleep 0.05; waited=$((waited + 1)); done
+      at="after $(chunks_done "$home") of $chunk_count chunks"
+    else
+      at="$(random_between_ms 300 $((duration * 9 / 10 > 400 ? duration * 9 / 10 : 400)))"
+      sleep_ms "$at"
+      at="at $at ms"
+    fi
+    kill -0 "$pid" 2>/dev/null || problems+="run $i ended before its kill ($at); "
     kill -9 -- "-$pid" 2>/dev/null
     wait "$pid" 2>/dev/null
     runs=$((runs + 1))
     local found done_before bytes_before transferred
     found="$(cache_problems "$home")"
-    [ -n "$found" ] && problems+="kill $i at ${at} ms: $found"
+    [ -n "$found" ] && problems+="kill $i $at: $found"
     done_before="$(chunks_done "$home")"
     bytes_before="$(proxied)"
     run_once "$home" "$work/$name-$i-rerun.log"; wait "$pid"; status=$?
@@ -257,7 +267,7 @@ done
 failures=0
 for pid in "${started[@]}"; do wait "$pid" || failures=$((failures + 1)); done
 transferred=$(( $(proxied) - bytes_before ))
-downloads="$(grep -l "ModelStore: downloading" "$work"/concurrent-*.log | wc -l)"
+downloads="$(grep -l "ModelStore: fetched $key" "$work"/concurrent-*.log | wc -l)"
 if [ "$failures" -eq 0 ] && [ "$downloads" -eq 1 ] && [ "$transferred" -lt $((size * 3 / 2)) ] && [ -z "$(cache_problems "$home")" ]; then
   record "$builds concurrent builds of one state" "$builds" PASS "all built; one build downloaded ($transferred bytes through the proxy for a $size-byte state)"
 else
