@@ -52,6 +52,11 @@ mon warn on pool no redundancy = false
 mon data avail warn = 1
 mon data avail crit = 0
 osd crush chooseleaf type = 0
+# At its first start an OSD places itself in the CRUSH map and sets its device class, monitor commands that are
+# refused now and then ("init unable to update_crush_location: (1) Operation not permitted"); the script places it
+# before it starts instead (start_cluster), and one memory OSD needs no device class.
+osd crush update on start = false
+osd class update on start = false
 osd objectstore = memstore
 memstore device bytes = $memory
 osd data = $dir/osd/\$cluster-\$id
@@ -78,6 +83,7 @@ start_cluster() {
   ceph-mon --conf "$conf" -i a >>"$dir/log/setup.log" 2>&1 || return 1
   osd_uuid="$(cat /proc/sys/kernel/random/uuid)"
   osd_id="$("${ceph_cli[@]}" osd new "$osd_uuid" 2>>"$dir/log/setup.log")" || return 1
+  "${ceph_cli[@]}" osd crush add "osd.$osd_id" 1.0 root=default host=localhost >>"$dir/log/setup.log" 2>&1 || return 1
   mkdir -p "$dir/osd/ceph-$osd_id"
   ceph-osd --conf "$conf" -i "$osd_id" --mkfs --osd-uuid "$osd_uuid" >>"$dir/log/setup.log" 2>&1 || return 1
   ceph-osd --conf "$conf" -i "$osd_id" >>"$dir/log/setup.log" 2>&1 || return 1

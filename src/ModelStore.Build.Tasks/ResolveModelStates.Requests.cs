@@ -54,6 +54,12 @@ public sealed partial class ResolveModelStates
                 }
             }
 
+            if (!StateDictPathMetadata.TryRead(item, out _, out var pathProblem))
+            {
+                Error(ErrorCodes.InvalidStateItem, $"ModelState '{spec}' has StateDictPath=\"{item.GetMetadata(StateDictPathMetadata.Name).Trim()}\", which {pathProblem}. Fix it or remove it.");
+                continue;
+            }
+
             if (seen.TryGetValue(key, out var first))
             {
                 Error(ErrorCodes.InvalidStateItem, $"ModelState '{spec}' is declared twice (also as '{first}'). Keep one item per state.");

@@ -47,7 +47,10 @@ public sealed partial class ResolveModelStates
                 cached.Size,
                 cached.BlobPath,
                 request.AccessorName,
-                request.CopyToOutput ? StateDescriptor.OutputRelativePath(request.Key) : null);
+                request.CopyToOutput ? StateDescriptor.OutputRelativePath(request.Key) : null)
+            {
+                StateDictPath = StateDictPathMetadata.TryRead(request.Item, out var stateDictPath, out _) ? stateDictPath : null,
+            };
         }
         catch (StateStoreException e) when (e.Error == StateStoreError.NotFound)
         {

@@ -43,6 +43,11 @@ internal static class StateDescriptor
             text.Append("output=").Append(state.OutputRelativePath).Append('\n');
         }
 
+        if (state.StateDictPath is not null)
+        {
+            text.Append("statedict=").Append(state.StateDictPath).Append('\n');
+        }
+
         text.Append("item=").Append(state.ItemSpec).Append('\n');
         return text.ToString();
     }

@@ -21,4 +21,8 @@ internal sealed record ResolvedState(
     long Size,
     string ResolvedPath,
     string? AccessorName,
-    string? OutputRelativePath);
+    string? OutputRelativePath)
+{
+    /// <summary>Metadata <c>StateDictPath</c> (where the state dict is inside a checkpoint), or <see langword="null"/>.</summary>
+    public string? StateDictPath { get; init; }
+}

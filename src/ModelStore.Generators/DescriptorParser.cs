@@ -17,6 +17,7 @@ namespace ModelStore.Generators;
 /// size=12345
 /// accessor=Digits                                   (optional)
 /// output=modelstates/pytorch.tiny-mlp.digits.v1.pt  (optional)
+/// statedict=model                                   (optional: the state dict inside a checkpoint)
 /// item=pytorch/tiny-mlp.digits.v1                   (the item's Include, for messages)
 /// </code>
 /// One <c>name=value</c> per line, in any order; unknown names, blank lines and <c>#</c> comments are ignored.
@@ -27,7 +28,7 @@ internal static class DescriptorParser
     public const string Header = "# modelstate v1";
 
     private static readonly string[] RequiredFields = { "key", "store", "sha256", "size" };
-    private static readonly HashSet<string> KnownFields = new(StringComparer.Ordinal) { "key", "store", "sha256", "size", "accessor", "output", "item" };
+    private static readonly HashSet<string> KnownFields = new(StringComparer.Ordinal) { "key", "store", "sha256", "size", "accessor", "output", "item", "statedict" };
 
     public static bool IsDescriptor(string path) => path.EndsWith(Extension, StringComparison.OrdinalIgnoreCase);
 
@@ -130,7 +131,10 @@ internal static class DescriptorParser
             bytes,
             accessor,
             accessor is null ? key.Line : fields["accessor"].Line,
-            output);
+            output)
+        {
+            StateDictPath = Optional(fields, "statedict"),
+        };
         return new DescriptorParseResult(descriptor, EquatableArray<DiagnosticInfo>.Empty);
     }
 

@@ -43,7 +43,13 @@ internal static class ModelStatesEmitter
                 .Append(Literal(state.Store)).Append(", ")
                 .Append(Literal(state.Sha256)).Append(", ")
                 .Append(state.Size.ToString(CultureInfo.InvariantCulture)).Append("L, ")
-                .Append(state.OutputPath is null ? "null" : Literal(state.OutputPath)).Append(");\n\n");
+                .Append(state.OutputPath is null ? "null" : Literal(state.OutputPath)).Append(')');
+            if (state.StateDictPath is not null)
+            {
+                code.Append(" { StateDictPath = ").Append(Literal(state.StateDictPath)).Append(" }");
+            }
+
+            code.Append(";\n\n");
         }
 
         code.Append("    /// <summary>Every state above, ordered by member name.</summary>\n");

@@ -21,6 +21,30 @@ public static class ModuleStateExtensions
         return StateLoader.Load(module, file, strict);
     }
 
+    /// <summary>
+    /// Loads a state file into the module with <paramref name="options"/>: where the state dict is inside a checkpoint,
+    /// prefixes to strip or add, a rename callback, strictness.
+    /// </summary>
+    /// <exception cref="StateLoadException">Strict load and the state does not match.</exception>
+    /// <exception cref="StateFormatException">The file is not a valid state, or holds no state dict at the path.</exception>
+    public static StateLoadReport LoadState(this nn.Module module, string path, StateLoadOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(module);
+        ArgumentNullException.ThrowIfNull(options);
+        using var file = StateFile.Open(path, options.StateDictPath);
+        return StateLoader.Load(module, file, options);
+    }
+
+    /// <summary>Loads a state from a stream with <paramref name="options"/> (see <see cref="LoadState(nn.Module, string, StateLoadOptions)"/>).</summary>
+    public static async Task<StateLoadReport> LoadStateAsync(this nn.Module module, Stream source, StateLoadOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(module);
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(options);
+        using var file = await StateFile.OpenAsync(source, options.StateDictPath, leaveOpen: true, cancellationToken).ConfigureAwait(false);
+        return StateLoader.Load(module, file, options);
+    }
+
     /// <summary>Loads a state from a stream (format detected from its content; a stream that cannot seek is spooled to a temporary file).</summary>
     /// <exception cref="StateLoadException">Strict load and the state does not match.</exception>
     /// <exception cref="StateFormatException">The bytes are not a valid state.</exception>

@@ -69,6 +69,12 @@ public sealed class PretrainedState
     public string? OutputRelativePath { get; }
 
     /// <summary>
+    /// Where the state dict is inside the file (the <c>ModelState</c> item's <c>StateDictPath</c> metadata, for example
+    /// <c>model</c> for a training checkpoint), or <see langword="null"/> to let the loader find it.
+    /// </summary>
+    public string? StateDictPath { get; init; }
+
+    /// <summary>
     /// Returns the path of the bytes: the copy in the output folder if it exists, else the blob in the
     /// machine-wide cache. Does not verify the bytes; <see cref="OpenRead"/> does.
     /// </summary>

@@ -148,8 +148,10 @@ public sealed class HostileInputTests
     {
         Assert.AreEqual(StateFormatError.UnknownFormat, Assert.ThrowsExactly<StateFormatException>(() => StateFile.Open(new MemoryStream("hello, world"u8.ToArray()))).FormatError);
         Assert.AreEqual(StateFormatError.UnknownFormat, Assert.ThrowsExactly<StateFormatException>(() => StateFile.Open(new MemoryStream([]))).FormatError);
+        // The legacy format's magic number alone: recognised, then cut short where the protocol version should follow.
         byte[] legacy = [0x80, 2, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19, (byte)'.'];
-        Assert.AreEqual(StateFormatError.UnsupportedFeature, Assert.ThrowsExactly<StateFormatException>(() => StateFile.Open(new MemoryStream(legacy))).FormatError);
+        Assert.AreEqual(StateFormat.PyTorchLegacy, StateFormatDetector.Detect(legacy));
+        Assert.AreEqual(StateFormatError.Truncated, Assert.ThrowsExactly<StateFormatException>(() => StateFile.Open(new MemoryStream(legacy))).FormatError);
     }
 
     [TestMethod]

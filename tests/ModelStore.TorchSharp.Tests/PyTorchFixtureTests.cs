@@ -74,6 +74,7 @@ public sealed class PyTorchFixtureTests
         var report = model.LoadState(path);
 
         Assert.IsTrue(report.IsComplete, report.ToString());
+        Assert.AreEqual("9 loaded (8 converted from another element type)", report.ToString());
         CollectionAssert.AreEquivalent(
             new[] { "0.weight", "0.bias", "1.weight", "1.bias", "1.running_mean", "1.running_var", "4.weight", "4.bias" },
             report.Converted.ToArray());

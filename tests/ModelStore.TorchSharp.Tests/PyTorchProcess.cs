@@ -13,10 +13,13 @@ internal static class PyTorchProcess
 
     public static string Script => Path.Combine(AppContext.BaseDirectory, "Fixtures", "pytorch_fixtures.py");
 
-    public static void Run(string command, string folder)
+    public static void Run(string command, string folder) => Run(Script, command, folder);
+
+    /// <summary>Runs <paramref name="script"/> (a file of Fixtures/) with a command and a folder.</summary>
+    public static void Run(string script, string command, string folder)
     {
         var start = new ProcessStartInfo(Python) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-        start.ArgumentList.Add(Script);
+        start.ArgumentList.Add(Path.IsPathRooted(script) ? script : Path.Combine(AppContext.BaseDirectory, "Fixtures", script));
         start.ArgumentList.Add(command);
         start.ArgumentList.Add(folder);
         using var process = Process.Start(start) ?? throw new InvalidOperationException($"{Python} did not start.");
@@ -25,12 +28,12 @@ internal static class PyTorchProcess
         if (!process.WaitForExit(TimeSpan.FromMinutes(2)))
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"pytorch_fixtures.py {command} did not finish in 2 minutes.");
+            throw new TimeoutException($"{Path.GetFileName(script)} {command} did not finish in 2 minutes.");
         }
 
         if (process.ExitCode != 0)
         {
-            throw new InvalidOperationException($"pytorch_fixtures.py {command} failed ({process.ExitCode}): {error.Result}{output.Result}");
+            throw new InvalidOperationException($"{Path.GetFileName(script)} {command} failed ({process.ExitCode}): {error.Result}{output.Result}");
         }
     }
 

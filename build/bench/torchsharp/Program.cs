@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using ModelStore.TorchSharp;
 using ModelStore.TorchSharp.Formats;
+using TorchSharp.PyBridge;
 using static TorchSharp.torch;
 
 // One measurement per process, so each peak RSS is its own:
@@ -9,10 +10,12 @@ using static TorchSharp.torch;
 //   rawmem FILE               read the whole file into one file-sized buffer allocated and touched beforehand,
 //                             as loading does into the module's already allocated parameters
 //   load FILE LAYERS WIDTH    build the model, then time loading the state into it (strict)
+//   pybridge FILE LAYERS WIDTH         the same with TorchSharp.PyBridge's load_py (PyTorch files)
+//   pybridge-safetensors FILE L W      the same with TorchSharp.PyBridge's load_safetensors
 //   convert FILE OUT          rewrite a state as safetensors (setup, not timed)
 if (args.Length < 2)
 {
-    Console.Error.WriteLine("usage: TorchSharpLoadBench raw|rawmem FILE | load FILE LAYERS WIDTH | convert FILE OUT");
+    Console.Error.WriteLine("usage: TorchSharpLoadBench raw|rawmem FILE | load|pybridge|pybridge-safetensors FILE LAYERS WIDTH | convert FILE OUT");
     return 2;
 }
 
@@ -70,13 +73,46 @@ else
     using var model = BenchModel(layers, width);
     baseline = PeakRssBytes();
     var watch = Stopwatch.StartNew();
-    var report = model.LoadState(file, strict: true);
-    seconds = watch.Elapsed.TotalSeconds;
-    if (report.Loaded.Length != (2 * layers) + 5)
+    switch (args[0])
     {
-        Console.Error.WriteLine($"unexpected report: {report}");
-        return 1;
+        case "load":
+            var report = model.LoadState(file, strict: true);
+            seconds = watch.Elapsed.TotalSeconds;
+            if (report.Loaded.Length != (2 * layers) + 5)
+            {
+                Console.Error.WriteLine($"unexpected report: {report}");
+                return 1;
+            }
+
+            break;
+        case "pybridge":
+            model.load_py(file, strict: true);
+            seconds = watch.Elapsed.TotalSeconds;
+            break;
+        case "pybridge-safetensors":
+            model.load_safetensors(file, strict: true);
+            seconds = watch.Elapsed.TotalSeconds;
+            break;
+        default:
+            Console.Error.WriteLine($"unknown command {args[0]}");
+            return 2;
     }
+
+    // The loaded values must be the file's: compare two small tensors with an independent read (after the peak RSS is taken).
+    var peak = PeakRssBytes();
+    using var check = StateFile.Open(file);
+    foreach (var name in new[] { "0.bias", $"{layers}.running_var" })
+    {
+        using var expected = check.ReadTensor(name);
+        if (!model.state_dict()[name].allclose(expected, rtol: 0, atol: 0))
+        {
+            Console.Error.WriteLine($"{args[0]} loaded other values than the file holds ({name})");
+            return 1;
+        }
+    }
+
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{{\"seconds\": {seconds:F4}, \"peak_rss_mb\": {peak / 1048576.0:F1}, \"rss_before_mb\": {baseline / 1048576.0:F1}}}"));
+    return 0;
 }
 
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{{\"seconds\": {seconds:F4}, \"peak_rss_mb\": {PeakRssBytes() / 1048576.0:F1}, \"rss_before_mb\": {baseline / 1048576.0:F1}}}"));

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """PyTorch side of the TorchSharp load benchmark.
 
-  make FILE LAYERS WIDTH   torch.save the state dict of the benchmark model (LAYERS square Linear layers + BatchNorm1d)
+  make FILE LAYERS WIDTH          torch.save the state dict of the benchmark model (LAYERS square Linear layers + BatchNorm1d)
+  make-legacy FILE LAYERS WIDTH   the same in the legacy format (_use_new_zipfile_serialization=False)
   load FILE LAYERS WIDTH   build the model, then time torch.load + load_state_dict(strict=True) of FILE
 """
 import json
@@ -26,6 +27,9 @@ def main(command, path, layers, width):
     m = model(int(layers), int(width))
     if command == "make":
         torch.save(m.state_dict(), path)
+        return
+    if command == "make-legacy":
+        torch.save(m.state_dict(), path, _use_new_zipfile_serialization=False)
         return
     before = peak_rss_mb()
     start = time.perf_counter()

@@ -7,4 +7,8 @@ namespace ModelStore.Generators.Model;
 /// <param name="Sha256">The SHA-256, lower-case hexadecimal.</param>
 /// <param name="Size">The size in bytes.</param>
 /// <param name="OutputPath">The path relative to the output folder, or <see langword="null"/>.</param>
-internal sealed record StateAccessor(string Name, string Key, string Store, string Sha256, long Size, string? OutputPath);
+internal sealed record StateAccessor(string Name, string Key, string Store, string Sha256, long Size, string? OutputPath)
+{
+    /// <summary>Where the state dict is inside the file, or <see langword="null"/> (then nothing is emitted for it).</summary>
+    public string? StateDictPath { get; init; }
+}

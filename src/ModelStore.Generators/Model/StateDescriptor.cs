@@ -19,4 +19,8 @@ internal sealed record StateDescriptor(
     long Size,
     string? AccessorName,
     int AccessorLine,
-    string? OutputPath);
+    string? OutputPath)
+{
+    /// <summary>Where the state dict is inside the file (the item's <c>StateDictPath</c>), or <see langword="null"/>.</summary>
+    public string? StateDictPath { get; init; }
+}

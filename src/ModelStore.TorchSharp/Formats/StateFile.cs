@@ -7,16 +7,17 @@ using static TorchSharp.torch;
 namespace ModelStore.TorchSharp.Formats;
 
 /// <summary>
-/// An opened state file (PyTorch state dict or safetensors, told apart by content). Opening reads and
-/// validates only the table of contents; tensor bytes are read on demand, straight from the file into
-/// tensor memory.
+/// An opened state file (a PyTorch state dict, zip or legacy, or safetensors, told apart by content). Opening reads and
+/// validates only the table of contents; tensor bytes are read on demand, straight from the file into tensor memory.
+/// A PyTorch file may hold more than a state dict (a training checkpoint: the weights beside the optimizer, the epoch,
+/// the metrics); the state dict is found inside it (<see cref="StateDictPath"/>) and the rest is in <see cref="Entries"/>.
 /// </summary>
 public sealed class StateFile : IDisposable
 {
     private readonly RandomAccessSource _source;
     private readonly Dictionary<string, StateTensorInfo> _byName;
 
-    private StateFile(RandomAccessSource source)
+    private StateFile(RandomAccessSource source, string? stateDictPath)
     {
         _source = source;
         try
@@ -29,14 +30,26 @@ public sealed class StateFile : IDisposable
             }
 
             Format = StateFormatDetector.Detect(prefix[..available]);
-            if (Format == StateFormat.PyTorch)
+            Metadata = new Dictionary<string, string>();
+            Entries = new Dictionary<string, object?>();
+            if (Format == StateFormat.Safetensors)
             {
-                Tensors = PyTorchStateReader.ReadTableOfContents(source);
-                Metadata = new Dictionary<string, string>();
+                (Tensors, Metadata) = SafetensorsReader.ReadHeader(source);
+                if (!string.IsNullOrEmpty(stateDictPath))
+                {
+                    // safetensors files are flat: a path selects the names under it, as in a flat state dict.
+                    var prefixText = stateDictPath + ".";
+                    Tensors = [.. Tensors.Where(t => t.Name.StartsWith(prefixText, StringComparison.Ordinal)).Select(t => t.WithName(t.Name[prefixText.Length..]))];
+                    StateDictPath = Tensors.Count > 0
+                        ? stateDictPath
+                        : throw new StateFormatException(StateFormatError.StateDictNotFound, $"StateDictPath '{stateDictPath}': the safetensors file has no tensor whose name starts with '{prefixText}'.");
+                }
             }
             else
             {
-                (Tensors, Metadata) = SafetensorsReader.ReadHeader(source);
+                var pickled = Format == StateFormat.PyTorch ? PyTorchStateReader.Read(source) : LegacyStateReader.Read(source);
+                var located = StateDictLocator.Locate(pickled, stateDictPath);
+                (Tensors, StateDictPath, Entries) = (located.Tensors, located.StateDictPath, located.Entries);
             }
 
             _byName = Tensors.ToDictionary(t => t.Name, StringComparer.Ordinal);
@@ -48,28 +61,69 @@ public sealed class StateFile : IDisposable
         }
     }
 
+    /// <summary>
+    /// The keys a training checkpoint is searched for, in this order, when no state-dict path is given and the file's
+    /// root is not itself a dict of tensors: <c>state_dict</c>, <c>model_state_dict</c>, <c>model</c>, <c>module</c>,
+    /// <c>net</c>, <c>network</c>, <c>params</c>, <c>weights</c>, then the moving averages <c>ema</c>, <c>model_ema</c>,
+    /// <c>state_dict_ema</c> (so the trained weights win over their EMA). A key whose value is a dict without tensors is
+    /// searched the same way, up to three levels down.
+    /// </summary>
+    public static IReadOnlyList<string> ConventionalStateDictKeys => StateDictLocator.ConventionalKeys;
+
     /// <summary>The detected format.</summary>
     public StateFormat Format { get; }
 
-    /// <summary>The tensors, in file order.</summary>
+    /// <summary>The tensors of the state dict, in file order.</summary>
     public IReadOnlyList<StateTensorInfo> Tensors { get; }
 
     /// <summary>The safetensors <c>__metadata__</c> (empty for PyTorch files).</summary>
     public IReadOnlyDictionary<string, string> Metadata { get; }
 
+    /// <summary>
+    /// Where the state dict was found: the path given when opening, the conventional key found (for example
+    /// <c>model</c> or <c>state_dict</c>), or <see langword="null"/> when the file's root is the state dict.
+    /// </summary>
+    public string? StateDictPath { get; }
+
+    /// <summary>
+    /// The file's other top-level entries, when the state dict sits inside a checkpoint (<c>epoch</c>, <c>metrics</c>,
+    /// <c>optimizer</c>, ...), read as plain data and never executed: <see cref="long"/>, <see cref="double"/>,
+    /// <see cref="string"/>, <see cref="bool"/>, <see langword="null"/> (None), <see cref="System.Numerics.BigInteger"/>,
+    /// <see cref="IReadOnlyList{T}"/> of <see cref="object"/> (lists and tuples), <see cref="IReadOnlyDictionary{TKey, TValue}"/>
+    /// of <see cref="object"/> keys (dicts, keys as read: strings, longs, ...), and <see cref="StateTensorInfo"/> for
+    /// tensors (named by their path, for example <c>optimizer.state.0.exp_avg</c>), which <see cref="ReadTensor(StateTensorInfo)"/> reads.
+    /// Empty for a bare state dict and for safetensors.
+    /// </summary>
+    public IReadOnlyDictionary<string, object?> Entries { get; }
+
     /// <summary>Opens a state file from disk.</summary>
     /// <exception cref="StateFormatException">The file is not a valid state.</exception>
-    public static StateFile Open(string path)
+    public static StateFile Open(string path) => Open(path, stateDictPath: null);
+
+    /// <summary>Opens a state file from disk, taking the state dict at <paramref name="stateDictPath"/> (see <see cref="StateDictPath"/>).</summary>
+    /// <param name="path">The file.</param>
+    /// <param name="stateDictPath">
+    /// Where the state dict is inside the file: a key of the root dict (<c>model</c>, <c>state_dict</c>), a dotted path
+    /// through nested dicts (<c>checkpoint.model</c>), continuing as a name prefix inside a flat state dict
+    /// (<c>model.encoder</c> takes <c>encoder.*</c> of <c>model</c>, without the prefix); <see langword="null"/> to find it.
+    /// </param>
+    /// <exception cref="StateFormatException">The file is not a valid state, or holds no state dict there (<see cref="StateFormatError.StateDictNotFound"/>).</exception>
+    public static StateFile Open(string path, string? stateDictPath)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.RandomAccess);
-        return new StateFile(RandomAccessSource.For(stream, leaveOpen: false));
+        return new StateFile(RandomAccessSource.For(stream, leaveOpen: false), stateDictPath);
     }
 
     /// <summary>Opens a state from a seekable stream (a file, a memory stream).</summary>
-    /// <exception cref="ArgumentException">The stream cannot seek; use <see cref="OpenAsync"/>.</exception>
+    /// <exception cref="ArgumentException">The stream cannot seek; use <see cref="OpenAsync(Stream, bool, CancellationToken)"/>.</exception>
     /// <exception cref="StateFormatException">The bytes are not a valid state.</exception>
-    public static StateFile Open(Stream stream, bool leaveOpen = false)
+    public static StateFile Open(Stream stream, bool leaveOpen = false) => Open(stream, stateDictPath: null, leaveOpen);
+
+    /// <summary>Opens a state from a seekable stream, taking the state dict at <paramref name="stateDictPath"/> (see <see cref="Open(string, string)"/>).</summary>
+    /// <exception cref="ArgumentException">The stream cannot seek; use <see cref="OpenAsync(Stream, string, bool, CancellationToken)"/>.</exception>
+    /// <exception cref="StateFormatException">The bytes are not a valid state, or hold no state dict there.</exception>
+    public static StateFile Open(Stream stream, string? stateDictPath, bool leaveOpen = false)
     {
         ArgumentNullException.ThrowIfNull(stream);
         if (!stream.CanSeek || !stream.CanRead)
@@ -77,19 +131,26 @@ public sealed class StateFile : IDisposable
             throw new ArgumentException("A state file is read at random positions: the stream must be readable and seekable.", nameof(stream));
         }
 
-        return new StateFile(RandomAccessSource.For(stream, leaveOpen));
+        return new StateFile(RandomAccessSource.For(stream, leaveOpen), stateDictPath);
     }
 
     /// <summary>
     /// Opens a state from any stream. A stream that cannot seek (a network download) is first copied to
     /// a temporary file that is deleted when the <see cref="StateFile"/> is disposed.
     /// </summary>
-    public static async Task<StateFile> OpenAsync(Stream stream, bool leaveOpen = false, CancellationToken cancellationToken = default)
+    public static Task<StateFile> OpenAsync(Stream stream, bool leaveOpen = false, CancellationToken cancellationToken = default) =>
+        OpenAsync(stream, stateDictPath: null, leaveOpen, cancellationToken);
+
+    /// <summary>
+    /// Opens a state from any stream, taking the state dict at <paramref name="stateDictPath"/> (see <see cref="Open(string, string)"/>).
+    /// A stream that cannot seek is first copied to a temporary file deleted when the <see cref="StateFile"/> is disposed.
+    /// </summary>
+    public static async Task<StateFile> OpenAsync(Stream stream, string? stateDictPath, bool leaveOpen = false, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(stream);
         if (stream.CanSeek)
         {
-            return Open(stream, leaveOpen);
+            return Open(stream, stateDictPath, leaveOpen);
         }
 
         var path = Path.Combine(Path.GetTempPath(), $"modelstore-state-{Guid.NewGuid():N}.tmp");
@@ -103,7 +164,7 @@ public sealed class StateFile : IDisposable
                 await stream.DisposeAsync().ConfigureAwait(false);
             }
 
-            return new StateFile(RandomAccessSource.For(spool, leaveOpen: false));
+            return new StateFile(RandomAccessSource.For(spool, leaveOpen: false), stateDictPath);
         }
         catch
         {

@@ -3,7 +3,7 @@ namespace ModelStore.TorchSharp.Formats;
 /// <summary>Why a state file was refused. Carried by every <see cref="StateFormatException"/>.</summary>
 public enum StateFormatError
 {
-    /// <summary>The bytes are neither a PyTorch state dict (zip) nor safetensors.</summary>
+    /// <summary>The bytes are neither a PyTorch state dict (zip or legacy) nor safetensors, nor a known foreign format.</summary>
     UnknownFormat = 1,
 
     /// <summary>The file ends before the structure it declares (a truncated download, a cut archive).</summary>
@@ -24,6 +24,12 @@ public enum StateFormatError
     /// <summary>A declared size does not match the data: a storage or tensor larger than the bytes present.</summary>
     SizeMismatch = 7,
 
-    /// <summary>A valid file that uses a feature outside state dicts (compressed entries, big-endian data, the legacy pre-1.6 format, non-tensor values).</summary>
+    /// <summary>A valid file that uses a feature outside state dicts (compressed entries, big-endian data, non-tensor values where tensors are needed).</summary>
     UnsupportedFeature = 8,
+
+    /// <summary>A known format that is not a state (TorchScript, a pickled module, NumPy, ONNX, Keras/HDF5, GGUF); <see cref="StateFormatException.ForeignFormat"/> names it.</summary>
+    ForeignFormat = 9,
+
+    /// <summary>The file is valid but holds no state dict where one was looked for: the <c>StateDictPath</c> names no entry, or names one that is not a dict of tensors, or no conventional key holds one.</summary>
+    StateDictNotFound = 10,
 }

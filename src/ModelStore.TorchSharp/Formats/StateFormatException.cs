@@ -15,6 +15,13 @@ public class StateFormatException : StateStoreException
         FormatError = formatError;
     }
 
+    /// <summary>Creates the refusal of a file in a known format that is not a state.</summary>
+    public StateFormatException(ForeignFormat foreignFormat, string message)
+        : this(StateFormatError.ForeignFormat, message)
+    {
+        ForeignFormat = foreignFormat;
+    }
+
     /// <summary>Creates a format error (for serializers and tooling).</summary>
     public StateFormatException()
         : this(StateFormatError.Corrupt, "The state file is malformed.")
@@ -35,4 +42,7 @@ public class StateFormatException : StateStoreException
 
     /// <summary>Why the file was refused.</summary>
     public StateFormatError FormatError { get; }
+
+    /// <summary>What the file is, when it was refused as <see cref="StateFormatError.ForeignFormat"/>; otherwise <see langword="null"/>.</summary>
+    public ForeignFormat? ForeignFormat { get; }
 }

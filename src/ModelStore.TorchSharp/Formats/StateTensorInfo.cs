@@ -51,6 +51,9 @@ public sealed class StateTensorInfo
 
     internal StorageSpan Storage { get; }
 
+    /// <summary>The same tensor under another name.</summary>
+    internal StateTensorInfo WithName(string name) => new(name, DType, Shape, Strides, StorageOffset, Storage);
+
     /// <summary>Whether the elements are one dense row-major run in the storage.</summary>
     internal bool IsContiguous
     {

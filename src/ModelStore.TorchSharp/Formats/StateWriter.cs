@@ -40,7 +40,10 @@ public static class StateWriter
             }
             else
             {
-                throw new ArgumentOutOfRangeException(nameof(format), format, "Unknown state format.");
+                throw new ArgumentOutOfRangeException(
+                    nameof(format),
+                    format,
+                    format == StateFormat.PyTorchLegacy ? "The legacy torch.save format is read only; write StateFormat.PyTorch, which every PyTorch since 1.6 reads." : "Unknown state format.");
             }
 
             destination.Flush();
@@ -73,11 +76,11 @@ public static class StateWriter
         for (var i = 0; i < tensors.Count; i++)
         {
             var tensor = tensors[i].Tensor;
-            var crc = new Crc32();
+            var crc = new System.IO.Hashing.Crc32();
             TensorMemory.ForEachChunk(tensor, chunk => crc.Append(chunk.Span));
             zip.AddEntry(
                 prefix + "data/" + i.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                crc.Value,
+                crc.GetCurrentHashAsUInt32(),
                 tensor.NumberOfElements * tensor.ElementSize,
                 write => TensorMemory.ForEachChunk(tensor, chunk => write(chunk.Span)));
         }

@@ -15,10 +15,20 @@ public static class StateLoader
     /// <summary>Loads <paramref name="state"/> into <paramref name="module"/>.</summary>
     /// <exception cref="StateLoadException">Strict load and the state does not match.</exception>
     /// <exception cref="StateFormatException">The file's bytes are cut short or malformed.</exception>
-    public static StateLoadReport Load(nn.Module module, StateFile state, bool strict = true)
+    public static StateLoadReport Load(nn.Module module, StateFile state, bool strict = true) =>
+        Load(module, state, StateLoadOptions.For(strict));
+
+    /// <summary>Loads <paramref name="state"/> into <paramref name="module"/>, mapping names as <paramref name="options"/> say.</summary>
+    /// <exception cref="StateLoadException">Strict load and the state does not match.</exception>
+    /// <exception cref="StateFormatException">The file's bytes are cut short or malformed.</exception>
+    /// <exception cref="ArgumentException">The name mapping gives two state entries the same name, or an empty one.</exception>
+    public static StateLoadReport Load(nn.Module module, StateFile state, StateLoadOptions options)
     {
         ArgumentNullException.ThrowIfNull(module);
         ArgumentNullException.ThrowIfNull(state);
+        ArgumentNullException.ThrowIfNull(options);
+        var (byName, renamed) = MapNames(state, options);
+        var strict = options.Strict;
         var targets = module.state_dict();
         var loaded = ImmutableArray.CreateBuilder<string>();
         var missing = ImmutableArray.CreateBuilder<string>();
@@ -27,7 +37,7 @@ public static class StateLoader
         var plan = new List<(StateTensorInfo Source, Tensor Target)>();
         foreach (var (name, target) in targets)
         {
-            var source = state.Find(name);
+            var source = byName.GetValueOrDefault(name);
             if (source is null)
             {
                 missing.Add(name);
@@ -47,8 +57,8 @@ public static class StateLoader
             }
         }
 
-        var unexpected = state.Tensors.Where(t => !targets.ContainsKey(t.Name)).Select(t => t.Name).ToImmutableArray();
-        var report = new StateLoadReport(loaded.ToImmutable(), missing.ToImmutable(), unexpected, mismatched.ToImmutable(), converted.ToImmutable());
+        var unexpected = byName.Keys.Where(name => !targets.ContainsKey(name)).ToImmutableArray();
+        var report = new StateLoadReport(loaded.ToImmutable(), missing.ToImmutable(), unexpected, mismatched.ToImmutable(), converted.ToImmutable(), renamed, state.StateDictPath);
         if (strict && !report.IsComplete)
         {
             throw new StateLoadException(report);
@@ -71,5 +81,26 @@ public static class StateLoader
         }
 
         return report;
+    }
+
+    private static (Dictionary<string, StateTensorInfo> ByName, ImmutableArray<StateRename> Renamed) MapNames(StateFile state, StateLoadOptions options)
+    {
+        var byName = new Dictionary<string, StateTensorInfo>(StringComparer.Ordinal);
+        var renamed = ImmutableArray.CreateBuilder<StateRename>();
+        foreach (var tensor in state.Tensors)
+        {
+            var name = options.Map(tensor.Name);
+            if (!byName.TryAdd(name, tensor))
+            {
+                throw new ArgumentException($"The name mapping gives state entries '{byName[name].Name}' and '{tensor.Name}' the same name '{name}'.", nameof(options));
+            }
+
+            if (name != tensor.Name)
+            {
+                renamed.Add(new StateRename(tensor.Name, name));
+            }
+        }
+
+        return (byName, renamed.ToImmutable());
     }
 }

@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using System.Text;
 using ModelStore.TorchSharp.Formats;
 using ModelStore.TorchSharp.IO;
@@ -6,18 +5,25 @@ using ModelStore.TorchSharp.IO;
 namespace ModelStore.TorchSharp.PyTorch;
 
 /// <summary>
-/// Reads the table of contents of a <c>torch.save(state_dict)</c> archive: <c>&lt;name&gt;/data.pkl</c>
-/// (the restricted pickle), <c>&lt;name&gt;/data/&lt;key&gt;</c> (one stored entry per storage),
-/// <c>&lt;name&gt;/version</c> and, in newer versions, <c>&lt;name&gt;/byteorder</c>. Storage bytes are not
-/// read here; each tensor records where its bytes are so they can be read straight into tensor memory.
+/// Reads the pickle of a <c>torch.save</c> archive: <c>&lt;name&gt;/data.pkl</c> (the restricted pickle),
+/// <c>&lt;name&gt;/data/&lt;key&gt;</c> (one stored entry per storage), <c>&lt;name&gt;/version</c> and, in newer
+/// versions, <c>&lt;name&gt;/byteorder</c>. Storage bytes are not read here; each storage records where its bytes are
+/// so tensors can be read straight into tensor memory. Archives that are not <c>torch.save</c> output (TorchScript,
+/// NumPy <c>.npz</c>, Keras) are recognised by their entries and refused by name.
 /// </summary>
 internal static class PyTorchStateReader
 {
-    private const long MaxPickleSize = 256L << 20;
+    internal const long MaxPickleSize = 256L << 20;
 
-    public static IReadOnlyList<StateTensorInfo> ReadTableOfContents(RandomAccessSource source)
+    public static PickledState Read(RandomAccessSource source)
     {
         var entries = ZipDirectory.Read(source);
+        if (ForeignFormats.FromZipEntries(entries.Keys) is { } foreign)
+        {
+            throw ForeignFormats.Refuse(foreign);
+        }
+
+        ZipDirectory.RequireStored(entries);
         var pickles = entries.Keys.Where(name => name == "data.pkl" || name.EndsWith("/data.pkl", StringComparison.Ordinal)).ToList();
         if (pickles.Count != 1)
         {
@@ -77,36 +83,7 @@ internal static class PyTorchStateReader
         }
 
         var root = new RestrictedUnpickler(pickle, PersistentLoad).Load();
-        if (root is not PickleDict dict)
-        {
-            throw new StateFormatException(StateFormatError.UnsupportedFeature, "The pickle's root object is not a state dict (an OrderedDict of tensors).");
-        }
-
-        var tensors = new List<StateTensorInfo>(dict.Items.Count);
-        var names = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var (key, value) in dict.Items)
-        {
-            if (key is not string name)
-            {
-                throw new StateFormatException(StateFormatError.UnsupportedFeature, "The state dict has a key that is not a string.");
-            }
-
-            if (value is not TensorRef tensor)
-            {
-                throw new StateFormatException(StateFormatError.UnsupportedFeature, $"State-dict entry '{name}' is not a tensor; only tensors are supported.");
-            }
-
-            if (!names.Add(name))
-            {
-                throw new StateFormatException(StateFormatError.Corrupt, $"State-dict entry '{name}' appears twice.");
-            }
-
-            var info = new StateTensorInfo(name, tensor.Storage.DType, [.. tensor.Shape], [.. tensor.Strides], tensor.StorageOffset, storages[tensor.Storage.Key]);
-            info.ValidateView();
-            tensors.Add(info);
-        }
-
-        return tensors;
+        return new PickledState(root, storages);
     }
 
     private static void CheckByteOrder(RandomAccessSource source, Dictionary<string, ZipEntry> entries, string prefix)

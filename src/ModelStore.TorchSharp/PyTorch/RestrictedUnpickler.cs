@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Numerics;
 using System.Text;
 using ModelStore.TorchSharp.Formats;
 
@@ -8,29 +9,37 @@ namespace ModelStore.TorchSharp.PyTorch;
 /// A pickle reader that understands only what a PyTorch state dict is made of. It never executes
 /// anything: the few allowed globals (<see cref="PickleGlobal.IsAllowed"/>) are recognised by name and
 /// interpreted here; any other global, and any opcode outside the subset <c>torch.save</c> emits, is
-/// refused with a <see cref="StateFormatException"/> before anything else happens.
+/// refused with a <see cref="StateFormatException"/> before anything else happens. Values other than tensors
+/// (ints, floats, strings, lists, tuples, dicts: the epoch, the metrics, an optimizer's state) are read as data.
 /// </summary>
 internal sealed class RestrictedUnpickler
 {
     private const int MaxStackDepth = 1 << 20;
-    private readonly byte[] _data;
+    private readonly PickleInput _input;
     private readonly Func<object?[], object> _persistentLoad;
     private readonly List<object?> _stack = [];
     private readonly Stack<int> _marks = new();
     private readonly Dictionary<long, object?> _memo = [];
-    private int _position;
 
     public RestrictedUnpickler(byte[] data, Func<object?[], object> persistentLoad)
+        : this(PickleInput.FromBytes(data), persistentLoad)
     {
-        _data = data;
+    }
+
+    /// <summary>Reads one pickle from <paramref name="input"/>'s position; several pickles in a row each get their own unpickler, as in Python.</summary>
+    public RestrictedUnpickler(PickleInput input, Func<object?[], object> persistentLoad)
+    {
+        _input = input;
         _persistentLoad = persistentLoad;
     }
+
+    private int Position => _input.Position;
 
     public object? Load()
     {
         while (true)
         {
-            var at = _position;
+            var at = Position;
             var opcode = ReadByte();
             switch (opcode)
             {
@@ -52,13 +61,13 @@ internal sealed class RestrictedUnpickler
 
                     return _stack[0];
                 case (byte)'c': // GLOBAL
-                    Push(PickleGlobal.Resolve(ReadLine(), ReadLine()));
+                    Push(Resolve(ReadLine(), ReadLine()));
                     break;
                 case 0x93: // STACK_GLOBAL
                 {
                     var name = Pop() as string;
                     var module = Pop() as string;
-                    Push(PickleGlobal.Resolve(module ?? throw Error(StateFormatError.Corrupt, at, "STACK_GLOBAL without a module name"), name ?? throw Error(StateFormatError.Corrupt, at, "STACK_GLOBAL without a name")));
+                    Push(Resolve(module ?? throw Error(StateFormatError.Corrupt, at, "STACK_GLOBAL without a module name"), name ?? throw Error(StateFormatError.Corrupt, at, "STACK_GLOBAL without a name")));
                     break;
                 }
 
@@ -125,7 +134,7 @@ internal sealed class RestrictedUnpickler
                     Push((long)BinaryPrimitives.ReadInt32LittleEndian(Take(4)));
                     break;
                 case 0x8a: // LONG1
-                    Push(ReadLong1(at));
+                    Push(ReadLong1());
                     break;
                 case (byte)'G': // BINFLOAT
                     Push(BinaryPrimitives.ReadDoubleBigEndian(Take(8)));
@@ -220,7 +229,7 @@ internal sealed class RestrictedUnpickler
     {
         if (_stack.Count >= MaxStackDepth)
         {
-            throw Error(StateFormatError.Corrupt, _position, "the stack grows too deep");
+            throw Error(StateFormatError.Corrupt, Position, "the stack grows too deep");
         }
 
         _stack.Add(value);
@@ -230,7 +239,7 @@ internal sealed class RestrictedUnpickler
     {
         if (_stack.Count == 0 || (_marks.Count > 0 && _marks.Peek() == _stack.Count))
         {
-            throw Error(StateFormatError.Corrupt, _position, "stack underflow");
+            throw Error(StateFormatError.Corrupt, Position, "stack underflow");
         }
 
         var value = _stack[^1];
@@ -267,29 +276,23 @@ internal sealed class RestrictedUnpickler
 
     private uint ReadUInt32() => BinaryPrimitives.ReadUInt32LittleEndian(Take(4));
 
-    private ReadOnlySpan<byte> Take(long count)
-    {
-        if (count < 0 || count > _data.Length - _position)
-        {
-            throw Error(StateFormatError.Truncated, _position, "the pickle ends in the middle of an instruction");
-        }
-
-        var span = _data.AsSpan(_position, (int)count);
-        _position += (int)count;
-        return span;
-    }
+    private ReadOnlySpan<byte> Take(long count) =>
+        _input.TryTake(count, out var bytes) ? bytes : throw Error(StateFormatError.Truncated, Position, "the pickle ends in the middle of an instruction");
 
     private string ReadLine()
     {
-        var rest = _data.AsSpan(_position);
+        const int Longest = 257;
+        var rest = _input.Peek(Longest);
         var end = rest.IndexOf((byte)'\n');
-        if (end < 0 || end > 256)
+        if (end < 0)
         {
-            throw Error(StateFormatError.Corrupt, _position, "a global name without an end of line");
+            throw rest.Length < Longest
+                ? Error(StateFormatError.Truncated, Position, "the pickle ends in the middle of a global name")
+                : Error(StateFormatError.Corrupt, Position, "a global name without an end of line");
         }
 
         var line = Encoding.UTF8.GetString(rest[..end]);
-        _position += end + 1;
+        _input.Skip(end + 1);
         return line;
     }
 
@@ -305,24 +308,53 @@ internal sealed class RestrictedUnpickler
         }
     }
 
-    private long ReadLong1(int at)
+    private object ReadLong1()
     {
         var length = ReadByte();
+        var bytes = Take(length);
         if (length > 8)
         {
-            throw Error(StateFormatError.UnsupportedPickle, at, "an integer wider than 64 bits");
+            return new BigInteger(bytes, isUnsigned: false, isBigEndian: false); // the legacy format's magic number is 10 bytes
         }
 
-        var bytes = Take(length);
         if (length == 0)
         {
-            return 0;
+            return 0L;
         }
 
         Span<byte> wide = stackalloc byte[8];
         wide.Fill((bytes[^1] & 0x80) != 0 ? (byte)0xFF : (byte)0);
         bytes.CopyTo(wide);
         return BinaryPrimitives.ReadInt64LittleEndian(wide);
+    }
+
+    /// <summary>
+    /// An allowed global, else the refusal. The class of a whole pickled module (<c>torch.save(model)</c>: a
+    /// <c>torch.nn.modules</c> class, or any class instantiated with NEWOBJ as the root object) gets its own message.
+    /// </summary>
+    private PickleGlobal Resolve(string module, string name)
+    {
+        if (PickleGlobal.IsAllowed(module, name))
+        {
+            return PickleGlobal.Resolve(module, name);
+        }
+
+        var isModuleClass = module.StartsWith("torch.nn.modules", StringComparison.Ordinal);
+        var isRootInstance = _stack.Count == 0 && _marks.Count == 0 && IsFollowedByNewObj();
+        if (isModuleClass || isRootInstance)
+        {
+            throw ForeignFormats.Refuse(ForeignFormat.PickledModule, $"it names the class '{PickleGlobal.Printable(module)}.{PickleGlobal.Printable(name)}'; nothing was executed");
+        }
+
+        return PickleGlobal.Resolve(module, name);
+    }
+
+    // After a class global, torch.save(model) emits [BINPUT n] EMPTY_TUPLE NEWOBJ.
+    private bool IsFollowedByNewObj()
+    {
+        var next = _input.Peek(8);
+        var i = next.Length > 1 && next[0] == (byte)'q' ? 2 : next.Length > 4 && next[0] == (byte)'r' ? 5 : next.Length > 0 && next[0] == 0x94 ? 1 : 0;
+        return next.Length > i + 1 && next[i] == (byte)')' && next[i + 1] == 0x81;
     }
 
     private static StateFormatException Error(StateFormatError error, int at, string what) =>

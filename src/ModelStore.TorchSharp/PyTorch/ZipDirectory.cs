@@ -5,13 +5,14 @@ using ModelStore.TorchSharp.IO;
 
 namespace ModelStore.TorchSharp.PyTorch;
 
-/// <summary>One stored entry of a zip archive, with the absolute offset of its bytes.</summary>
-internal sealed record ZipEntry(string Name, long DataOffset, long Size);
+/// <summary>One entry of a zip archive, with the absolute offset of its bytes (only stored entries are ever read).</summary>
+internal sealed record ZipEntry(string Name, long DataOffset, long Size, int Method = 0);
 
 /// <summary>
 /// Reads a zip archive's central directory (zip64 included) and locates each entry's bytes, validating
 /// every offset and size against the file before anything is allocated. Only stored (uncompressed)
-/// entries are accepted: that is what <c>torch.save</c> writes, and it lets storages be read in place.
+/// entries are read (<see cref="RequireStored"/>): that is what <c>torch.save</c> writes, and it lets storages be read
+/// in place. Compressed entries are listed so the archive can be recognised first (TorchScript compresses its code).
 /// </summary>
 internal static class ZipDirectory
 {
@@ -69,28 +70,36 @@ internal static class ZipDirectory
                 throw new StateFormatException(StateFormatError.UnsupportedFeature, $"Zip entry '{name}' is encrypted.");
             }
 
-            if (method != 0 || compressed != size)
-            {
-                throw new StateFormatException(
-                    StateFormatError.UnsupportedFeature,
-                    $"Zip entry '{name}' is compressed (method {method}); torch.save stores entries uncompressed, which lets tensors be read in place.");
-            }
-
+            var stored = method == 0 && compressed == size;
             var dataOffset = LocateData(source, name, localOffset, length);
-            if (size > length - dataOffset)
+            if ((stored ? size : compressed) > length - dataOffset)
             {
                 throw new StateFormatException(
                     StateFormatError.SizeMismatch,
                     $"Zip entry '{name}' declares {size} bytes at offset {dataOffset}, but the file is {length} bytes long.");
             }
 
-            if (!entries.TryAdd(name, new ZipEntry(name, dataOffset, size)))
+            if (!entries.TryAdd(name, new ZipEntry(name, dataOffset, size, stored ? 0 : Math.Max((int)method, 1))))
             {
                 throw Corrupt($"the entry '{name}' appears twice");
             }
         }
 
         return entries;
+    }
+
+    /// <summary>Refuses the archive when one of its entries is compressed.</summary>
+    public static void RequireStored(Dictionary<string, ZipEntry> entries)
+    {
+        foreach (var entry in entries.Values)
+        {
+            if (entry.Method != 0)
+            {
+                throw new StateFormatException(
+                    StateFormatError.UnsupportedFeature,
+                    $"Zip entry '{entry.Name}' is compressed (method {entry.Method}); torch.save stores entries uncompressed, which lets tensors be read in place.");
+            }
+        }
     }
 
     private static (long Offset, long Size, long Count) FindCentralDirectory(RandomAccessSource source, long length)

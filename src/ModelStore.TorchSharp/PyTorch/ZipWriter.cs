@@ -144,7 +144,7 @@ internal sealed class ZipWriter(Stream output)
         Write(end);
     }
 
-    private static uint Crc32Of(ReadOnlySpan<byte> data) => IO.Crc32.Compute(data);
+    private static uint Crc32Of(ReadOnlySpan<byte> data) => System.IO.Hashing.Crc32.HashToUInt32(data);
 
     private void Write(ReadOnlySpan<byte> data)
     {

@@ -1,0 +1,138 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+using ModelStore.States;
+using ModelStore.Stores;
+
+namespace ModelStore.OnnxRuntime.Tests;
+
+/// <summary>
+/// A small CNN exported by real PyTorch (torch.onnx.export, one python process for the class) runs end to end in
+/// ONNX Runtime from a state's verified bytes and gives PyTorch's outputs.
+/// </summary>
+[TestClass]
+public sealed class OnnxStateTests
+{
+    private static string s_folder = null!;
+    private static JsonElement s_manifest;
+    private string _relative = null!;
+
+    [ClassInitialize]
+    public static void ExportWithPyTorch(TestContext context)
+    {
+        s_folder = Directory.CreateTempSubdirectory("modelstore-onnx-").FullName;
+        var start = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Fixtures", "onnx_fixtures.py"));
+        start.ArgumentList.Add("make");
+        start.ArgumentList.Add(s_folder);
+        using var process = Process.Start(start)!;
+        var error = process.StandardError.ReadToEndAsync();
+        var output = process.StandardOutput.ReadToEndAsync();
+        process.WaitForExit();
+        Assert.AreEqual(0, process.ExitCode, $"onnx_fixtures.py failed: {error.Result}{output.Result}");
+        using var document = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(s_folder, "manifest.json")));
+        s_manifest = document.RootElement.Clone();
+    }
+
+    [ClassCleanup]
+    public static void DeleteFixtures() => Directory.Delete(s_folder, recursive: true);
+
+    [TestInitialize]
+    public void ChoosePath() => _relative = Path.Combine("modelstates-tests", $"onnx.cnn.{Guid.NewGuid():N}.pt");
+
+    [TestCleanup]
+    public void DeleteCopy() => File.Delete(Path.Combine(AppContext.BaseDirectory, _relative));
+
+    [TestMethod]
+    public void A_pretrained_ONNX_state_runs_in_ONNX_Runtime_with_PyTorchs_outputs()
+    {
+        var state = Publish("cnn.onnx", "onnx/cnn.cls3.v1");
+
+        using var session = state.CreateInferenceSession();
+
+        Assert.AreEqual("image", session.InputMetadata.Keys.Single());
+        AssertPyTorchOutputs(session);
+    }
+
+    [TestMethod]
+    public async Task A_state_in_a_store_runs_with_session_options()
+    {
+        var storeFolder = Directory.CreateTempSubdirectory("modelstore-onnx-store-").FullName;
+        try
+        {
+            var store = new LocalStateStore(storeFolder);
+            var key = StateKey.Parse("onnx/cnn.cls3.v1");
+            await using (var bytes = File.OpenRead(Path.Combine(s_folder, "cnn.onnx")))
+            {
+                await store.WriteAsync(key, bytes);
+            }
+
+            using var options = new SessionOptions { IntraOpNumThreads = 1, GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
+            using var session = await store.CreateInferenceSessionAsync(key, options);
+
+            AssertPyTorchOutputs(session);
+        }
+        finally
+        {
+            Directory.Delete(storeFolder, recursive: true);
+        }
+    }
+
+    [TestMethod]
+    public void Altered_bytes_are_refused_before_ONNX_Runtime_sees_them()
+    {
+        var state = Publish("cnn.onnx", "onnx/cnn.cls3.v1");
+        var path = Path.Combine(AppContext.BaseDirectory, _relative);
+        var bytes = File.ReadAllBytes(path);
+        bytes[^10] ^= 0xFF;
+        File.WriteAllBytes(path, bytes);
+
+        var error = Assert.ThrowsExactly<StateStoreException>(() => state.CreateInferenceSession());
+
+        Assert.AreEqual(StateStoreError.IntegrityMismatch, error.Error);
+    }
+
+    [TestMethod]
+    public void A_PyTorch_state_dict_or_garbage_is_refused_as_invalid_content_saying_what_it_is()
+    {
+        var pytorch = Assert.ThrowsExactly<StateStoreException>(() => Publish("cnn.pt", "pytorch/cnn.cls3.v1").CreateInferenceSession());
+        Assert.AreEqual(StateStoreError.InvalidContent, pytorch.Error);
+        StringAssert.Contains(pytorch.Message, "a zip archive (a PyTorch state dict or TorchScript file");
+
+        File.WriteAllBytes(Path.Combine(s_folder, "garbage.onnx"), RandomNumberGenerator.GetBytes(512));
+        var garbage = Assert.ThrowsExactly<StateStoreException>(() => Publish("garbage.onnx", "onnx/cnn.garbage.v1").CreateInferenceSession());
+        Assert.AreEqual(StateStoreError.InvalidContent, garbage.Error);
+        StringAssert.Contains(garbage.Message, "is not a valid ONNX model");
+        Assert.IsInstanceOfType<OnnxRuntimeException>(garbage.InnerException);
+    }
+
+    private PretrainedState Publish(string fixture, string key)
+    {
+        var path = Path.Combine(AppContext.BaseDirectory, _relative);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.Copy(Path.Combine(s_folder, fixture), path, overwrite: true);
+        var bytes = File.ReadAllBytes(path);
+        return new PretrainedState(key, "local", Convert.ToHexStringLower(SHA256.HashData(bytes)), bytes.Length, _relative);
+    }
+
+    private static void AssertPyTorchOutputs(InferenceSession session)
+    {
+        var input = s_manifest.GetProperty("input");
+        var shape = input.GetProperty("shape").EnumerateArray().Select(e => e.GetInt32()).ToArray();
+        var values = input.GetProperty("values").EnumerateArray().Select(e => e.GetSingle()).ToArray();
+        using var results = session.Run([NamedOnnxValue.CreateFromTensor("image", new DenseTensor<float>(values, shape))]);
+
+        var logits = results.Single(r => r.Name == "logits").AsTensor<float>();
+        var expected = s_manifest.GetProperty("output");
+        CollectionAssert.AreEqual(expected.GetProperty("shape").EnumerateArray().Select(e => e.GetInt32()).ToArray(), logits.Dimensions.ToArray());
+        var actual = logits.ToArray();
+        var wanted = expected.GetProperty("values").EnumerateArray().Select(e => e.GetSingle()).ToArray();
+        Assert.HasCount(wanted.Length, actual);
+        for (var i = 0; i < wanted.Length; i++)
+        {
+            Assert.IsLessThanOrEqualTo(1e-5f + (1e-4f * Math.Abs(wanted[i])), Math.Abs(wanted[i] - actual[i]), $"output {i}: ONNX Runtime {actual[i]}, PyTorch {wanted[i]}");
+        }
+    }
+}
