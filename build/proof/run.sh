@@ -56,8 +56,10 @@ export AWS_ACCESS_KEY_ID="$S3_ACCESS_KEY" AWS_SECRET_ACCESS_KEY="$S3_SECRET_KEY"
 unset S3_ACCESS_KEY S3_SECRET_KEY
 
 proxy_port="$(free_port)"
+# The proxy paces downloads at about 4 s per state, so kill points spread over a whole transfer on any machine.
+rate=$(( size_mib * 1024 * 1024 / 4 ))
 start_proxy() {
-  python3 "$here/counting-proxy.py" "$proxy_port" "$s3_port" "$work/proxy.count" &
+  python3 "$here/counting-proxy.py" "$proxy_port" "$s3_port" "$work/proxy.count" "$rate" &
   proxy_pid=$!
   pids+=("$proxy_pid")
   for _ in $(seq 1 50); do [ -f "$work/proxy.count" ] && break; sleep 0.1; done
