@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds and runs the sample app (samples/Digits.App) through the packed ModelStore.Build package, on a fresh
 # clone: installs prerequisites, packs the packages into the repository-local feed artifacts/sample-feed under
-# a fresh version (so no stale package from an earlier run is used), then builds and runs the app.
+# a fresh version (MinVer's override, so no stale package from an earlier run is used), then builds and runs the app.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -17,7 +17,7 @@ packages=(src/ModelStore/ModelStore.csproj src/ModelStore.Build/ModelStore.Build
 [ -f src/ModelStore.TorchSharp/ModelStore.TorchSharp.csproj ] && packages+=(src/ModelStore.TorchSharp/ModelStore.TorchSharp.csproj)
 for project in "${packages[@]}"; do
   echo "Packing $project ($version) into $feed"
-  dotnet pack "$project" -c Release -o "$feed" -p:Version="$version" -nodeReuse:false -v:q -clp:ErrorsOnly
+  dotnet pack "$project" -c Release -o "$feed" -p:MinVerVersionOverride="$version" -nodeReuse:false -v:q -clp:ErrorsOnly
 done
 
 echo "Building and running samples/Digits.App"

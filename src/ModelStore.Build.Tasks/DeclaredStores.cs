@@ -36,39 +36,107 @@ internal sealed class DeclaredStores
                 continue;
             }
 
-            if (kind.Length == 0)
+            var providerType = item.GetMetadata("ProviderType").Trim();
+            IStateStoreProvider? provider;
+            if (providerType.Length > 0)
+            {
+                // A kind from outside this package, named on the item itself: ProviderType, and ProviderAssembly unless the type is already loadable.
+                var assembly = item.GetMetadata("ProviderAssembly").Trim();
+                try
+                {
+                    provider = StateStoreRegistry.LoadProvider(providerType, assembly.Length == 0 ? null : Path.GetFullPath(assembly, baseDirectory));
+                }
+                catch (ArgumentException e)
+                {
+                    invalid(item, $"ModelStore '{name}' names a provider that cannot be used: {(e.ParamName is null ? e.Message : e.Message.Replace($" (Parameter '{e.ParamName}')", "", StringComparison.Ordinal))}");
+                    stores._declarations[name] = Declaration.Invalid;
+                    continue;
+                }
+
+                if (kind.Length > 0 && !string.Equals(kind, provider.Kind, StringComparison.OrdinalIgnoreCase))
+                {
+                    invalid(item, $"ModelStore '{name}' has Kind '{kind}', but its provider '{providerType}' creates stores of kind '{provider.Kind}'. Remove Kind or make them agree.");
+                    stores._declarations[name] = Declaration.Invalid;
+                    continue;
+                }
+
+                kind = provider.Kind;
+            }
+            else if (kind.Length == 0)
             {
                 invalid(item, $"ModelStore '{name}' has no Kind. Add Kind=\"{string.Join("|", registry.Kinds)}\".");
                 stores._declarations[name] = Declaration.Invalid;
                 continue;
             }
-
-            var provider = registry.Find(kind);
-            if (provider is null)
+            else
             {
-                invalid(item, $"ModelStore '{name}' has the unknown Kind '{kind}'. Known kinds: {string.Join(", ", registry.Kinds)}.");
-                stores._declarations[name] = Declaration.Invalid;
-                continue;
+                provider = registry.Find(kind);
+                if (provider is null)
+                {
+                    invalid(item, $"ModelStore '{name}' has the unknown Kind '{kind}'. Known kinds: {string.Join(", ", registry.Kinds)}. A kind from another package needs ProviderType (and ProviderAssembly), or a ModelStoreProvider item.");
+                    stores._declarations[name] = Declaration.Invalid;
+                    continue;
+                }
             }
 
             var values = new List<KeyValuePair<string, string>>();
             var metadata = item.CloneCustomMetadata();
             foreach (string metadataName in metadata.Keys)
             {
-                values.Add(new(metadataName, metadata[metadataName] as string ?? ""));
+                // Mirrors is the build's business, not a setting of the store itself.
+                if (!string.Equals(metadataName, "Mirrors", StringComparison.OrdinalIgnoreCase))
+                {
+                    values.Add(new(metadataName, metadata[metadataName] as string ?? ""));
+                }
             }
 
-            stores._declarations[name] = new Declaration(item, provider, new StateStoreSettings(name, kind, values, baseDirectory));
+            // Names, addresses and settings are checked now, before any request and even when every state is cached.
+            StateStoreSettings settings;
+            try
+            {
+                settings = new StateStoreSettings(name, kind, values, baseDirectory);
+                provider.Validate(settings);
+            }
+            catch (ArgumentException e)
+            {
+                invalid(item, $"ModelStore '{StateStoreSettingsText.Printable(name)}' is not a valid store definition: {(e.ParamName is null ? e.Message : e.Message.Replace($" (Parameter '{e.ParamName}')", "", StringComparison.Ordinal))}");
+                stores._declarations[name] = Declaration.Invalid;
+                continue;
+            }
+
+            stores._declarations[name] = new Declaration(item, provider, settings) { Mirrors = MirrorNames(item) };
+        }
+
+        // Mirrors name other ModelStore items, declared anywhere in the project.
+        foreach (var (name, declaration) in stores._declarations.Where(pair => pair.Value.Provider is not null).ToList())
+        {
+            var problem = declaration.Mirrors.FirstOrDefault(mirror => string.Equals(mirror, name, StringComparison.OrdinalIgnoreCase)) is { } self
+                ? $"ModelStore '{name}' lists itself in Mirrors. Mirrors are other ModelStore items holding copies of its states."
+                : declaration.Mirrors.FirstOrDefault(mirror => !stores._declarations.ContainsKey(mirror)) is { } unknown
+                    ? $"ModelStore '{name}' has the mirror '{unknown}' in Mirrors, which no ModelStore item declares. Declared stores: {string.Join(", ", stores.Names)}."
+                    : null;
+            if (problem is not null)
+            {
+                invalid(declaration.Item!, problem);
+                stores._declarations[name] = Declaration.Invalid;
+            }
         }
 
         return stores;
     }
+
+    /// <summary>The mirrors of <paramref name="name"/> (metadata <c>Mirrors</c>), in the order to try them; those declared invalid are left out.</summary>
+    public IReadOnlyList<string> GetMirrors(string name) =>
+        _declarations.TryGetValue(name, out var declaration) ? [.. declaration.Mirrors.Where(IsValid)] : [];
 
     /// <summary>Whether <paramref name="name"/> is declared (validly or not).</summary>
     public bool IsDeclared(string name) => _declarations.ContainsKey(name);
 
     /// <summary>Whether <paramref name="name"/> is declared and valid.</summary>
     public bool IsValid(string name) => _declarations.TryGetValue(name, out var declaration) && declaration.Provider is not null;
+
+    /// <summary>The settings of the valid store <paramref name="name"/>, or <see langword="null"/>.</summary>
+    public StateStoreSettings? GetSettings(string name) => _declarations.GetValueOrDefault(name)?.Settings;
 
     /// <summary>The item that declared <paramref name="name"/>.</summary>
     public ITaskItem? GetItem(string name) => _declarations.GetValueOrDefault(name)?.Item;
@@ -81,8 +149,14 @@ internal sealed class DeclaredStores
         return declaration.Store ??= declaration.Provider!.Create(declaration.Settings!);
     }
 
+    // Metadata Mirrors="a;b": store names, separated by semicolons (MSBuild's list separator) or commas.
+    private static string[] MirrorNames(ITaskItem item) =>
+        item.GetMetadata("Mirrors").Split([';', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
     private sealed class Declaration(ITaskItem? item, IStateStoreProvider? provider, StateStoreSettings? settings)
     {
+        public IReadOnlyList<string> Mirrors { get; init; } = [];
+
         public static Declaration Invalid => new(null, null, null);
 
         public ITaskItem? Item { get; } = item;

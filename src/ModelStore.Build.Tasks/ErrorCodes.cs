@@ -36,6 +36,14 @@ internal static class ErrorCodes
     /// <summary>A ModelState item's metadata is invalid (bad Sha256 pin, a key declared twice).</summary>
     public const string InvalidStateItem = "MST0011";
 
+    // MST0020 (target framework below net8.0) and MST0021 (MSBuild older than 18) are raised by the targets.
+
+    /// <summary>A design-time build met a state the lock file and the cache do not know yet (a warning).</summary>
+    public const string NotYetResolved = "MST0022";
+
+    /// <summary>A state fetched from a <c>Url</c> without a <c>Sha256</c> pin (a warning: the lock file pins it, the item should).</summary>
+    public const string UnpinnedUrl = "MST0012";
+
     /// <summary>The subcategory shown before the code.</summary>
     public const string Subcategory = "ModelStore";
 }

@@ -5,7 +5,14 @@ using ModelStore.IO;
 namespace ModelStore.Build.Tasks;
 
 /// <summary>One pinned state in <c>modelstates.lock.json</c>.</summary>
-internal sealed record LockEntry(string Key, string Store, string Sha256, long Size);
+internal sealed record LockEntry(string Key, string Store, string Sha256, long Size)
+{
+    /// <summary>The store's file the state was read from (metadata <c>Path</c>), or <see langword="null"/> for the layout's name.</summary>
+    public string? FilePath { get; init; }
+
+    /// <summary>For a versioned store: the configured revision (<c>ref</c>) and the commit read (<c>revision</c>); absent from older lock files.</summary>
+    public StoreRevision? Revision { get; init; }
+}
 
 /// <summary>
 /// <c>modelstates.lock.json</c>: the exact bytes (SHA-256 and size) each state resolved to, sorted by key so
@@ -16,10 +23,14 @@ internal sealed record LockEntry(string Key, string Store, string Sha256, long S
 /// {
 ///   "version": 1,
 ///   "states": {
-///     "pytorch/tiny-mlp.digits.v1": { "store": "local", "sha256": "…", "size": 1234 }
-///   }
+///     "pytorch/tiny-mlp.digits.v1": { "store": "local", "sha256": "…", "size": 1234 },
+///     "onnx/minilm.l6.v2": { "store": "hub", "path": "onnx/model.onnx", "ref": "main", "revision": "7dbbc903…", "sha256": "…", "size": 1234 }
+///   },
+///   "stores": { "local": { "kind": "Local", "settings": { "Folder": "states" } } }
 /// }
 /// </code>
+/// <c>path</c>, <c>ref</c> and <c>revision</c> are optional (a state read by path from a versioned store such as a
+/// Hugging Face Hub repository); lock files without them keep their meaning.
 /// </remarks>
 internal static class LockFile
 {
@@ -70,8 +81,8 @@ internal static class LockFile
         }
     }
 
-    /// <summary>Serializes <paramref name="entries"/> in the stable form (sorted, indented, '\n' line ends).</summary>
-    public static byte[] Format(IEnumerable<LockEntry> entries)
+    /// <summary>Serializes <paramref name="entries"/> (and the <paramref name="stores"/> they come from) in the stable form (sorted, indented, '\n' line ends).</summary>
+    public static byte[] Format(IEnumerable<LockEntry> entries, IReadOnlyList<LockedStore>? stores = null)
     {
         using var buffer = new MemoryStream();
         using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true, NewLine = "\n" }))
@@ -83,12 +94,24 @@ internal static class LockFile
             {
                 writer.WriteStartObject(entry.Key);
                 writer.WriteString("store", entry.Store);
+                if (entry.FilePath is not null)
+                {
+                    writer.WriteString("path", entry.FilePath);
+                }
+
+                if (entry.Revision is not null)
+                {
+                    writer.WriteString("ref", entry.Revision.Requested);
+                    writer.WriteString("revision", entry.Revision.Resolved);
+                }
+
                 writer.WriteString("sha256", entry.Sha256);
                 writer.WriteNumber("size", entry.Size);
                 writer.WriteEndObject();
             }
 
             writer.WriteEndObject();
+            LockedStores.Write(writer, stores ?? []);
             writer.WriteEndObject();
         }
 
@@ -97,9 +120,9 @@ internal static class LockFile
     }
 
     /// <summary>Writes the lock file atomically, only when its content changes; returns whether it was written.</summary>
-    public static bool Write(string path, IEnumerable<LockEntry> entries)
+    public static bool Write(string path, IEnumerable<LockEntry> entries, IReadOnlyList<LockedStore>? stores = null)
     {
-        var content = Format(entries);
+        var content = Format(entries, stores);
         if (File.Exists(path) && File.ReadAllBytes(path).AsSpan().SequenceEqual(content))
         {
             return false;
@@ -137,6 +160,22 @@ internal static class LockFile
             throw new InvalidDataException($"the entry of \"{state.Name}\" has no valid \"size\"");
         }
 
-        return new LockEntry(state.Name, Text("store"), sha256, bytes);
+        string? Optional(string name) =>
+            !value.TryGetProperty(name, out var property) ? null
+            : property.ValueKind == JsonValueKind.String && !string.IsNullOrWhiteSpace(property.GetString()) ? property.GetString()
+            : throw new InvalidDataException($"the entry of \"{state.Name}\" has a \"{name}\" that is not a non-empty string");
+
+        var requested = Optional("ref");
+        var resolved = Optional("revision");
+        if ((requested is null) != (resolved is null))
+        {
+            throw new InvalidDataException($"the entry of \"{state.Name}\" must have both \"ref\" and \"revision\", or neither");
+        }
+
+        return new LockEntry(state.Name, Text("store"), sha256, bytes)
+        {
+            FilePath = Optional("path"),
+            Revision = resolved is null ? null : new StoreRevision(requested!, resolved),
+        };
     }
 }

@@ -22,7 +22,13 @@ public sealed partial class ResolveModelStates : Microsoft.Build.Utilities.Task,
     /// <summary>The <c>ModelStore</c> items: Include = store name, <c>Kind</c>, and the store's settings as metadata.</summary>
     public ITaskItem[] Stores { get; set; } = [];
 
-    /// <summary>The <c>ModelState</c> items: Include = key; <c>Store</c>; optional <c>AccessorName</c>, <c>Sha256</c>, <c>CopyToOutputDirectory</c>.</summary>
+    /// <summary>
+    /// The <c>ModelStoreProvider</c> items: store kinds from outside this package. Include = the provider's assembly;
+    /// <c>Type</c> = its full type name (a public <see cref="IStateStoreProvider"/> with a parameterless constructor).
+    /// </summary>
+    public ITaskItem[] Providers { get; set; } = [];
+
+    /// <summary>The <c>ModelState</c> items: Include = key; <c>Store</c>; optional <c>AccessorName</c>, <c>Sha256</c>, <c>CopyToOutputDirectory</c>, <c>StateDictPath</c>, <c>Path</c>.</summary>
     [Required]
     public ITaskItem[] States { get; set; } = [];
 
@@ -46,6 +52,12 @@ public sealed partial class ResolveModelStates : Microsoft.Build.Utilities.Task,
 
     /// <summary>Use the cache only; create no store.</summary>
     public bool Offline { get; set; }
+
+    /// <summary>
+    /// An IDE design-time build: describe the states the lock file (or the cache index) already knows, warn about the
+    /// others (MST0022), contact no store, hash nothing, and write neither the lock file nor copy files.
+    /// </summary>
+    public bool DesignTime { get; set; }
 
     /// <summary>The cache root; empty for <see cref="StateCache.DefaultRoot"/>.</summary>
     public string? CacheRoot { get; set; }
@@ -91,7 +103,8 @@ public sealed partial class ResolveModelStates : Microsoft.Build.Utilities.Task,
     {
         var projectDirectory = Path.GetDirectoryName(Path.GetFullPath(ProjectFile))!;
         var cache = new StateCache(string.IsNullOrWhiteSpace(CacheRoot) ? StateCache.DefaultRoot : CacheRoot);
-        var stores = DeclaredStores.Read(Stores, projectDirectory, Registry, (item, message) => Error(ErrorCodes.InvalidStore, message));
+        var registry = WithProviderItems(Registry, projectDirectory);
+        var stores = DeclaredStores.Read(Stores, projectDirectory, registry, (item, message) => Error(ErrorCodes.InvalidStore, message));
 
         IReadOnlyDictionary<string, LockEntry> locked;
         try
@@ -108,7 +121,7 @@ public sealed partial class ResolveModelStates : Microsoft.Build.Utilities.Task,
         foreach (var request in ReadRequests(stores))
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var state = Resolve(request, stores, locked, cache, cancellationToken);
+            var state = DesignTime ? Describe(request, stores, locked, cache) : Resolve(request, stores, locked, cache, cancellationToken);
             if (state is not null)
             {
                 resolved.Add(state);
@@ -120,19 +133,20 @@ public sealed partial class ResolveModelStates : Microsoft.Build.Utilities.Task,
             return;
         }
 
-        WriteOutputs(resolved);
+        WriteOutputs(resolved, stores);
     }
 
-    private void WriteOutputs(List<ResolvedState> resolved)
+    private void WriteOutputs(List<ResolvedState> resolved, DeclaredStores declared)
     {
         try
         {
-            if (!LockedMode && Tasks.LockFile.Write(LockFile, resolved.Select(state => new LockEntry(state.Key.ToString(), state.Store, state.Sha256, state.Size))))
+            var stores = LockedStores.Describe(declared, resolved.Select(state => state.Store), Path.GetDirectoryName(Path.GetFullPath(ProjectFile))!, LockFile);
+            if (!LockedMode && !DesignTime && Tasks.LockFile.Write(LockFile, resolved.Select(state => new LockEntry(state.Key.ToString(), state.Store, state.Sha256, state.Size) { FilePath = state.FilePath, Revision = state.Revision }), stores))
             {
                 Log.LogMessage(MessageImportance.Normal, "ModelStore: wrote {0}.", LockFile);
             }
 
-            var descriptors = StateDescriptor.WriteAll(DescriptorDirectory, resolved);
+            var descriptors = StateDescriptor.WriteAll(DescriptorDirectory, resolved, writeCopyFiles: !DesignTime);
             ResolvedStates = [.. resolved.Select(state => ToItem(state, descriptors[state.Key]))];
             if (StampFile is not null)
             {

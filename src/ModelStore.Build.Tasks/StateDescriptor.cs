@@ -55,8 +55,10 @@ internal static class StateDescriptor
     /// <summary>
     /// Writes the descriptors (and copy files) of <paramref name="states"/> into <paramref name="folder"/>, each only
     /// when its content changes, and deletes those of states no longer declared. Returns the descriptor paths by key.
+    /// Without <paramref name="writeCopyFiles"/> (design-time builds, which may know a state's hash but not have its
+    /// bytes) the copy files are left as the last real build wrote them.
     /// </summary>
-    public static IReadOnlyDictionary<StateKey, string> WriteAll(string folder, IReadOnlyList<ResolvedState> states)
+    public static IReadOnlyDictionary<StateKey, string> WriteAll(string folder, IReadOnlyList<ResolvedState> states, bool writeCopyFiles = true)
     {
         Directory.CreateDirectory(folder);
         var written = new Dictionary<StateKey, string>();
@@ -67,7 +69,7 @@ internal static class StateDescriptor
             WriteIfChanged(descriptor, Format(state));
             keep.Add(descriptor);
             written[state.Key] = descriptor;
-            if (state.OutputRelativePath is not null)
+            if (state.OutputRelativePath is not null && writeCopyFiles)
             {
                 var copy = Path.Combine(folder, Stem(state.Key) + CopyExtension);
                 WriteIfChanged(copy, state.ResolvedPath);
@@ -77,7 +79,7 @@ internal static class StateDescriptor
 
         foreach (var file in Directory.GetFiles(folder))
         {
-            if ((file.EndsWith(Extension, StringComparison.Ordinal) || file.EndsWith(CopyExtension, StringComparison.Ordinal)) && !keep.Contains(file))
+            if ((file.EndsWith(Extension, StringComparison.Ordinal) || (writeCopyFiles && file.EndsWith(CopyExtension, StringComparison.Ordinal))) && !keep.Contains(file))
             {
                 File.Delete(file);
             }

@@ -1,5 +1,6 @@
 using Microsoft.Build.Framework;
 using ModelStore.States;
+using ModelStore.Stores;
 
 namespace ModelStore.Build.Tasks;
 
@@ -10,7 +11,14 @@ namespace ModelStore.Build.Tasks;
 /// <param name="PinnedSha256">The hash it must have (metadata <c>Sha256</c>), normalized, or <see langword="null"/>.</param>
 /// <param name="AccessorName">Metadata <c>AccessorName</c>, or <see langword="null"/>.</param>
 /// <param name="CopyToOutput">Whether the state is copied into the output folder.</param>
-internal sealed record StateRequest(ITaskItem Item, StateKey Key, string Store, string? PinnedSha256, string? AccessorName, bool CopyToOutput);
+internal sealed record StateRequest(ITaskItem Item, StateKey Key, string Store, string? PinnedSha256, string? AccessorName, bool CopyToOutput)
+{
+    /// <summary>Metadata <c>Path</c>: the store's file to read instead of the layout's name, or <see langword="null"/>.</summary>
+    public string? FilePath { get; init; }
+
+    /// <summary>Metadata <c>Url</c>: the address a store-less state is fetched from; <see cref="Store"/> is then its <see cref="UrlStateStore.Id"/>.</summary>
+    public Uri? Url { get; init; }
+}
 
 /// <summary>A state resolved to verified bytes in the cache.</summary>
 internal sealed record ResolvedState(
@@ -25,4 +33,15 @@ internal sealed record ResolvedState(
 {
     /// <summary>Metadata <c>StateDictPath</c> (where the state dict is inside a checkpoint), or <see langword="null"/>.</summary>
     public string? StateDictPath { get; init; }
+
+    /// <summary>Metadata <c>Path</c> (the store's file read), or <see langword="null"/>.</summary>
+    public string? FilePath { get; init; }
+
+    /// <summary>For a versioned store: the revision it reads as configured (a branch such as <c>main</c>) and the commit that was read.</summary>
+    public StoreRevision? Revision { get; init; }
 }
+
+/// <summary>What a versioned store (<see cref="Stores.IRevisionedStore"/>) read: the configured revision and the immutable one it resolved to.</summary>
+/// <param name="Requested">The revision as configured: a branch, a tag or a commit.</param>
+/// <param name="Resolved">The commit it pointed to when the state was resolved (the lock file's <c>revision</c>).</param>
+internal sealed record StoreRevision(string Requested, string Resolved);

@@ -1,178 +1,152 @@
 using System.CommandLine;
+using System.CommandLine.Help;
+using System.Net.Http;
 using ModelStore.Caching;
-using ModelStore.States;
 using ModelStore.Stores;
 
 namespace ModelStore.Cli;
 
-/// <summary>The <c>modelstore</c> command line: list, pull, push, verify and clean.</summary>
-/// <remarks>Exit codes: 0 success, 1 a store or cache error, 2 a usage error (bad key, bad store).</remarks>
-public static class CliApp
+/// <summary>
+/// The <c>modelstore</c> command line: list, pull, push, export, rm, cache, verify, clean, restore and env.
+/// </summary>
+/// <remarks>
+/// Exit codes: 0 success, 1 a store or cache error (<c>error (Code): message</c>), 2 a usage error (an unknown command or
+/// option, a bad key, an invalid store address). No stack trace is ever printed.
+/// </remarks>
+public static partial class CliApp
 {
+    /// <summary>The name users type.</summary>
+    public const string CommandName = "modelstore";
+
     /// <summary>Runs the command line with the given writers (the tests pass their own).</summary>
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(args);
-        var root = BuildCommand(output, error);
-        return await root.Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = error }, cancellationToken).ConfigureAwait(false);
-    }
-
-    private static RootCommand BuildCommand(TextWriter output, TextWriter error)
-    {
-        var cacheOption = new Option<string?>("--cache") { Description = "Cache root (default: $MODELSTORE_HOME, else ~/.modelstore).", Recursive = true };
-        var storeOption = new Option<string>("--store", "-s") { Description = "The store: local:FOLDER (or a folder), s3://BUCKET/BASE/PATH, github:OWNER/REPOSITORY.", Required = true };
-        var settingOption = new Option<string[]>("--setting") { Description = "An extra store setting Name=Value (ServiceUrl, Region, Branch...), as in a ModelStore item.", AllowMultipleArgumentsPerToken = false };
-        var keyArgument = new Argument<string>("key") { Description = "A state key: backend/architecture[.extra...].trainingId." };
-
-        var typeOption = new Option<string>("--type", "-t") { Description = "The state type whose compatible states to list: backend/architecture[.extra...].", Required = true };
-        var list = new Command("list", "List the states of a store compatible with a state type.") { storeOption, settingOption, typeOption };
-        list.SetAction((parse, ct) => Guard(error, async () =>
+        var options = new CommonOptions();
+        var root = BuildCommand(options, output, error);
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
         {
-            var store = CreateStore(parse.GetValue(storeOption)!, parse.GetValue(settingOption));
-            var type = StateType.Parse(parse.GetValue(typeOption)!);
-            foreach (var key in await store.GetStateKeysAsync(type, ct).ConfigureAwait(false))
+            var cli = new CliOutput(output, error, parse.GetValue(options.Json), quiet: false);
+            foreach (var problem in parse.Errors)
             {
-                await output.WriteLineAsync(key.ToString()).ConfigureAwait(false);
+                await cli.FailAsync(null, problem.Message, 2).ConfigureAwait(false);
             }
 
-            return 0;
-        }));
+            await cli.NoteAsync($"Run '{CommandName} --help' for the commands and their options.").ConfigureAwait(false);
+            return 2;
+        }
 
-        var shaOption = new Option<string?>("--sha256") { Description = "The expected SHA-256; the pull fails if the bytes differ." };
-        var pull = new Command("pull", "Fetch a state into the machine-wide cache (once) and print where it is.") { keyArgument, storeOption, settingOption, shaOption };
-        pull.SetAction((parse, ct) => Guard(error, async () =>
-        {
-            var store = CreateStore(parse.GetValue(storeOption)!, parse.GetValue(settingOption));
-            var key = StateKey.Parse(parse.GetValue(keyArgument)!);
-            var cache = OpenCache(parse.GetValue(cacheOption));
-            ProgressBar? bar = null;
-            var state = await cache.GetOrFetchAsync(
-                store.Id,
-                key,
-                async token =>
-                {
-                    var stream = await store.OpenReadAsync(key, token).ConfigureAwait(false);
-                    bar = new ProgressBar(error, $"Pulling {key}", stream.CanSeek ? stream.Length : null, !Console.IsErrorRedirected && ReferenceEquals(error, Console.Error));
-                    return stream;
-                },
-                parse.GetValue(shaOption),
-                new DelegateProgress(value => bar?.Report(value)),
-                ct).ConfigureAwait(false);
-            bar?.Complete();
-            await output.WriteLineAsync($"{state.Key}  sha256:{state.Sha256}  {ProgressBar.FormatBytes(state.Size)}  {state.BlobPath}").ConfigureAwait(false);
-            return 0;
-        }));
+        return await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error }, cancellationToken).ConfigureAwait(false);
+    }
 
-        var fileArgument = new Argument<FileInfo>("file") { Description = "The state file to publish." };
-        var overwriteOption = new Option<bool>("--overwrite") { Description = "Replace a state that already exists under the key." };
-        var push = new Command("push", "Publish a state file to a store under a key.") { fileArgument, keyArgument, storeOption, settingOption, overwriteOption };
-        push.SetAction((parse, ct) => Guard(error, async () =>
+    private static Command BuildCommand(CommonOptions options, TextWriter output, TextWriter error)
+    {
+        // A plain command named after the tool: a RootCommand would take its name from the assembly (ModelStore.Cli).
+        var root = new Command(CommandName, "modelstore: pretrained model states as verified, cached dependencies.")
         {
-            var store = CreateStore(parse.GetValue(storeOption)!, parse.GetValue(settingOption));
-            var key = StateKey.Parse(parse.GetValue(keyArgument)!);
-            var file = parse.GetValue(fileArgument)!;
-            if (!file.Exists)
+            new HelpOption(),
+            new VersionOption(),
+            options.Cache,
+            options.Json,
+            options.Quiet,
+        };
+
+        foreach (var command in new[]
+        {
+            ListCommand(options, output, error),
+            PullCommand(options, output, error),
+            PushCommand(options, output, error),
+            ExportCommand(options, output, error),
+            RemoveCommand(options, output, error),
+            CacheCommand(options, output, error),
+            VerifyCommand(options, output, error),
+            CleanCommand(options, output, error),
+            RestoreCommand(options, output, error),
+            EnvCommand(options, output, error),
+        })
+        {
+            root.Subcommands.Add(command);
+        }
+
+        return root;
+    }
+
+    /// <summary>Runs a command's action with its output, turning every failure into a message and an exit code.</summary>
+    private static Func<ParseResult, CancellationToken, Task<int>> Action(CommonOptions options, TextWriter output, TextWriter error, Func<ParseResult, CliOutput, CancellationToken, Task<int>> action) =>
+        async (parse, cancellationToken) =>
+        {
+            var cli = new CliOutput(output, error, parse.GetValue(options.Json), parse.GetValue(options.Quiet));
+            try
             {
-                await error.WriteLineAsync($"error: the file '{file.FullName}' does not exist.").ConfigureAwait(false);
+                return await action(parse, cli, cancellationToken).ConfigureAwait(false);
+            }
+            catch (UsageException e)
+            {
+                await cli.FailAsync(null, e.Message, 2).ConfigureAwait(false);
                 return 2;
             }
-
-            var source = file.OpenRead();
-            await using (source.ConfigureAwait(false))
+            catch (StateStoreException e)
             {
-                await store.WriteAsync(key, source, parse.GetValue(overwriteOption), ct).ConfigureAwait(false);
+                await cli.FailAsync(e.Error.ToString(), e.Message, 1).ConfigureAwait(false);
+                return 1;
             }
-
-            await output.WriteLineAsync($"Pushed {key} ({ProgressBar.FormatBytes(file.Length)}) to {store.Description}.").ConfigureAwait(false);
-            return 0;
-        }));
-
-        var verify = new Command("verify", "Re-hash every cached state; exit 1 if any has changed.");
-        verify.SetAction((parse, ct) => Guard(error, async () =>
-        {
-            var cache = OpenCache(parse.GetValue(cacheOption));
-            int good = 0, bad = 0;
-            foreach (var state in cache.EnumerateStates())
+            catch (Exception e) when (e is ArgumentException or FormatException)
             {
-                if (await StateCache.VerifyAsync(state, ct).ConfigureAwait(false))
-                {
-                    good++;
-                    await output.WriteLineAsync($"ok       {state.Key}  ({state.StoreId})").ConfigureAwait(false);
-                }
-                else
-                {
-                    bad++;
-                    cache.Remove(state.StoreId, state.Key);
-                    File.Delete(state.BlobPath);
-                    await output.WriteLineAsync($"CORRUPT  {state.Key}  ({state.StoreId}): removed from the cache; it will be fetched again.").ConfigureAwait(false);
-                }
+                // A bad key, store address or setting: the message names the rule; the parameter name means nothing here.
+                await cli.FailAsync(null, e is ArgumentException { ParamName: { } name } ? e.Message.Replace($" (Parameter '{name}')", "", StringComparison.Ordinal) : e.Message, 2).ConfigureAwait(false);
+                return 2;
             }
-
-            await output.WriteLineAsync($"{good} verified, {bad} corrupt.").ConfigureAwait(false);
-            return bad == 0 ? 0 : 1;
-        }));
-
-        var cacheList = new Command("cache", "List the states in the machine-wide cache.");
-        cacheList.SetAction((parse, ct) => Guard(error, async () =>
-        {
-            var cache = OpenCache(parse.GetValue(cacheOption));
-            foreach (var state in cache.EnumerateStates().OrderBy(s => s.Key.ToString(), StringComparer.Ordinal))
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
-                await output.WriteLineAsync($"{state.Key}  {ProgressBar.FormatBytes(state.Size)}  sha256:{state.Sha256[..12]}  {state.StoreId}").ConfigureAwait(false);
+                await cli.FailAsync("Canceled", "Stopped; a download through the cache resumes where it stopped next time.", 130).ConfigureAwait(false);
+                return 130;
             }
-
-            return 0;
-        }));
-
-        var allOption = new Option<bool>("--all") { Description = "Remove every cached state, not only unreferenced blobs." };
-        var clean = new Command("clean", "Free disk space: remove blobs no cached state refers to (or everything with --all).") { allOption };
-        clean.SetAction((parse, ct) => Guard(error, async () =>
-        {
-            var cache = OpenCache(parse.GetValue(cacheOption));
-            if (parse.GetValue(allOption))
+            catch (TimeoutException e)
             {
-                foreach (var state in cache.EnumerateStates().ToList())
-                {
-                    cache.Remove(state.StoreId, state.Key);
-                }
+                await cli.FailAsync("Timeout", e.Message, 1).ConfigureAwait(false);
+                return 1;
             }
-
-            var freed = cache.RemoveUnreferencedBlobs();
-            await output.WriteLineAsync($"Freed {ProgressBar.FormatBytes(freed)} in {cache.Root}.").ConfigureAwait(false);
-            return 0;
-        }));
-
-        return new RootCommand("modelstore: pretrained model states as verified, cached dependencies.")
-        {
-            cacheOption, list, pull, push, verify, cacheList, clean,
+            catch (HttpRequestException e)
+            {
+                await cli.FailAsync("Unreachable", Downloads.UrlRedaction.RedactText(e.Message), 1).ConfigureAwait(false);
+                return 1;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                await cli.FailAsync("Cache", $"{e.Message} Check the folder's permissions and free space, or choose another cache with --cache or MODELSTORE_HOME.", 1).ConfigureAwait(false);
+                return 1;
+            }
+#pragma warning disable CA1031 // The last resort: a tool reports, it does not crash with a stack trace.
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                await cli.FailAsync("Internal", Downloads.UrlRedaction.RedactText($"{e.GetType().Name}: {e.Message}"), 1).ConfigureAwait(false);
+                return 1;
+            }
         };
-    }
 
     private static IStateStore CreateStore(string spec, string[]? settings) =>
         StateStoreRegistry.Default.Create(StoreSpec.Parse(spec, settings ?? [], Environment.CurrentDirectory));
 
     private static StateCache OpenCache(string? root) => new(root ?? StateCache.DefaultRoot);
 
-    private static async Task<int> Guard(TextWriter error, Func<Task<int>> action)
+    /// <summary>The options every command takes, and the store options several share.</summary>
+    private sealed class CommonOptions
     {
-        try
-        {
-            return await action().ConfigureAwait(false);
-        }
-        catch (StateStoreException e)
-        {
-            await error.WriteLineAsync($"error ({e.Error}): {e.Message}").ConfigureAwait(false);
-            return 1;
-        }
-        catch (Exception e) when (e is ArgumentException or FormatException)
-        {
-            await error.WriteLineAsync($"error: {e.Message}").ConfigureAwait(false);
-            return 2;
-        }
+        public Option<string?> Cache { get; } = new("--cache") { Description = "Cache root (default: $MODELSTORE_HOME, else ~/.modelstore).", Recursive = true };
+
+        public Option<bool> Json { get; } = new("--json") { Description = "Write results (and errors) as JSON, for scripts.", Recursive = true };
+
+        public Option<bool> Quiet { get; } = new("--quiet", "-q") { Description = "No progress bar and no notes; results and errors only.", Recursive = true };
+
+        public Option<string> Store { get; } = new("--store", "-s") { Description = "The store: local:FOLDER (or a folder), s3://BUCKET/BASE/PATH, az://CONTAINER/BASE/PATH, github:OWNER/REPOSITORY, hf:ORG/NAME.", Required = true };
+
+        public Option<string?> OptionalStore { get; } = new("--store", "-s") { Description = "The store the state came from (local:FOLDER, s3://BUCKET/BASE/PATH, az://CONTAINER/BASE/PATH, github:OWNER/REPOSITORY, hf:ORG/NAME)." };
+
+        public Option<string[]> Setting { get; } = new("--setting") { Description = "An extra store setting Name=Value (ServiceUrl, Region, Branch, Revision, RequestTimeoutSeconds, MaxRetries...), as in a ModelStore item.", AllowMultipleArgumentsPerToken = false };
     }
 
-    private sealed class DelegateProgress(Action<long> report) : IProgress<long>
-    {
-        public void Report(long value) => report(value);
-    }
+    /// <summary>A usage error found after parsing (a missing file, an ambiguous choice): exit code 2.</summary>
+    private sealed class UsageException(string message) : Exception(message);
 }

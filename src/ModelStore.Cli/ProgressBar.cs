@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using ModelStore.Downloads;
 
 namespace ModelStore.Cli;
 
@@ -7,30 +8,46 @@ namespace ModelStore.Cli;
 /// A one-line progress bar on the error stream: redrawn in place on a terminal, a line every few seconds
 /// otherwise (so logs stay readable).
 /// </summary>
-internal sealed class ProgressBar(TextWriter writer, string label, long? total, bool interactive) : IProgress<long>
+internal sealed class ProgressBar(TextWriter writer, string label, long? total, bool interactive) : IDownloadProgress
 {
     private const int Width = 30;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly object _gate = new();
     private TimeSpan? _lastDraw;
     private long _current;
     private long _drawn = -1;
 
+    public void ReportTotal(long totalBytes)
+    {
+        lock (_gate)
+        {
+            total = totalBytes;
+        }
+    }
+
+    // Parallel downloads report from several threads: one draws at a time, and a report never goes backwards.
     public void Report(long value)
     {
-        _current = value;
-        var interval = interactive ? TimeSpan.FromMilliseconds(100) : TimeSpan.FromSeconds(5);
-        if (_lastDraw is not { } last || _clock.Elapsed - last >= interval)
+        lock (_gate)
         {
-            Draw(final: false);
+            _current = Math.Max(_current, value);
+            var interval = interactive ? TimeSpan.FromMilliseconds(100) : TimeSpan.FromSeconds(5);
+            if (_lastDraw is not { } last || _clock.Elapsed - last >= interval)
+            {
+                Draw(final: false);
+            }
         }
     }
 
     public void Complete()
     {
-        // A log already holds the final line when the last report drew it; a terminal needs the newline.
-        if (interactive || _drawn != _current)
+        lock (_gate)
         {
-            Draw(final: true);
+            // A log already holds the final line when the last report drew it; a terminal needs the newline.
+            if (interactive || _drawn != _current)
+            {
+                Draw(final: true);
+            }
         }
     }
 

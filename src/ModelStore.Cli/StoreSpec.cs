@@ -4,7 +4,9 @@ namespace ModelStore.Cli;
 
 /// <summary>
 /// Turns the <c>--store</c> text into store settings: <c>local:FOLDER</c> (or a plain folder path),
-/// <c>s3://BUCKET[/BASE/PATH]</c>, <c>github:OWNER/REPOSITORY</c>. Extra settings come from
+/// <c>s3://BUCKET[/BASE/PATH]</c>, <c>az://CONTAINER[/BASE/PATH]</c> (Azure Blob; the account from <c>--setting ServiceUri=...</c>
+/// or <c>AccountName=...</c>, or from <c>AZURE_STORAGE_CONNECTION_STRING</c>), <c>github:OWNER/REPOSITORY</c>, <c>hf:ORG/NAME</c>
+/// (<c>hf:datasets/ORG/NAME</c> for a dataset repository on the Hugging Face Hub). Extra settings come from
 /// <c>--setting Name=Value</c>, exactly as the metadata of a <c>ModelStore</c> item in a project file.
 /// </summary>
 internal static class StoreSpec
@@ -17,13 +19,12 @@ internal static class StoreSpec
         if (spec.StartsWith("s3://", StringComparison.OrdinalIgnoreCase))
         {
             kind = "S3";
-            var rest = spec["s3://".Length..];
-            var slash = rest.IndexOf('/', StringComparison.Ordinal);
-            values.Add(new("Bucket", slash < 0 ? rest : rest[..slash]));
-            if (slash >= 0 && slash < rest.Length - 1)
-            {
-                values.Add(new("BasePath", rest[(slash + 1)..]));
-            }
+            AddContainerAndBasePath(values, "Bucket", spec["s3://".Length..]);
+        }
+        else if (spec.StartsWith("az://", StringComparison.OrdinalIgnoreCase))
+        {
+            kind = "AzureBlob";
+            AddContainerAndBasePath(values, "Container", spec["az://".Length..]);
         }
         else if (spec.StartsWith("github:", StringComparison.OrdinalIgnoreCase))
         {
@@ -36,6 +37,23 @@ internal static class StoreSpec
 
             values.Add(new("Owner", parts[0]));
             values.Add(new("Repository", parts[1]));
+        }
+        else if (spec.StartsWith("hf:", StringComparison.OrdinalIgnoreCase))
+        {
+            kind = "HuggingFace";
+            var repository = spec["hf:".Length..];
+            if (repository.StartsWith("datasets/", StringComparison.OrdinalIgnoreCase))
+            {
+                values.Add(new("RepoType", "dataset"));
+                repository = repository["datasets/".Length..];
+            }
+
+            if (repository.Split('/') is not [{ Length: > 0 }, { Length: > 0 }])
+            {
+                throw new ArgumentException($"\"{spec}\" is not a Hugging Face store: expected hf:ORG/NAME (or hf:datasets/ORG/NAME).");
+            }
+
+            values.Add(new("Repository", repository));
         }
         else
         {
@@ -55,5 +73,16 @@ internal static class StoreSpec
         }
 
         return new StateStoreSettings(spec, kind, values, baseDirectory);
+    }
+
+    // CONTAINER[/BASE/PATH]: the bucket or container, then the base path if any.
+    private static void AddContainerAndBasePath(List<KeyValuePair<string, string>> values, string containerSetting, string rest)
+    {
+        var slash = rest.IndexOf('/', StringComparison.Ordinal);
+        values.Add(new(containerSetting, slash < 0 ? rest : rest[..slash]));
+        if (slash >= 0 && slash < rest.Length - 1)
+        {
+            values.Add(new("BasePath", rest[(slash + 1)..]));
+        }
     }
 }

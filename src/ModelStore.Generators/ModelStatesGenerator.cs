@@ -38,7 +38,7 @@ public sealed class ModelStatesGenerator : IIncrementalGenerator
                 output.ReportDiagnostic(diagnostic.ToDiagnostic());
             }
 
-            if (spec.States.Count > 0)
+            if (spec.States.Count > 0 || spec.EmitEvenIfEmpty)
             {
                 output.AddSource(ModelStatesEmitter.HintName, SourceText.From(ModelStatesEmitter.Emit(spec), System.Text.Encoding.UTF8));
             }

@@ -67,13 +67,14 @@ internal static class ModelStatesSpecBuilder
         }
 
         states.Sort(static (a, b) => StringComparer.Ordinal.Compare(a.Name, b.Name));
-        if (!TryResolveNamespace(options, diagnostics, out var ns))
+        var namespaceValid = TryResolveNamespace(options, diagnostics, out var ns);
+        if (!namespaceValid)
         {
             // Emitting into another namespace than the one asked for would only move the error elsewhere.
             states.Clear();
         }
 
-        return new ModelStatesSpec(ns, states.ToEquatableArray(), diagnostics.ToEquatableArray());
+        return new ModelStatesSpec(ns, states.ToEquatableArray(), diagnostics.ToEquatableArray(), EmitEvenIfEmpty: namespaceValid && results.Length > 0);
     }
 
     private static bool TryResolveNamespace(GeneratorOptions options, List<DiagnosticInfo> diagnostics, out string? result)

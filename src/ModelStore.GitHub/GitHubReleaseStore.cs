@@ -1,4 +1,5 @@
 using System.Net;
+using ModelStore.Downloads;
 using ModelStore.GitHub.Http;
 using ModelStore.States;
 using ModelStore.Stores;
@@ -25,19 +26,21 @@ namespace ModelStore.GitHub;
 /// (corrupt gzip, larger than <see cref="GitHubReleaseStoreOptions.MaxDecompressedSize"/>),
 /// <see cref="StateStoreError.Unreachable"/> and <see cref="StateStoreError.Timeout"/>.</para>
 /// </remarks>
-public sealed partial class GitHubReleaseStore : StateStore
+public sealed partial class GitHubReleaseStore : StateStore, IFileDownloadingStore
 {
     private const string JsonMediaType = "application/vnd.github+json";
     private const int PageSize = 100;
 
-    // One connection pool for the process: stores are cheap to create and need no disposal.
-    private static readonly HttpClient SharedHttp = new(new SocketsHttpHandler
+    // One connection pool for the process: stores are cheap to create and need no disposal. Each request carries its
+    // store's bounds and retries (HttpResilience).
+    private static readonly HttpClient SharedHttp = new(HttpResilience.CreateHandler(new SocketsHttpHandler
     {
         AllowAutoRedirect = true,
         MaxAutomaticRedirections = 5,
         PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+        ConnectTimeout = TimeSpan.FromSeconds(30),
         AutomaticDecompression = DecompressionMethods.None,
-    })
+    }))
     {
         Timeout = Timeout.InfiniteTimeSpan,
     };
@@ -45,6 +48,7 @@ public sealed partial class GitHubReleaseStore : StateStore
     private readonly GitHubReleaseStoreOptions _options;
     private readonly GitHubCredentials _credentials;
     private readonly GitHubClient _client;
+    private readonly HttpResilienceOptions _resilience;
 
     /// <summary>Creates a store on the releases of <paramref name="owner"/>/<paramref name="repository"/>.</summary>
     /// <param name="owner">The owner of the repository (user or organisation).</param>
@@ -52,7 +56,10 @@ public sealed partial class GitHubReleaseStore : StateStore
     /// <param name="branch">The branch new releases are created on; MoZuMa recommends an orphan branch <c>model-store</c>.</param>
     /// <param name="releaseNamePrefix">The prefix of the state releases (a valid state name: no dot).</param>
     /// <param name="options">Base address, credentials source, limits and caching; defaults when <see langword="null"/>.</param>
-    /// <exception cref="ArgumentException">An argument is empty or invalid.</exception>
+    /// <exception cref="ArgumentException">
+    /// An argument is empty or invalid: the owner and the repository must follow GitHub's naming rules
+    /// (<see cref="GitHubNames"/>), the branch must be a usable Git branch name.
+    /// </exception>
     public GitHubReleaseStore(string owner, string repository, string branch = "model-store", string releaseNamePrefix = "state", GitHubReleaseStoreOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(owner);
@@ -63,10 +70,15 @@ public sealed partial class GitHubReleaseStore : StateStore
             throw new ArgumentException("Give the owner and the repository separately, without '/'.", owner.Contains('/', StringComparison.Ordinal) ? nameof(owner) : nameof(repository));
         }
 
+        GitHubNames.Validate(owner, repository, branch, "GitHub store");
         _options = options?.Clone() ?? new GitHubReleaseStoreOptions();
         ArgumentNullException.ThrowIfNull(_options.BaseAddress, "options.BaseAddress");
         ArgumentNullException.ThrowIfNull(_options.EnvironmentVariables, "options.EnvironmentVariables");
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(_options.MaxDecompressedSize, "options.MaxDecompressedSize");
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(_options.RequestTimeout, TimeSpan.Zero, "options.RequestTimeout");
+        ArgumentOutOfRangeException.ThrowIfNegative(_options.MaxRetries, "options.MaxRetries");
+        ArgumentOutOfRangeException.ThrowIfLessThan(_options.DownloadChunkSize, 64 * 1024, "options.DownloadChunkSize");
+        ArgumentOutOfRangeException.ThrowIfLessThan(_options.DownloadParallelism, 1, "options.DownloadParallelism");
         if (!_options.BaseAddress.IsAbsoluteUri || !string.IsNullOrEmpty(_options.BaseAddress.UserInfo))
         {
             throw new ArgumentException("The base address must be an absolute http(s) address without credentials.", nameof(options));
@@ -83,10 +95,11 @@ public sealed partial class GitHubReleaseStore : StateStore
             new ProductHeaderValue("ModelStore.GitHub", typeof(GitHubReleaseStore).Assembly.GetName().Version?.ToString(3) ?? "1.0.0"),
             ApiAddress,
             new InMemoryCredentialStore(_credentials.Credentials),
-            new StreamingHttpClient(SharedHttp),
+            new StreamingHttpClient(SharedHttp, _options.MaxRetries),
             new SimpleJsonSerializer());
         connection.SetRequestTimeout(_options.RequestTimeout);
         _client = new GitHubClient(connection) { ResponseCache = new GitHubResponseCache(_options.ResponseCacheDirectory) };
+        _resilience = new HttpResilienceOptions { RequestTimeout = _options.RequestTimeout, MaxRetries = _options.MaxRetries };
     }
 
     /// <summary>The owner of the repository.</summary>
@@ -265,28 +278,15 @@ public sealed partial class GitHubReleaseStore : StateStore
     private async Task<HttpResponseMessage?> DownloadAsync(Uri address, bool authenticated, StateKey key, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, address);
-        request.Headers.Accept.ParseAdd("application/octet-stream");
-        request.Headers.UserAgent.ParseAdd("ModelStore.GitHub");
-        if (authenticated)
-        {
-            // The handler drops this header when GitHub redirects to its storage host.
-            request.Headers.TryAddWithoutValidation("Authorization", AuthorizationHeader());
-        }
-
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(_options.RequestTimeout);
+        PrepareDownload(request, authenticated);
         HttpResponseMessage response;
         try
         {
-            response = await SharedHttp.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
+            response = await SharedHttp.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
         }
-        catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (HttpStateErrors.IsTranslatable(e, cancellationToken))
         {
-            throw new StateStoreException(StateStoreError.Timeout, $"GitHub did not start sending state {key} within {_options.RequestTimeout}.", key, e);
-        }
-        catch (HttpRequestException e)
-        {
-            throw new StateStoreException(StateStoreError.Unreachable, $"GitHub could not be reached to download state {key}: {e.Message}", key, e);
+            throw HttpStateErrors.FromException(e, $"download of state {key} from {Description}", key);
         }
 
         if (response.IsSuccessStatusCode)
@@ -306,6 +306,19 @@ public sealed partial class GitHubReleaseStore : StateStore
                     response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden ? StateStoreError.AccessDenied : StateStoreError.Unreachable,
                     $"GitHub answered {(int)response.StatusCode} {response.ReasonPhrase} to the download of state {key} from {Description} ({_credentials.Describe()}).",
                     key);
+        }
+    }
+
+    // Downloads take the store's bounds and retries; the handler drops the Authorization header when GitHub redirects
+    // to its storage host.
+    private void PrepareDownload(HttpRequestMessage request, bool authenticated)
+    {
+        request.Headers.Accept.ParseAdd("application/octet-stream");
+        request.Headers.UserAgent.ParseAdd("ModelStore.GitHub");
+        HttpResilience.Configure(request, _resilience);
+        if (authenticated)
+        {
+            request.Headers.TryAddWithoutValidation("Authorization", AuthorizationHeader());
         }
     }
 

@@ -35,8 +35,25 @@ public sealed class GitHubReleaseStoreOptions
     /// </summary>
     public string? ResponseCacheDirectory { get; set; }
 
-    /// <summary>How long one API call may take before it fails with <see cref="Stores.StateStoreError.Timeout"/> (default 100 s).</summary>
-    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(100);
+    /// <summary>
+    /// How long one API call or download request may wait for GitHub's answer, its retries included, before it fails
+    /// with <see cref="Stores.StateStoreError.Timeout"/>; during a download it also bounds each wait for the next bytes
+    /// (default 60 s). A server that accepts connections and never answers fails after this.
+    /// </summary>
+    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// How many times an API read or a download request is tried again after a transient failure (a reset or refused
+    /// connection, HTTP 5xx), with exponential backoff, and a download chunk continued after a cut (default 3; 0 disables
+    /// retries). Uploads are never retried. A spent rate limit is reported, not waited out.
+    /// </summary>
+    public int MaxRetries { get; set; } = 3;
+
+    /// <summary>The size of each ranged read of an asset download, and the unit of resumption (default 8 MiB; at least 64 KiB).</summary>
+    public int DownloadChunkSize { get; set; } = 8 * 1024 * 1024;
+
+    /// <summary>How many ranged reads of an asset download run at once (default 4).</summary>
+    public int DownloadParallelism { get; set; } = 4;
 
     /// <summary>How long an asset upload may take (default 1 hour).</summary>
     public TimeSpan UploadTimeout { get; set; } = TimeSpan.FromHours(1);

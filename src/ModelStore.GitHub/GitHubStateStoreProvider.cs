@@ -9,8 +9,9 @@ namespace ModelStore.GitHub;
 /// <remarks>
 /// Settings: <c>Owner</c> and <c>Repository</c> (required), <c>Branch</c> (default <c>model-store</c>),
 /// <c>ReleaseNamePrefix</c> (default <c>state</c>), <c>BaseAddress</c> (default <c>https://github.com/</c>, a GitHub
-/// Enterprise address otherwise) and <c>ResponseCacheDirectory</c> (relative to the project; keeps ETags between
-/// builds). Credentials come from the environment only (<c>GH_API_BASIC_AUTH</c>, <c>GH_TOKEN</c>, <c>GITHUB_TOKEN</c>).
+/// Enterprise address otherwise), <c>ResponseCacheDirectory</c> (relative to the project; keeps ETags between
+/// builds), <c>RequestTimeoutSeconds</c> (default 60), <c>MaxRetries</c> (default 3, 0 allowed), <c>DownloadChunkSize</c> and
+/// <c>DownloadParallelism</c>. Credentials come from the environment only (<c>GH_API_BASIC_AUTH</c>, <c>GH_TOKEN</c>, <c>GITHUB_TOKEN</c>).
 /// </remarks>
 public sealed class GitHubStateStoreProvider : IStateStoreProvider
 {
@@ -34,8 +35,16 @@ public sealed class GitHubStateStoreProvider : IStateStoreProvider
     /// <inheritdoc />
     public IStateStore Create(StateStoreSettings settings)
     {
-        ArgumentNullException.ThrowIfNull(settings);
-        var options = new GitHubReleaseStoreOptions { ResponseCacheDirectory = settings.GetPath("ResponseCacheDirectory") };
+        Validate(settings);
+        var defaults = new GitHubReleaseStoreOptions();
+        var options = new GitHubReleaseStoreOptions
+        {
+            ResponseCacheDirectory = settings.GetPath("ResponseCacheDirectory"),
+            RequestTimeout = GetInt(settings, "RequestTimeoutSeconds", allowZero: false) is { } seconds ? TimeSpan.FromSeconds(seconds) : defaults.RequestTimeout,
+            MaxRetries = GetInt(settings, "MaxRetries", allowZero: true) ?? defaults.MaxRetries,
+            DownloadChunkSize = GetInt(settings, "DownloadChunkSize", allowZero: false) ?? defaults.DownloadChunkSize,
+            DownloadParallelism = GetInt(settings, "DownloadParallelism", allowZero: false) ?? defaults.DownloadParallelism,
+        };
         if (_environment is not null)
         {
             options.EnvironmentVariables = _environment;
@@ -45,7 +54,7 @@ public sealed class GitHubStateStoreProvider : IStateStoreProvider
         {
             if (!Uri.TryCreate(address, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp))
             {
-                throw new ArgumentException($"Store '{settings.Name}' of kind GitHub has an invalid BaseAddress '{address}': expected an absolute http(s) address such as https://github.com/.", nameof(settings));
+                throw new ArgumentException($"Store '{settings.Name}' of kind GitHub has an invalid BaseAddress '{ModelStore.Downloads.UrlRedaction.RedactText(address)}': expected an absolute http(s) address such as https://github.com/.", nameof(settings));
             }
 
             options.BaseAddress = uri;
@@ -58,4 +67,27 @@ public sealed class GitHubStateStoreProvider : IStateStoreProvider
             settings.Get("ReleaseNamePrefix") ?? "state",
             options);
     }
+
+    /// <inheritdoc />
+    public void Validate(StateStoreSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        GitHubNames.Validate(settings.GetRequired("Owner"), settings.GetRequired("Repository"), settings.Get("Branch") ?? "model-store", $"Store '{settings.Name}' of kind GitHub");
+        if (settings.Get("ReleaseNamePrefix") is { } prefix && !States.StateName.IsValid(prefix))
+        {
+            throw new ArgumentException($"Store '{settings.Name}' of kind GitHub: ReleaseNamePrefix '{prefix}' is not a valid release name prefix (letters, digits, '_' or '-', no dot).", nameof(settings));
+        }
+
+        GetInt(settings, "RequestTimeoutSeconds", allowZero: false);
+        GetInt(settings, "MaxRetries", allowZero: true);
+        GetInt(settings, "DownloadChunkSize", allowZero: false);
+        GetInt(settings, "DownloadParallelism", allowZero: false);
+    }
+
+    private static int? GetInt(StateStoreSettings settings, string name, bool allowZero) => settings.Get(name) switch
+    {
+        null => null,
+        var text when int.TryParse(text, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var value) && (value > 0 || (allowZero && value == 0)) => value,
+        var text => throw new ArgumentException($"Store '{settings.Name}' of kind GitHub: setting '{name}' must be a {(allowZero ? "non-negative" : "positive")} whole number, not '{text}'.", nameof(settings)),
+    };
 }

@@ -4,7 +4,8 @@ namespace ModelStore.Plums;
 /// <param name="Location">Where: a metadata key path such as <c>model.training.start_time</c>, or a relative file path such as <c>data/checkpoints</c>.</param>
 /// <param name="Message">What is wrong, in Plums' words where Plums has words for it.</param>
 /// <param name="Found">The offending value as found, when there is one (shown in verbose messages).</param>
-public sealed record PlumsOffence(string Location, string Message, string? Found = null)
+/// <remarks>Some offences carry more, in a derived record: <see cref="PlumsEncodingOffence"/> (a file that is not UTF-8).</remarks>
+public record PlumsOffence(string Location, string Message, string? Found = null)
 {
     /// <summary>Formats the offence; verbose adds the offending value.</summary>
     public string ToString(bool verbose) =>

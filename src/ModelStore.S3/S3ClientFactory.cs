@@ -9,12 +9,13 @@ internal static class S3ClientFactory
 {
     public const string DefaultRegion = "us-east-1";
 
-    public static AmazonS3Client Create(S3StateStoreOptions options)
+    /// <summary>A client for <paramref name="options"/>; each attempt of a request may take <paramref name="attemptTimeout"/>.</summary>
+    public static AmazonS3Client Create(S3StateStoreOptions options, TimeSpan attemptTimeout)
     {
         var config = new AmazonS3Config
         {
             ForcePathStyle = options.ForcePathStyle,
-            Timeout = options.RequestTimeout,
+            Timeout = attemptTimeout,
             MaxErrorRetry = options.MaxRetries,
         };
 
@@ -28,7 +29,7 @@ internal static class S3ClientFactory
             config.RegionEndpoint = RegionEndpoint.GetBySystemName(options.Region ?? DefaultRegion);
         }
 
-        if (options.ChecksumsOnlyWhenRequired || options.DisableChunkEncoding)
+        if (options.SendsChecksumsOnlyWhenRequired)
         {
             config.RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED;
             config.ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED;

@@ -10,7 +10,7 @@ namespace ModelStore.S3;
 /// Turns AWS SDK and network failures into <see cref="StateStoreException"/>s that name the bucket, the object
 /// and the state, and never contain the store's credentials.
 /// </summary>
-internal sealed class S3ErrorTranslator(string bucket, string endpoint, IReadOnlyList<string> secrets)
+internal sealed class S3ErrorTranslator(string bucket, string endpoint, IReadOnlyList<string> secrets, string checksumHint)
 {
     /// <summary>Whether <paramref name="exception"/> is a failure this class translates (others propagate as they are).</summary>
     public static bool IsTranslatable(Exception exception, CancellationToken cancellationToken) => exception switch
@@ -44,6 +44,12 @@ internal sealed class S3ErrorTranslator(string bucket, string endpoint, IReadOnl
         return text;
     }
 
+    // What S3-compatible servers answer to SDK v4's default flexible checksums (CRC trailers) and aws-chunked bodies.
+    private static bool IsChecksumRefusal(string code, string? message) =>
+        code is "XAmzContentSHA256Mismatch" or "BadDigest" or "InvalidDigest" or "InvalidChecksum"
+        || (code is "InvalidArgument" or "InvalidRequest" or "NotImplemented" && message is not null
+            && (message.Contains("checksum", StringComparison.OrdinalIgnoreCase) || message.Contains("trailer", StringComparison.OrdinalIgnoreCase) || message.Contains("aws-chunked", StringComparison.OrdinalIgnoreCase)));
+
     private (StateStoreError Error, string Reason) Classify(Exception exception)
     {
         if (exception is AmazonServiceException service && service.StatusCode != 0)
@@ -51,6 +57,11 @@ internal sealed class S3ErrorTranslator(string bucket, string endpoint, IReadOnl
             var code = service.ErrorCode ?? string.Empty;
             var status = (int)service.StatusCode;
             var detail = string.IsNullOrWhiteSpace(service.Message) ? $"HTTP {status} {code}".TrimEnd() : $"HTTP {status} {code}: {service.Message}";
+            if (IsChecksumRefusal(code, service.Message))
+            {
+                return (StateStoreError.InvalidContent, $"{detail}. {checksumHint}");
+            }
+
             return code switch
             {
                 "NoSuchBucket" => (StateStoreError.ContainerNotFound, $"the bucket '{bucket}' does not exist ({detail})."),

@@ -1,59 +1,26 @@
 using ModelStore.States;
+using ModelStore.Stores;
 
 namespace ModelStore.S3;
 
 /// <summary>
-/// MoZuMa's S3 layout: <c>{basePath}{backend}/{architecture}[.{extra}...].{trainingId}.pt</c>.
+/// MoZuMa's S3 layout: <c>{basePath}{backend}/{architecture}[.{extra}...].{trainingId}.pt</c>
+/// (the core's <see cref="ObjectStoreLayout"/>, which the Azure Blob store shares).
 /// </summary>
 public static class S3ObjectNames
 {
     /// <summary>The extension MoZuMa gives state objects.</summary>
-    public const string Extension = ".pt";
+    public const string Extension = ObjectStoreLayout.Extension;
 
     /// <summary>The object name of <paramref name="key"/> under <paramref name="basePath"/> (already normalised).</summary>
-    public static string GetObjectName(string basePath, StateKey key)
-    {
-        ArgumentNullException.ThrowIfNull(basePath);
-        ArgumentNullException.ThrowIfNull(key);
-        var type = key.StateType;
-        return $"{basePath}{type.Backend}/{string.Join('.', [type.Architecture, .. type.Extras, key.TrainingId])}{Extension}";
-    }
+    public static string GetObjectName(string basePath, StateKey key) => ObjectStoreLayout.GetObjectName(basePath, key);
 
     /// <summary>
     /// The listing prefix of every state of the type's backend and architecture:
     /// <c>{basePath}{backend}/{architecture}.</c> (the dot keeps <c>clip-image-rn50</c> out of <c>clip</c>).
     /// </summary>
-    public static string GetListingPrefix(string basePath, StateType stateType)
-    {
-        ArgumentNullException.ThrowIfNull(basePath);
-        ArgumentNullException.ThrowIfNull(stateType);
-        return $"{basePath}{stateType.Backend}/{stateType.Architecture}.";
-    }
+    public static string GetListingPrefix(string basePath, StateType stateType) => ObjectStoreLayout.GetListingPrefix(basePath, stateType);
 
     /// <summary>Turns an object name back into its key; <see langword="null"/> for any object that is not a state under <paramref name="basePath"/>.</summary>
-    public static StateKey? TryParseObjectName(string basePath, string objectName)
-    {
-        ArgumentNullException.ThrowIfNull(basePath);
-        ArgumentNullException.ThrowIfNull(objectName);
-        if (!objectName.StartsWith(basePath, StringComparison.Ordinal) || !objectName.EndsWith(Extension, StringComparison.Ordinal))
-        {
-            return null;
-        }
-
-        var relative = objectName[basePath.Length..^Extension.Length];
-        var slash = relative.IndexOf('/', StringComparison.Ordinal);
-        if (slash <= 0)
-        {
-            return null;
-        }
-
-        var backend = relative[..slash];
-        var parts = relative[(slash + 1)..].Split('.');
-        if (parts.Length < 2 || !StateName.IsValid(backend) || !Array.TrueForAll(parts, StateName.IsValid))
-        {
-            return null;
-        }
-
-        return new StateKey(new StateType(backend, parts[0], parts[1..^1]), parts[^1]);
-    }
+    public static StateKey? TryParseObjectName(string basePath, string objectName) => ObjectStoreLayout.TryParseObjectName(basePath, objectName);
 }

@@ -5,6 +5,7 @@ using Amazon.S3.Model;
 using ModelStore.Downloads;
 using ModelStore.States;
 using ModelStore.Stores;
+using ModelStore.Uploads;
 
 namespace ModelStore.S3;
 
@@ -25,30 +26,47 @@ namespace ModelStore.S3;
 public sealed class S3StateStore : StateStore, IFileDownloadingStore, IDisposable
 {
     private readonly AmazonS3Client _client;
+    private readonly AmazonS3Client _uploadClient;
     private readonly S3ErrorTranslator _errors;
     private readonly S3Uploader _uploader;
     private volatile bool _bucketSeen;
 
     /// <summary>Creates a store; no request is made until the first operation.</summary>
-    /// <exception cref="ArgumentException">The bucket is missing, or a size or count option is out of range.</exception>
+    /// <exception cref="ArgumentException">
+    /// The bucket is missing or breaks S3's naming rules (<see cref="S3BucketNames"/>), the base path has a <c>.</c>,
+    /// <c>..</c> or empty segment (<see cref="StoreAddressRules"/>), or a size, count or time option is out of range.
+    /// </exception>
     public S3StateStore(S3StateStoreOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentException.ThrowIfNullOrWhiteSpace(options.Bucket, "options.Bucket");
+        S3BucketNames.Validate(options.Bucket, "S3 store");
+        StoreAddressRules.ValidateBasePath(options.BasePath, "S3 store");
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.RequestTimeout, TimeSpan.Zero, "options.RequestTimeout");
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.UploadTimeout, TimeSpan.Zero, "options.UploadTimeout");
+        ArgumentOutOfRangeException.ThrowIfNegative(options.MaxRetries, "options.MaxRetries");
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MultipartPartSize, 5 * 1024 * 1024, "options.MultipartPartSize");
         ArgumentOutOfRangeException.ThrowIfLessThan(options.DownloadChunkSize, 64 * 1024, "options.DownloadChunkSize");
         ArgumentOutOfRangeException.ThrowIfLessThan(options.UploadParallelism, 1, "options.UploadParallelism");
         ArgumentOutOfRangeException.ThrowIfLessThan(options.DownloadParallelism, 1, "options.DownloadParallelism");
         if (options.ServiceUrl is { } url && !Uri.TryCreate(url, UriKind.Absolute, out _))
         {
-            throw new ArgumentException($"The S3 service URL '{url}' is not an absolute URL.", nameof(options));
+            throw new ArgumentException($"The S3 service URL '{UrlRedaction.RedactText(url)}' is not an absolute URL.", nameof(options));
+        }
+
+        if (options.ServiceUrl is { } address && Uri.TryCreate(address, UriKind.Absolute, out var serviceUri) && UrlRedaction.HasUserInfo(serviceUri))
+        {
+            throw new ArgumentException($"The S3 service URL '{UrlRedaction.Redact(serviceUri)}' carries a user name or password; credentials come from the AWS chain (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, a profile), never from the address.", nameof(options));
         }
 
         Options = options;
         Endpoint = options.ServiceUrl?.TrimEnd('/') ?? options.Region ?? S3ClientFactory.DefaultRegion;
-        _errors = new S3ErrorTranslator(options.Bucket, Endpoint, [.. new[] { options.SecretKey, options.SessionToken }.OfType<string>()]);
-        _client = S3ClientFactory.Create(options);
-        _uploader = new S3Uploader(_client, options);
+        _errors = new S3ErrorTranslator(options.Bucket, Endpoint, [.. new[] { options.SecretKey, options.SessionToken }.OfType<string>()], ChecksumHint(options));
+
+        // Requests that wait for an answer are bounded by RequestTimeout; uploads send bodies and get UploadTimeout.
+        _client = S3ClientFactory.Create(options, options.RequestTimeout);
+        _uploadClient = S3ClientFactory.Create(options, options.UploadTimeout);
+        _uploader = new S3Uploader(_uploadClient, options);
     }
 
     /// <summary>The options the store was created with.</summary>
@@ -111,14 +129,17 @@ public sealed class S3StateStore : StateStore, IFileDownloadingStore, IDisposabl
     }
 
     /// <inheritdoc />
-    /// <remarks>One streamed GET; use <see cref="DownloadToFileAsync"/> for large states.</remarks>
+    /// <remarks>
+    /// One streamed GET; use <see cref="DownloadToFileAsync"/> for large states. A connection that fails while the body is
+    /// read, or stays silent for <see cref="S3StateStoreOptions.RequestTimeout"/>, is a <see cref="StateStoreException"/>.
+    /// </remarks>
     public override async Task<Stream> OpenReadAsync(StateKey key, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(key);
         cancellationToken.ThrowIfCancellationRequested();
         var objectName = GetObjectName(key);
         var response = await RunAsync("GET", objectName, key, token => _client.GetObjectAsync(Bucket, objectName, token), cancellationToken, notFoundIsMissingKey: true).ConfigureAwait(false);
-        return response.ResponseStream;
+        return new ModelStore.IO.TransportGuardedStream(response.ResponseStream, response, _errors.Redact($"S3 object s3://{Bucket}/{objectName} (state {key})"), key, Options.RequestTimeout);
     }
 
     /// <inheritdoc />
@@ -130,7 +151,7 @@ public sealed class S3StateStore : StateStore, IFileDownloadingStore, IDisposabl
         var objectName = GetObjectName(key);
         if (!overwrite && await TryGetMetadataAsync(key, objectName, cancellationToken).ConfigureAwait(false) is not null)
         {
-            throw new StateStoreException(StateStoreError.AlreadyExists, $"State {key} already exists in {Description} (s3://{Bucket}/{objectName}); pass overwrite: true to replace it.", key);
+            throw new StateStoreException(StateStoreError.AlreadyExists, $"State {key} already exists in {Description} (s3://{Bucket}/{objectName}); it is replaced only when overwriting is asked for.", key);
         }
 
         var conditional = !overwrite && Options.UseConditionalCreate;
@@ -140,7 +161,7 @@ public sealed class S3StateStore : StateStore, IFileDownloadingStore, IDisposabl
             {
                 await _uploader.UploadAsync(objectName, content, conditional, token).ConfigureAwait(false);
                 return true;
-            }, cancellationToken).ConfigureAwait(false);
+            }, cancellationToken, bounded: false).ConfigureAwait(false);
         }
         catch (SourceStreamException e)
         {
@@ -162,7 +183,7 @@ public sealed class S3StateStore : StateStore, IFileDownloadingStore, IDisposabl
         var source = new S3RangeSource(_client, Bucket, objectName, key, _errors, async token =>
             await TryGetMetadataAsync(key, objectName, token).ConfigureAwait(false) is { } metadata ? new RemoteObject(metadata.ContentLength, metadata.ETag) : null);
         var remote = await source.GetObjectAsync(cancellationToken).ConfigureAwait(false);
-        var options = new ChunkedDownloadOptions { ChunkSize = Options.DownloadChunkSize, Parallelism = Options.DownloadParallelism };
+        var options = new ChunkedDownloadOptions { ChunkSize = Options.DownloadChunkSize, Parallelism = Options.DownloadParallelism, MaxRetries = Options.MaxRetries, ReadTimeout = Options.RequestTimeout };
         return await ChunkedDownloader.DownloadAsync(source, remote, Path.GetFullPath(path), options, progress, cancellationToken).ConfigureAwait(false);
     }
 
@@ -174,14 +195,27 @@ public sealed class S3StateStore : StateStore, IFileDownloadingStore, IDisposabl
         await RunAsync("DELETE", objectName, key, token => _client.DeleteObjectAsync(Bucket, objectName, token), cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Releases the HTTP client.</summary>
-    public void Dispose() => _client.Dispose();
+    /// <summary>Releases the HTTP clients.</summary>
+    public void Dispose()
+    {
+        _client.Dispose();
+        _uploadClient.Dispose();
+    }
+
+    // Names the settings that make a server that refuses SDK v4's checksums or aws-chunked bodies work.
+    private static string ChecksumHint(S3StateStoreOptions options) =>
+        options.DisableChunkEncoding
+            ? "The server refused the request's checksum or chunked body even with DisableChunkEncoding=true."
+            : options.SendsChecksumsOnlyWhenRequired
+                ? "The server refused the request's checksum or chunked body: set DisableChunkEncoding=true (plain signed bodies, checksums only when required)."
+                : "The server refused the request's checksum: set ChecksumsOnlyWhenRequired=true (send checksums only when an operation requires them), or DisableChunkEncoding=true if it also refuses aws-chunked bodies.";
 
     private async Task<GetObjectMetadataResponse?> TryGetMetadataAsync(StateKey key, string objectName, CancellationToken cancellationToken)
     {
         try
         {
-            var metadata = await _client.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = Bucket, Key = objectName }, cancellationToken).ConfigureAwait(false);
+            using var bounded = Bound(cancellationToken);
+            var metadata = await _client.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = Bucket, Key = objectName }, bounded.Token).ConfigureAwait(false);
             _bucketSeen = true;
             return metadata;
         }
@@ -213,11 +247,25 @@ public sealed class S3StateStore : StateStore, IFileDownloadingStore, IDisposabl
         }
     }
 
-    private async Task<T> RunAsync<T>(string operation, string objectName, StateKey? key, Func<CancellationToken, Task<T>> action, CancellationToken cancellationToken, bool notFoundIsMissingKey = false)
+    // RequestTimeout bounds a request and its retries together: a silent server cannot hold an operation longer.
+    private CancellationTokenSource Bound(CancellationToken cancellationToken)
+    {
+        var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bounded.CancelAfter(Options.RequestTimeout);
+        return bounded;
+    }
+
+    private async Task<T> RunAsync<T>(string operation, string objectName, StateKey? key, Func<CancellationToken, Task<T>> action, CancellationToken cancellationToken, bool notFoundIsMissingKey = false, bool bounded = true)
     {
         try
         {
-            return await action(cancellationToken).ConfigureAwait(false);
+            if (!bounded)
+            {
+                return await action(cancellationToken).ConfigureAwait(false);
+            }
+
+            using var bound = Bound(cancellationToken);
+            return await action(bound.Token).ConfigureAwait(false);
         }
         catch (AmazonS3Exception e) when (notFoundIsMissingKey && key is not null && e.StatusCode == HttpStatusCode.NotFound && e.ErrorCode != "NoSuchBucket")
         {

@@ -61,9 +61,14 @@ public sealed class S3StateStoreOptions
     /// <summary>
     /// Sets the client's <c>RequestChecksumCalculation</c> and <c>ResponseChecksumValidation</c> to
     /// <c>WHEN_REQUIRED</c>, for servers that do not understand the CRC trailers AWS SDK v4 adds by default
-    /// (Ceph radosgw before Squid, for instance).
+    /// (Ceph radosgw before Squid, MinIO releases before 2025, and other S3-compatible servers answer them with
+    /// <c>XAmzContentSHA256Mismatch</c> or <c>BadDigest</c>). <see langword="null"/> (the default) decides by the endpoint:
+    /// true for a <see cref="ServiceUrl"/> that is not Amazon S3's, false for Amazon S3.
     /// </summary>
-    public bool ChecksumsOnlyWhenRequired { get; set; }
+    public bool? ChecksumsOnlyWhenRequired { get; set; }
+
+    /// <summary>Whether checksums are sent only when required: <see cref="ChecksumsOnlyWhenRequired"/>, or decided by the endpoint.</summary>
+    internal bool SendsChecksumsOnlyWhenRequired => DisableChunkEncoding || (ChecksumsOnlyWhenRequired ?? !IsAmazonEndpoint(ServiceUrl));
 
     /// <summary>
     /// Whether the server honours <c>If-None-Match: *</c> on PUT (Amazon S3 does since 2024): creating a key then
@@ -86,16 +91,31 @@ public sealed class S3StateStoreOptions
     /// <summary>How many ranged GETs run at once in a parallel download. 8 by default.</summary>
     public int DownloadParallelism { get; set; } = 8;
 
-    /// <summary>The time one request may take before it fails with <c>Timeout</c>. 100 seconds by default.</summary>
-    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(100);
+    /// <summary>
+    /// The longest a request (a listing, a <c>HEAD</c>, one ranged <c>GET</c> of a download) may wait for the server, its
+    /// retries included, before it fails with <c>Timeout</c>; during a download it also bounds each wait for the next
+    /// bytes. A server that accepts connections and never answers fails after this. 60 seconds by default.
+    /// </summary>
+    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
-    /// <summary>How many times a failed request is retried (throttling, server errors, dropped connections). 3 by default.</summary>
+    /// <summary>
+    /// The longest one upload request (a <c>PUT</c> of a state up to <see cref="MultipartPartSize"/>, or one part) may
+    /// take, body included, before it fails with <c>Timeout</c>. 10 minutes by default.
+    /// </summary>
+    public TimeSpan UploadTimeout { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// How many times a failed request is retried (throttling, server errors, dropped connections) by the SDK, and a
+    /// download chunk by the downloader. 3 by default; 0 disables retries.
+    /// </summary>
     public int MaxRetries { get; set; } = 3;
 
+    /// <summary>Whether <paramref name="serviceUrl"/> is Amazon S3's own endpoint (no URL means Amazon S3).</summary>
+    internal static bool IsAmazonEndpoint(string? serviceUrl) =>
+        serviceUrl is null
+        || (Uri.TryCreate(serviceUrl, UriKind.Absolute, out var uri)
+            && (uri.Host.EndsWith(".amazonaws.com", StringComparison.OrdinalIgnoreCase) || uri.Host.EndsWith(".amazonaws.com.cn", StringComparison.OrdinalIgnoreCase)));
+
     /// <summary>Turns a user-written base path into the prefix form: no leading slash, one trailing slash, or empty.</summary>
-    public static string NormalizeBasePath(string? basePath)
-    {
-        var trimmed = (basePath ?? string.Empty).Trim().TrimStart('/');
-        return trimmed.Length == 0 || trimmed.EndsWith('/') ? trimmed : trimmed + "/";
-    }
+    public static string NormalizeBasePath(string? basePath) => Stores.ObjectStoreLayout.NormalizeBasePath(basePath);
 }

@@ -11,7 +11,7 @@ namespace ModelStore.S3;
 /// Settings (case-insensitive): <c>Bucket</c> (required), <c>BasePath</c>, <c>ServiceUrl</c>, <c>Region</c>,
 /// <c>ForcePathStyle</c> (default: true when <c>ServiceUrl</c> is set), <c>Profile</c>, <c>DisableChunkEncoding</c>,
 /// <c>ChecksumsOnlyWhenRequired</c>, <c>UseConditionalCreate</c>, <c>MultipartPartSize</c>, <c>UploadParallelism</c>,
-/// <c>DownloadChunkSize</c>, <c>DownloadParallelism</c>, <c>RequestTimeoutSeconds</c>, <c>MaxRetries</c>.
+/// <c>DownloadChunkSize</c>, <c>DownloadParallelism</c>, <c>RequestTimeoutSeconds</c>, <c>UploadTimeoutSeconds</c>, <c>MaxRetries</c>.
 /// Credentials never come from settings (they would end up in a project file): they come from the standard AWS
 /// chain (<c>AWS_ACCESS_KEY_ID</c>/<c>AWS_SECRET_ACCESS_KEY</c>, <c>AWS_PROFILE</c>, <c>~/.aws/credentials</c>, ...)
 /// or the named <c>Profile</c>.
@@ -25,6 +25,9 @@ public sealed class S3StateStoreProvider : IStateStoreProvider
 
     /// <inheritdoc />
     public IStateStore Create(StateStoreSettings settings) => new S3StateStore(CreateOptions(settings));
+
+    /// <inheritdoc />
+    public void Validate(StateStoreSettings settings) => CreateOptions(settings);
 
     /// <summary>The options a store declared by <paramref name="settings"/> gets.</summary>
     /// <exception cref="ArgumentException">A setting is missing or invalid, or a credential is given as a setting.</exception>
@@ -42,27 +45,32 @@ public sealed class S3StateStoreProvider : IStateStoreProvider
         var serviceUrl = settings.Get("ServiceUrl");
         if (serviceUrl is not null && (!Uri.TryCreate(serviceUrl, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https")))
         {
-            throw new ArgumentException($"Store '{settings.Name}' of kind S3: ServiceUrl '{serviceUrl}' is not an http(s) URL.", nameof(settings));
+            throw new ArgumentException($"Store '{settings.Name}' of kind S3: ServiceUrl '{ModelStore.Downloads.UrlRedaction.RedactText(serviceUrl)}' is not an http(s) URL.", nameof(settings));
         }
 
+        var owner = $"Store '{settings.Name}' of kind S3";
+        var bucket = settings.GetRequired("Bucket");
+        S3BucketNames.Validate(bucket, owner);
+        StoreAddressRules.ValidateBasePath(settings.Get("BasePath"), owner);
         var defaults = new S3StateStoreOptions();
         return new S3StateStoreOptions
         {
-            Bucket = settings.GetRequired("Bucket"),
+            Bucket = bucket,
             BasePath = settings.Get("BasePath") ?? string.Empty,
             ServiceUrl = serviceUrl,
             Region = settings.Get("Region"),
             ForcePathStyle = GetBool(settings, "ForcePathStyle") ?? serviceUrl is not null,
             Profile = settings.Get("Profile"),
             DisableChunkEncoding = GetBool(settings, "DisableChunkEncoding") ?? false,
-            ChecksumsOnlyWhenRequired = GetBool(settings, "ChecksumsOnlyWhenRequired") ?? false,
+            ChecksumsOnlyWhenRequired = GetBool(settings, "ChecksumsOnlyWhenRequired"),
             UseConditionalCreate = GetBool(settings, "UseConditionalCreate") ?? false,
             MultipartPartSize = GetInt(settings, "MultipartPartSize") ?? defaults.MultipartPartSize,
             UploadParallelism = GetInt(settings, "UploadParallelism") ?? defaults.UploadParallelism,
             DownloadChunkSize = GetInt(settings, "DownloadChunkSize") ?? defaults.DownloadChunkSize,
             DownloadParallelism = GetInt(settings, "DownloadParallelism") ?? defaults.DownloadParallelism,
             RequestTimeout = GetInt(settings, "RequestTimeoutSeconds") is { } seconds ? TimeSpan.FromSeconds(seconds) : defaults.RequestTimeout,
-            MaxRetries = GetInt(settings, "MaxRetries") ?? defaults.MaxRetries,
+            UploadTimeout = GetInt(settings, "UploadTimeoutSeconds") is { } uploadSeconds ? TimeSpan.FromSeconds(uploadSeconds) : defaults.UploadTimeout,
+            MaxRetries = GetInt(settings, "MaxRetries", allowZero: true) ?? defaults.MaxRetries,
         };
     }
 
@@ -73,10 +81,10 @@ public sealed class S3StateStoreProvider : IStateStoreProvider
         var text => throw new ArgumentException($"Store '{settings.Name}' of kind S3: setting '{name}' must be true or false, not '{text}'.", nameof(settings)),
     };
 
-    private static int? GetInt(StateStoreSettings settings, string name) => settings.Get(name) switch
+    private static int? GetInt(StateStoreSettings settings, string name, bool allowZero = false) => settings.Get(name) switch
     {
         null => null,
-        var text when int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) && value > 0 => value,
-        var text => throw new ArgumentException($"Store '{settings.Name}' of kind S3: setting '{name}' must be a positive whole number, not '{text}'.", nameof(settings)),
+        var text when int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) && (value > 0 || (allowZero && value == 0)) => value,
+        var text => throw new ArgumentException($"Store '{settings.Name}' of kind S3: setting '{name}' must be a {(allowZero ? "non-negative" : "positive")} whole number, not '{text}'.", nameof(settings)),
     };
 }

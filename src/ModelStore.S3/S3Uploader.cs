@@ -1,5 +1,6 @@
 using Amazon.S3;
 using Amazon.S3.Model;
+using ModelStore.Uploads;
 
 namespace ModelStore.S3;
 
@@ -16,7 +17,7 @@ internal sealed class S3Uploader(IAmazonS3 client, S3StateStoreOptions options)
     {
         var partSize = options.MultipartPartSize;
         var first = GC.AllocateUninitializedArray<byte>(partSize);
-        var firstLength = await ReadPartAsync(content, first, cancellationToken).ConfigureAwait(false);
+        var firstLength = await PartitionedUpload.ReadPartAsync(content, first, cancellationToken).ConfigureAwait(false);
         if (firstLength < partSize)
         {
             await PutAsync(objectName, first, firstLength, ifNoneMatch, cancellationToken).ConfigureAwait(false);
@@ -65,75 +66,23 @@ internal sealed class S3Uploader(IAmazonS3 client, S3StateStoreOptions options)
 
     private async Task<List<PartETag>> UploadPartsAsync(string objectName, string uploadId, Stream content, byte[] first, CancellationToken cancellationToken)
     {
-        using var failed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var parallelism = Math.Max(1, options.UploadParallelism);
-        using var slots = new SemaphoreSlim(parallelism, parallelism);
-        var spare = new Stack<byte[]>();
-        var inFlight = new List<Task<PartETag>>();
-        var buffer = first;
-        var length = first.Length;
-        var partNumber = 1;
-        try
+        var parts = await PartitionedUpload.SendPartsAsync(content, first, Math.Max(1, options.UploadParallelism), async (index, body, token) =>
         {
-            while (length > 0)
-            {
-                await slots.WaitAsync(failed.Token).ConfigureAwait(false);
-                inFlight.Add(UploadPartAsync(objectName, uploadId, partNumber++, buffer, length, slots, spare, failed));
-
-                lock (spare)
-                {
-                    buffer = spare.Count > 0 ? spare.Pop() : null!;
-                }
-
-                buffer ??= GC.AllocateUninitializedArray<byte>(options.MultipartPartSize);
-                length = await ReadPartAsync(content, buffer, failed.Token).ConfigureAwait(false);
-            }
-
-            var parts = await Task.WhenAll(inFlight).ConfigureAwait(false);
-            return [.. parts.OrderBy(part => part.PartNumber)];
-        }
-        catch
-        {
-            await failed.CancelAsync().ConfigureAwait(false);
-            await Task.WhenAll(inFlight.Select(task => task.ContinueWith(static _ => { }, TaskScheduler.Default))).ConfigureAwait(false);
-            throw;
-        }
-    }
-
-    private async Task<PartETag> UploadPartAsync(string objectName, string uploadId, int partNumber, byte[] buffer, int length, SemaphoreSlim slots, Stack<byte[]> spare, CancellationTokenSource failed)
-    {
-        try
-        {
-            using var body = new MemoryStream(buffer, 0, length, writable: false);
             var response = await client.UploadPartAsync(
                 new UploadPartRequest
                 {
                     BucketName = options.Bucket,
                     Key = objectName,
                     UploadId = uploadId,
-                    PartNumber = partNumber,
+                    PartNumber = index + 1,
                     InputStream = body,
-                    PartSize = length,
+                    PartSize = body.Length,
                     UseChunkEncoding = !options.DisableChunkEncoding,
                 },
-                failed.Token).ConfigureAwait(false);
+                token).ConfigureAwait(false);
             return new PartETag(response);
-        }
-        catch
-        {
-            // One failed part fails the upload: stop reading and sending the others.
-            await failed.CancelAsync().ConfigureAwait(false);
-            throw;
-        }
-        finally
-        {
-            lock (spare)
-            {
-                spare.Push(buffer);
-            }
-
-            slots.Release();
-        }
+        }, cancellationToken).ConfigureAwait(false);
+        return [.. parts];
     }
 
     private async Task AbortAsync(string objectName, string uploadId)
@@ -150,36 +99,4 @@ internal sealed class S3Uploader(IAmazonS3 client, S3StateStoreOptions options)
         {
         }
     }
-
-    /// <summary>Fills <paramref name="buffer"/> from <paramref name="content"/>; fewer bytes only at the end of the stream.</summary>
-    private static async Task<int> ReadPartAsync(Stream content, byte[] buffer, CancellationToken cancellationToken)
-    {
-        var total = 0;
-        while (total < buffer.Length)
-        {
-            int read;
-            try
-            {
-                read = await content.ReadAsync(buffer.AsMemory(total), cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                // The caller's stream failed, not the server: the store rethrows the original exception.
-                throw new SourceStreamException(e);
-            }
-
-            if (read == 0)
-            {
-                break;
-            }
-
-            total += read;
-        }
-
-        return total;
-    }
 }
-
-/// <summary>Carries a failure of the stream being uploaded past the S3 error translation, back to the caller as it was.</summary>
-internal sealed class SourceStreamException(Exception inner) : Exception("The stream being uploaded failed.", inner);
-

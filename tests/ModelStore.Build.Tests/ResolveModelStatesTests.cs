@@ -79,7 +79,7 @@ public sealed class ResolveModelStatesTests
             "{\n  \"version\": 1,\n  \"states\": {\n" +
             $"    \"{Resnet}\": {{\n      \"store\": \"local\",\n      \"sha256\": \"{resnetSha}\",\n      \"size\": 50\n    }},\n" +
             $"    \"{Digits}\": {{\n      \"store\": \"local\",\n      \"sha256\": \"{digitsSha}\",\n      \"size\": 40\n    }}\n" +
-            "  }\n}\n";
+            "  },\n  \"stores\": {\n    \"local\": {\n      \"kind\": \"Local\",\n      \"settings\": {\n        \"Folder\": \"states\"\n      }\n    }\n  }\n}\n";
         Assert.AreEqual(expected, File.ReadAllText(sandbox.LockFile));
 
         var written = new DateTime(2001, 1, 1, 0, 0, 0, DateTimeKind.Utc);

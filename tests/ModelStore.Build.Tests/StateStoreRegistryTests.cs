@@ -11,7 +11,7 @@ public sealed class StateStoreRegistryTests
     {
         var registry = StateStoreRegistry.Default;
 
-        CollectionAssert.IsSubsetOf(new[] { "GitHub", "Local", "S3" }, registry.Kinds.ToArray());
+        CollectionAssert.IsSubsetOf(new[] { "AzureBlob", "GitHub", "Local", "S3" }, registry.Kinds.ToArray());
         Assert.IsInstanceOfType<LocalStateStoreProvider>(registry.Find("local"));
         Assert.AreEqual("GitHub", registry.Find("GITHUB")?.Kind);
         Assert.IsNull(registry.Find("Ftp"));
@@ -26,7 +26,10 @@ public sealed class StateStoreRegistryTests
 
         var s3 = StateStoreRegistry.Default.Find("s3")!.Create(new StateStoreSettings("team", "S3", [new("Bucket", "models"), new("BasePath", "states/"), new("ServiceUrl", "http://127.0.0.1:9")], folder));
 
+        var azure = StateStoreRegistry.Default.Find("azureblob")!.Create(new StateStoreSettings("team", "AzureBlob", [new("Container", "models"), new("BasePath", "states"), new("AccountName", "myaccount"), new("UseEnvironmentConnectionString", "false")], folder));
+
         Assert.AreEqual($"local:{Path.Combine(folder, "states")}", local.Id);
+        Assert.AreEqual("azure:https://myaccount.blob.core.windows.net/models/states/", azure.Id);
         StringAssert.Contains(s3.Id, "models");
         StringAssert.Contains(github.Id, "my-org");
     }

@@ -36,6 +36,7 @@ public sealed class DiagnosticTests
     {
         var bad = new Descriptor("pytorch/resnet18", Item: "pytorch/resnet18");
         await new GeneratorTest(descriptors: bad)
+            .ExpectingEmptyClass()
             .Expecting(At(DiagnosticDescriptors.InvalidKey, bad.Path, 1).WithMessage(
                 "ModelState 'pytorch/resnet18': 'pytorch/resnet18' is not a valid state key: the training id is missing. " +
                 "Expected backend/architecture[.extra...].trainingId, each part made of letters, digits, '_' or '-'."))
@@ -54,6 +55,7 @@ public sealed class DiagnosticTests
     {
         var state = new Descriptor("pytorch/tiny-mlp.digits.v1", Accessor: accessor, Item: "digits-item");
         await new GeneratorTest(descriptors: state)
+            .ExpectingEmptyClass()
             .Expecting(At(DiagnosticDescriptors.InvalidAccessorName, state.Path, 5)
                 .WithArguments("digits-item", "pytorch/tiny-mlp.digits.v1", accessor, reason))
             .RunAsync();
@@ -66,7 +68,19 @@ public sealed class DiagnosticTests
     {
         var state = new Descriptor(key);
         await new GeneratorTest(descriptors: state)
+            .ExpectingEmptyClass()
             .Expecting(At(DiagnosticDescriptors.InvalidAccessorName, state.Path, 1).WithArguments(key, key, derived, reason))
+            .RunAsync();
+    }
+
+    [TestMethod]
+    public async Task When_every_state_is_rejected_an_empty_ModelStates_still_compiles_so_the_MSG_code_is_the_only_error()
+    {
+        var bad = new Descriptor("pytorch/resnet18", Item: "pytorch/resnet18");
+        await new GeneratorTest(descriptors: bad)
+            .WithSource("public static class Use { public static int Count => Consumer.App.ModelStates.All.Count; }")
+            .ExpectingEmptyClass()
+            .Expecting(At(DiagnosticDescriptors.InvalidKey, bad.Path, 1).WithArguments("pytorch/resnet18", "pytorch/resnet18", "the training id is missing"))
             .RunAsync();
     }
 
@@ -107,6 +121,7 @@ public sealed class DiagnosticTests
         var item = text.Contains("item=the-item", StringComparison.Ordinal) ? "the-item" : "broken.modelstate";
         await new GeneratorTest()
             .WithAdditionalFile(DescriptorPath, text.Replace("SHA", Sha, StringComparison.Ordinal))
+            .ExpectingEmptyClass()
             .Expecting(At(DiagnosticDescriptors.MalformedDescriptor, DescriptorPath, line).WithArguments(item, DescriptorPath, problem))
             .RunAsync();
     }

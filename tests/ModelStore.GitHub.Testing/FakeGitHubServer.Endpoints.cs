@@ -63,8 +63,8 @@ public sealed partial class FakeGitHubServer
             return Task.CompletedTask;
         }, write: true));
         app.MapPost("/api/uploads/repos/{owner}/{repo}/releases/{id:long}/assets", context => WithRelease(context, (repo, release) => UploadAsync(context, repo, release), write: true));
-        app.MapGet("/{owner}/{repo}/releases/download/{tag}/{name}", DownloadAsync);
-        app.MapGet("/_storage/{assetId:long}/{name}", ServeStorageAsync);
+        app.MapMethods("/{owner}/{repo}/releases/download/{tag}/{name}", ["GET", "HEAD"], DownloadAsync);
+        app.MapMethods("/_storage/{assetId:long}/{name}", ["GET", "HEAD"], ServeStorageAsync);
     }
 
     private async Task CreateReleaseAsync(HttpContext context, FakeRepository repo)
@@ -224,11 +224,65 @@ public sealed partial class FakeGitHubServer
             return;
         }
 
+        // Like GitHub's storage (an object store): a strong ETag, Accept-Ranges, 206 answers to ranges, If-Range, HEAD.
         await using (file)
         {
-            context.Response.ContentType = "application/octet-stream";
-            context.Response.ContentLength = file.Length;
-            await file.CopyToAsync(context.Response.Body, 1 << 16, context.RequestAborted);
+            var response = context.Response;
+            var length = file.Length;
+            var etag = $"\"{asset!.Id:x}-{length:x}\"";
+            response.ContentType = "application/octet-stream";
+            response.Headers.ETag = etag;
+            response.Headers.AcceptRanges = "bytes";
+            var (start, end) = (0L, length - 1);
+            var range = context.Request.Headers.Range.ToString();
+            var ifRange = context.Request.Headers.IfRange.ToString();
+            if (range.StartsWith("bytes=", StringComparison.Ordinal) && (ifRange.Length == 0 || ifRange == etag) && range[6..].Split('-') is [var from, var to] && long.TryParse(from, CultureInfo.InvariantCulture, out start))
+            {
+                end = to.Length == 0 ? length - 1 : Math.Min(long.Parse(to, CultureInfo.InvariantCulture), length - 1);
+                if (start >= length || start > end)
+                {
+                    response.StatusCode = 416;
+                    response.Headers.ContentRange = $"bytes */{length}";
+                    return;
+                }
+
+                response.StatusCode = 206;
+                response.Headers.ContentRange = $"bytes {start}-{end}/{length}";
+            }
+            else
+            {
+                (start, end) = (0L, length - 1);
+            }
+
+            response.ContentLength = end - start + 1;
+            if (HttpMethods.IsHead(context.Request.Method))
+            {
+                return;
+            }
+
+            var cutAt = Interlocked.Decrement(ref _storageCuts) >= 0 ? StorageCutAfterBytes : long.MaxValue;
+            file.Position = start;
+            var buffer = new byte[64 * 1024];
+            long sent = 0, remaining = end - start + 1;
+            while (remaining > 0)
+            {
+                var read = await file.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, Math.Min(remaining, cutAt - sent))), context.RequestAborted);
+                if (read == 0)
+                {
+                    break;
+                }
+
+                await response.Body.WriteAsync(buffer.AsMemory(0, read), context.RequestAborted);
+                Interlocked.Add(ref _storageBytes, read);
+                sent += read;
+                remaining -= read;
+                if (sent >= cutAt && remaining > 0)
+                {
+                    await response.Body.FlushAsync(context.RequestAborted);
+                    context.Abort();
+                    return;
+                }
+            }
         }
     }
 

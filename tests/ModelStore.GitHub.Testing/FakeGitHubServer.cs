@@ -29,6 +29,8 @@ public sealed partial class FakeGitHubServer : IAsyncDisposable
     private readonly Dictionary<string, FakeIdentity> _basicUsers = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _used = new(StringComparer.Ordinal);
     private long _nextId = 1000;
+    private int _storageCuts;
+    private long _storageBytes;
 
     private FakeGitHubServer(WebApplication app, string storage)
     {
@@ -53,6 +55,22 @@ public sealed partial class FakeGitHubServer : IAsyncDisposable
 
     /// <summary>How long every request waits before it is answered (to test timeouts).</summary>
     public TimeSpan Delay { get; set; }
+
+    /// <summary>
+    /// The number of storage GETs (asset bytes) still to be cut after <see cref="StorageCutAfterBytes"/> bytes of their
+    /// body, as a dropped connection would.
+    /// </summary>
+    public int StorageCuts
+    {
+        get => Volatile.Read(ref _storageCuts);
+        set => Volatile.Write(ref _storageCuts, value);
+    }
+
+    /// <summary>How many body bytes a cut storage GET sends before the connection is dropped.</summary>
+    public long StorageCutAfterBytes { get; set; } = 1024;
+
+    /// <summary>The asset bytes storage has sent so far (bodies of GETs).</summary>
+    public long StorageBytesServed => Interlocked.Read(ref _storageBytes);
 
     /// <summary>Every request received, in order.</summary>
     public ConcurrentQueue<RecordedRequest> Requests { get; } = new();

@@ -1,8 +1,7 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using ModelStore.States;
 using ModelStore.Stores;
+using ModelStore.Testing;
 
 namespace ModelStore.S3.Tests;
 
@@ -115,18 +114,9 @@ public sealed class S3ErrorTests
     [TestMethod]
     public async Task A_server_that_never_answers_is_a_timeout()
     {
-        using var silent = new TcpListener(IPAddress.Loopback, 0);
-        silent.Start();
-        var accepted = new List<TcpClient>();
-        var accepting = Task.Run(async () =>
-        {
-            while (!Cancel.IsCancellationRequested)
-            {
-                accepted.Add(await silent.AcceptTcpClientAsync(Cancel));
-            }
-        }, Cancel);
+        using var silent = new SilentServer();
         var options = RadosGateway.Options("models");
-        options.ServiceUrl = $"http://127.0.0.1:{((IPEndPoint)silent.LocalEndpoint).Port}";
+        options.ServiceUrl = $"http://127.0.0.1:{silent.Port}";
         options.RequestTimeout = TimeSpan.FromSeconds(1);
         options.MaxRetries = 0;
         using var store = new S3StateStore(options);
@@ -136,8 +126,6 @@ public sealed class S3ErrorTests
         Assert.AreEqual(StateStoreError.Timeout, error.Error, error.Message);
         StringAssert.Contains(error.Message, "s3://models/");
         AssertNoSecret(error, RadosGateway.SecretKey);
-        silent.Stop();
-        accepted.ForEach(client => client.Dispose());
     }
 
     private static void AssertNoSecret(StateStoreException error, string secret)

@@ -39,16 +39,16 @@ public sealed class S3StateStoreProviderTests
     public void Missing_or_invalid_settings_are_argument_errors_naming_the_setting()
     {
         StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => new S3StateStoreProvider().Create(Settings(("BasePath", "x")))).Message, "Bucket");
-        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => new S3StateStoreProvider().Create(Settings(("Bucket", "m"), ("ForcePathStyle", "maybe")))).Message, "ForcePathStyle");
-        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => new S3StateStoreProvider().Create(Settings(("Bucket", "m"), ("ServiceUrl", "ftp://host")))).Message, "ServiceUrl");
-        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => new S3StateStoreProvider().Create(Settings(("Bucket", "m"), ("DownloadParallelism", "-2")))).Message, "DownloadParallelism");
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => new S3StateStoreProvider().Create(Settings(("Bucket", "models"), ("ForcePathStyle", "maybe")))).Message, "ForcePathStyle");
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => new S3StateStoreProvider().Create(Settings(("Bucket", "models"), ("ServiceUrl", "ftp://host")))).Message, "ServiceUrl");
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => new S3StateStoreProvider().Create(Settings(("Bucket", "models"), ("DownloadParallelism", "-2")))).Message, "DownloadParallelism");
     }
 
     [TestMethod]
     public async Task A_declared_store_works_against_the_server_with_credentials_from_the_environment()
     {
         var bucket = await RadosGateway.CreateBucketAsync(TestContext.CancellationToken);
-        var store = new S3StateStoreProvider().Create(Settings(("Bucket", bucket), ("BasePath", "team"), ("ServiceUrl", RadosGateway.Endpoint), ("ChecksumsOnlyWhenRequired", "true")));
+        var store = new S3StateStoreProvider().Create(Settings(("Bucket", bucket), ("BasePath", "team"), ("ServiceUrl", RadosGateway.Endpoint)));
         var key = new StateKey(new StateType("pytorch", "tiny-mlp", "digits"), "2026-01-01");
 
         await store.WriteAsync(key, new MemoryStream([1, 2, 3]), cancellationToken: TestContext.CancellationToken);

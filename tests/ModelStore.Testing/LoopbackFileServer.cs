@@ -27,6 +27,7 @@ public sealed class LoopbackFileServer : IAsyncDisposable
     private readonly ConcurrentDictionary<string, ServedFile> _files = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> _redirects = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int> _statuses = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, int> _failuresLeft = new(StringComparer.Ordinal);
     private int _cutsLeft;
     private long _bytesServed;
 
@@ -107,6 +108,13 @@ public sealed class LoopbackFileServer : IAsyncDisposable
     /// <summary>Answers every request for <paramref name="path"/> with <paramref name="status"/> (and <c>Retry-After: 1</c> for 429 and 503).</summary>
     public void FailWith(string path, int status) => _statuses[path.TrimStart('/')] = status;
 
+    /// <summary>Answers the next <paramref name="count"/> requests for <paramref name="path"/> with <paramref name="status"/>, then serves it again.</summary>
+    public void FailNext(string path, int status, int count)
+    {
+        _statuses[path.TrimStart('/')] = status;
+        _failuresLeft[path.TrimStart('/')] = count;
+    }
+
     /// <summary>Stops failing <paramref name="path"/>.</summary>
     public void StopFailing(string path) => _statuses.TryRemove(path.TrimStart('/'), out _);
 
@@ -137,7 +145,7 @@ public sealed class LoopbackFileServer : IAsyncDisposable
                 await Task.Delay(Stall, context.RequestAborted);
             }
 
-            if (_statuses.TryGetValue(path, out var status))
+            if (_statuses.TryGetValue(path, out var status) && (!_failuresLeft.ContainsKey(path) || _failuresLeft.AddOrUpdate(path, 0, (_, value) => value - 1) >= 0))
             {
                 response.StatusCode = status;
                 if (status is 429 or 503)

@@ -55,19 +55,21 @@ internal sealed class GitHubResponseCache(string? directory) : IResponseCache
         }
     }
 
-    public async Task SetAsync(IRequest request, CachedResponse.V1 cachedResponse)
+    // Octokit does not await this call (its CachingHttpClient fires and forgets it), so the entry is written before the
+    // method returns: a store created next (a new build) then finds it on disk.
+    public Task SetAsync(IRequest request, CachedResponse.V1 cachedResponse)
     {
         ArgumentNullException.ThrowIfNull(cachedResponse);
         if (cachedResponse.Body is not string body || string.IsNullOrEmpty(cachedResponse.ApiInfo?.Etag))
         {
-            return;
+            return Task.CompletedTask;
         }
 
         var key = KeyOf(request);
         _memory[key] = cachedResponse;
         if (directory is null)
         {
-            return;
+            return Task.CompletedTask;
         }
 
         var entry = new Entry(key, (int)cachedResponse.StatusCode, cachedResponse.ContentType, cachedResponse.Headers.ToDictionary(StringComparer.OrdinalIgnoreCase), body);
@@ -76,10 +78,9 @@ internal sealed class GitHubResponseCache(string? directory) : IResponseCache
         try
         {
             Directory.CreateDirectory(directory);
-            var stream = File.Create(temporary);
-            await using (stream.ConfigureAwait(false))
+            using (var stream = File.Create(temporary))
             {
-                await JsonSerializer.SerializeAsync(stream, entry).ConfigureAwait(false);
+                JsonSerializer.Serialize(stream, entry);
             }
 
             File.Move(temporary, path, overwrite: true);
@@ -88,6 +89,8 @@ internal sealed class GitHubResponseCache(string? directory) : IResponseCache
         {
             File.Delete(temporary);
         }
+
+        return Task.CompletedTask;
     }
 
     private static string KeyOf(IRequest request)

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.RegularExpressions;
+using ModelStore.Downloads;
 using Octokit;
 using Octokit.Caching;
 using Octokit.Internal;
@@ -12,13 +13,14 @@ namespace ModelStore.GitHub.Http;
 /// Octokit's transport, replaced because Octokit's own adapter copies every request body into memory before
 /// sending it (to replay it on a redirect): an asset upload here streams from its temporary file instead.
 /// </summary>
-internal sealed partial class StreamingHttpClient(HttpClient http) : IHttpClient
+internal sealed partial class StreamingHttpClient(HttpClient http, int maxRetries) : IHttpClient
 {
     private static readonly string[] BinaryMediaTypes = ["application/octet-stream", "application/zip", "application/x-gzip", "application/gzip"];
 
     // Octokit gives every request this timeout unless the call sets its own (an upload does).
     private static readonly TimeSpan OctokitDefaultTimeout = TimeSpan.FromSeconds(100);
 
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<TimeSpan, HttpResilienceOptions> _resilience = new();
     private TimeSpan? _requestTimeout;
 
     public async Task<IResponse> Send(IRequest request, CancellationToken cancellationToken, Func<object, object>? preprocessResponseBody = null)
@@ -32,6 +34,11 @@ internal sealed partial class StreamingHttpClient(HttpClient http) : IHttpClient
         }
 
         using var message = new HttpRequestMessage(request.Method, new Uri(request.BaseAddress, request.Endpoint));
+
+        // The shared client's resilience handler bounds the call by the same limit and retries a GET that meets a
+        // transient failure (never an upload).
+        var bound = limit > TimeSpan.Zero && limit != Timeout.InfiniteTimeSpan ? limit : TimeSpan.FromDays(1);
+        HttpResilience.Configure(message, _resilience.GetOrAdd(bound, static (bound, retries) => new HttpResilienceOptions { RequestTimeout = bound, MaxRetries = retries }, maxRetries));
         foreach (var (name, value) in request.Headers)
         {
             message.Headers.TryAddWithoutValidation(name, value);

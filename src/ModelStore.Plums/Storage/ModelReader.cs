@@ -46,7 +46,7 @@ internal static class ModelReader
                 var folder = PmfLayout.InitialisationDirectory(root);
                 var offences = new List<PlumsOffence>();
                 var nested = TreeValidator.ReadMetadata(Path.Combine(folder, PmfLayout.MetadataFile), offences)!;
-                var nestedParameters = BuildParametersYaml.FromYaml(Yaml.YamlReader.Read(File.ReadAllText(PmfLayout.BuildParameters(folder))));
+                var nestedParameters = BuildParametersYaml.FromYaml(Yaml.YamlReader.Read(Utf8File.Read(PmfLayout.BuildParameters(folder), "data/initialisation/data/build_parameters.yaml", offences) ?? throw new PlumsTreeValidationException(folder, offences)));
                 var initModel = Build(folder, nested, nestedParameters, checkpoints: false);
                 model.RegisterInitialisation(new ModelInitialisation(initModel, pmf.Checkpoint));
                 break;

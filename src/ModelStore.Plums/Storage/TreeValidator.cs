@@ -46,7 +46,8 @@ internal sealed class TreeValidator
             return null;
         }
 
-        return ValidateMetadataText(File.ReadAllText(metadataFile), offences, prefix);
+        var text = Utf8File.Read(metadataFile, prefix.TrimEnd(':'), offences);
+        return text is null ? null : ValidateMetadataText(text, offences, prefix);
     }
 
     /// <summary>Parses and validates the text of a <c>metadata.yaml</c>.</summary>
@@ -197,7 +198,14 @@ internal sealed class TreeValidator
                 return null;
             }
 
-            return BuildParametersYaml.FromYaml(YamlReader.Read(File.ReadAllText(file)));
+            var text = Utf8File.Read(file, location, _offences);
+            if (text is null)
+            {
+                _treeOffence = true;
+                return null;
+            }
+
+            return BuildParametersYaml.FromYaml(YamlReader.Read(text));
         }
         catch (YamlReadException e)
         {

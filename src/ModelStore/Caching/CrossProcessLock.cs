@@ -40,6 +40,20 @@ public sealed class CrossProcessLock : IDisposable
         }
     }
 
+    /// <summary>Takes the lock at <paramref name="path"/> if it is free now; <see langword="null"/> when another holder has it.</summary>
+    public static CrossProcessLock? TryAcquire(string path)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        try
+        {
+            return new CrossProcessLock(new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.None));
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Releases the lock.</summary>
     public void Dispose() => _stream.Dispose();
 }

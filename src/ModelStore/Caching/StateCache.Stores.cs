@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using ModelStore.IO;
 using ModelStore.States;
 using ModelStore.Stores;
@@ -46,13 +44,96 @@ public sealed partial class StateCache
             cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Where a resumable download of (store, key) lives while it is in progress.</summary>
+    /// <summary>
+    /// Where a resumable download of (store, key) lives while it is in progress: one fixed name, so a new fetch adopts
+    /// (or replaces) what an interrupted one left. Stores may keep files of their own beside it whose names start with it.
+    /// </summary>
     public string GetDownloadPath(string storeId, StateKey key)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(storeId);
         ArgumentNullException.ThrowIfNull(key);
-        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{storeId}\n{key}")))[..24];
-        return Path.Combine(Root, "tmp", hash + DownloadSuffix);
+        return Path.Combine(Root, "tmp", StateStem(storeId, key) + DownloadSuffix);
+    }
+
+    /// <summary>
+    /// Deletes the files in <c>tmp/</c> that no live process is working on: partial downloads left by a fetch that was
+    /// killed or failed, their journals, and older temporary files. A file belongs to a state's fetch by its name; it is
+    /// deleted only while this call holds that state's lock (an OS file lock, freed when a process dies), so a running
+    /// fetch keeps its files, whatever their age. Returns the bytes freed.
+    /// </summary>
+    public long RemoveAbandonedDownloads()
+    {
+        var tmp = Path.Combine(Root, "tmp");
+        if (!Directory.Exists(tmp))
+        {
+            return 0;
+        }
+
+        long freed = 0;
+        foreach (var group in Directory.EnumerateFiles(tmp).GroupBy(StemOf, StringComparer.Ordinal))
+        {
+            if (group.Key is { } stem)
+            {
+                using var held = CrossProcessLock.TryAcquire(GetLockPath(stem));
+                if (held is null)
+                {
+                    continue; // A live fetch holds the state.
+                }
+
+                foreach (var file in group)
+                {
+                    freed += Delete(file);
+                }
+            }
+            else
+            {
+                // Not named after a state (an older version's temporary file): gone unless a process has it open.
+                foreach (var file in group.Where(file => !IsOpenElsewhere(file)))
+                {
+                    freed += Delete(file);
+                }
+            }
+        }
+
+        return freed;
+
+        static long Delete(string file)
+        {
+            var length = new FileInfo(file) is { Exists: true } info ? info.Length : 0;
+            AtomicFile.Discard(file);
+            return File.Exists(file) ? 0 : length;
+        }
+    }
+
+    // The state stem a tmp/ file name starts with (16 hex digits, then a dot), or null.
+    private static string? StemOf(string path)
+    {
+        var name = Path.GetFileName(path);
+        var dot = name.IndexOf('.', StringComparison.Ordinal);
+        return dot == 16 && name.AsSpan(0, 16).IndexOfAnyExcept("0123456789abcdef") < 0 ? name[..16] : null;
+    }
+
+    // .NET takes an OS file lock on every file it opens (shared for readers and sharing writers, exclusive for FileShare.None),
+    // so an exclusive open fails while another .NET process has the file open.
+    private static bool IsOpenElsewhere(string path)
+    {
+        try
+        {
+            using var probe = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.None, 1);
+            return false;
+        }
+        catch (FileNotFoundException)
+        {
+            return false;
+        }
+        catch (IOException)
+        {
+            return true;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return true;
+        }
     }
 
     // The store hashed the file's bytes as the download completed: no second pass over the file.

@@ -236,6 +236,20 @@ public sealed partial class StateCache
         }
     }
 
+    /// <summary>When the cached state was fetched (from its index entry), or <see langword="null"/> when unknown.</summary>
+    public DateTimeOffset? GetFetchedUtc(CachedState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        try
+        {
+            return JsonSerializer.Deserialize<IndexEntry>(File.ReadAllBytes(GetIndexPath(state.StoreId, state.Key)))?.FetchedUtc;
+        }
+        catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Removes the index entry of (store, key); the blob stays until <see cref="RemoveUnreferencedBlobs"/>.</summary>
     public bool Remove(string storeId, StateKey key)
     {
@@ -249,7 +263,10 @@ public sealed partial class StateCache
         return true;
     }
 
-    /// <summary>Deletes blobs that no index entry refers to, and leftover temporary files; returns the bytes freed.</summary>
+    /// <summary>
+    /// Deletes blobs that no index entry refers to, and the partial downloads no live process is working on (see
+    /// <see cref="RemoveAbandonedDownloads"/>); returns the bytes freed.
+    /// </summary>
     public long RemoveUnreferencedBlobs()
     {
         var referenced = EnumerateStates().Select(state => state.Sha256).ToHashSet(StringComparer.Ordinal);
@@ -267,21 +284,7 @@ public sealed partial class StateCache
             }
         }
 
-        var tmp = Path.Combine(Root, "tmp");
-        if (Directory.Exists(tmp))
-        {
-            foreach (var file in Directory.EnumerateFiles(tmp))
-            {
-                // A temporary file in use by a running fetch is skipped (locked or too recent).
-                if (File.GetLastWriteTimeUtc(file) < DateTime.UtcNow.AddHours(-1))
-                {
-                    freed += new FileInfo(file).Length;
-                    AtomicFile.Discard(file);
-                }
-            }
-        }
-
-        return freed;
+        return freed + RemoveAbandonedDownloads();
     }
 
     /// <summary>Normalizes and validates a hex SHA-256.</summary>
@@ -309,14 +312,20 @@ public sealed partial class StateCache
         var expected = expectedSha256 is null ? null : NormalizeSha256(expectedSha256);
         var tmpFolder = Path.Combine(Root, "tmp");
         Directory.CreateDirectory(tmpFolder);
-        var temporaryPath = Path.Combine(tmpFolder, $"{Guid.NewGuid():N}{AtomicFile.PartialSuffix}");
+        // One name per (store, key), used under the state's lock: what a killed fetch left is replaced, never piled up.
+        var temporaryPath = Path.Combine(tmpFolder, StateStem(storeId, key) + AtomicFile.PartialSuffix);
         try
         {
             string actual;
             long size = 0;
-            var target = new FileStream(temporaryPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous);
+            var target = new FileStream(temporaryPath, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous);
             await using (target.ConfigureAwait(false))
             {
+                if (source.CanSeek && progress is Downloads.IDownloadProgress sized)
+                {
+                    sized.ReportTotal(source.Length - source.Position);
+                }
+
                 using var hasher = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
                 var buffer = new byte[1 << 20];
                 int read;
@@ -372,8 +381,13 @@ public sealed partial class StateCache
     private string GetIndexPath(string storeId, StateKey key) =>
         Path.Combine(Root, "index", StoreFolder(storeId), LocalStateStore.GetFileName(key)[..^LocalStateStore.Extension.Length] + ".json");
 
-    internal string GetLockPath(string storeId, StateKey key) =>
-        Path.Combine(Root, "locks", ShortHash($"{storeId}\n{key}") + ".lock");
+    internal string GetLockPath(string storeId, StateKey key) => GetLockPath(StateStem(storeId, key));
+
+    // The lock of a stem; every temporary file of (store, key) in tmp/ starts with the same stem, so clean can tell
+    // whether a live process still works on it.
+    private string GetLockPath(string stem) => Path.Combine(Root, "locks", stem + ".lock");
+
+    private static string StateStem(string storeId, StateKey key) => ShortHash($"{storeId}\n{key}");
 
     // Store ids are free text (URLs, paths): the folder gets a readable, file-system-safe prefix plus a hash.
     private static string StoreFolder(string storeId)

@@ -69,6 +69,7 @@ public static class ChunkedDownloader
 
         long onDisk = journal.Done.Select((done, index) => done ? ChunkLength(index, chunkSize, size) : 0).Sum();
         long transferred = 0;
+        (progress as IDownloadProgress)?.ReportTotal(size);
         progress?.Report(onDisk);
 
         // Chunks finish out of order; the hash follows them in order, reading each one back from the file as soon as it

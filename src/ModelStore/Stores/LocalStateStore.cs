@@ -114,7 +114,8 @@ public sealed class LocalStateStore : StateStore
         }
         catch (DirectoryNotFoundException e)
         {
-            throw new StateStoreException(StateStoreError.NotFound, $"State {key} was not found in {Description}: the folder does not exist.", key, e);
+            // Not found (the state is not there), saying why: the whole folder is missing.
+            throw new StateStoreException(StateStoreError.NotFound, $"State {key} was not found in {Description}: the folder '{Folder}' does not exist. Check the store's Folder (relative folders start at the project's folder).", key, e);
         }
         catch (UnauthorizedAccessException e)
         {

@@ -1,3 +1,6 @@
+using System.Globalization;
+using ModelStore.Downloads;
+
 namespace ModelStore.Stores;
 
 /// <summary>
@@ -12,21 +15,36 @@ public sealed class StateStoreSettings
     /// <param name="kind">The backend kind, for example <c>Local</c>, <c>S3</c> or <c>GitHub</c>.</param>
     /// <param name="values">The settings (item metadata); names are case-insensitive.</param>
     /// <param name="baseDirectory">The folder relative paths are resolved against (the project's folder).</param>
+    /// <exception cref="ArgumentException">
+    /// The name, the kind, a setting's name or value holds a control character (a line break would inject a line into the
+    /// files the build writes), or a value is a URL carrying a user name or password (a credential in a project file).
+    /// The message names the store and the setting, never the secret.
+    /// </exception>
     public StateStoreSettings(string name, string kind, IEnumerable<KeyValuePair<string, string>> values, string baseDirectory)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         ArgumentException.ThrowIfNullOrWhiteSpace(kind);
         ArgumentNullException.ThrowIfNull(values);
         ArgumentNullException.ThrowIfNull(baseDirectory);
+        RefuseControlCharacters(name, $"The store name '{Printable(name)}'");
+        RefuseControlCharacters(kind, $"Store '{Printable(name)}': the Kind '{Printable(kind)}'");
         Name = name;
         Kind = kind;
         BaseDirectory = baseDirectory;
         var map = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         foreach (var (key, value) in values)
         {
+            RefuseControlCharacters(key, $"Store '{name}': the setting name '{Printable(key)}'");
             if (!string.IsNullOrWhiteSpace(value))
             {
-                map[key] = value.Trim();
+                var trimmed = value.Trim();
+                RefuseControlCharacters(trimmed, $"Store '{name}': setting '{key}'");
+                if (Uri.TryCreate(trimmed, UriKind.Absolute, out var url) && url.Scheme is "http" or "https" && UrlRedaction.HasUserInfo(url))
+                {
+                    throw new ArgumentException($"Store '{name}': setting '{key}' is a URL with a user name or password ({UrlRedaction.Redact(url)}). Credentials never go in store settings (they would end up in project files, lock files and logs): remove them from the address and give them the way the store's kind documents (environment variables, a profile).", nameof(values));
+                }
+
+                map[key] = trimmed;
             }
         }
 
@@ -55,4 +73,22 @@ public sealed class StateStoreSettings
 
     /// <summary>A path setting resolved against <see cref="BaseDirectory"/>.</summary>
     public string? GetPath(string name) => Get(name) is { } path ? Path.GetFullPath(path, BaseDirectory) : null;
+
+    /// <summary><paramref name="text"/> with its control characters shown as <c>\uXXXX</c>, safe to put in a one-line message.</summary>
+    internal static string Printable(string text) =>
+        string.Concat(text.Select(c => char.IsControl(c) ? string.Create(CultureInfo.InvariantCulture, $"\\u{(int)c:X4}") : c.ToString()));
+
+    private static void RefuseControlCharacters(string text, string what)
+    {
+        var index = text.AsSpan().IndexOfAnyInRange('\u0000', '\u001F');
+        if (index < 0)
+        {
+            index = text.AsSpan().IndexOfAnyInRange('\u007F', '\u009F');
+        }
+
+        if (index >= 0)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"{what} holds the control character U+{(int)text[index]:X4} at position {index}; names and settings of stores are single lines of printable text."));
+        }
+    }
 }

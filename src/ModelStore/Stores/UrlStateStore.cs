@@ -85,7 +85,8 @@ public sealed class UrlStateStore : StateStore, IFileDownloadingStore
     {
         EnsureServed(key);
         var remote = await _source.GetObjectAsync(cancellationToken).ConfigureAwait(false);
-        return await _source.OpenRangeAsync(remote with { AcceptsRanges = false }, 0, remote.Size, cancellationToken).ConfigureAwait(false);
+        var body = await _source.OpenRangeAsync(remote with { AcceptsRanges = false }, 0, remote.Size, cancellationToken).ConfigureAwait(false);
+        return new IO.TransportGuardedStream(body, null, Description, key, _download.ReadTimeout);
     }
 
     /// <inheritdoc />

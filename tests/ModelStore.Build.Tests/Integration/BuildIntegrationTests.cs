@@ -155,6 +155,6 @@ public sealed partial class BuildIntegrationTests
         StringAssert.Contains(result.Output, $"ModelStore error {code}:", result.ToString());
     }
 
-    [GeneratedRegex(@"ModelStore: downloading pytorch/tiny-mlp\.digits\.v1 from")]
+    [GeneratedRegex(@"ModelStore: downloading pytorch/tiny-mlp\.digits\.v1\b")]
     private static partial Regex DownloadLine();
 }

@@ -50,7 +50,13 @@ internal sealed class ConsumerProject
 
     public string LockFile => Path.Combine(Folder, "modelstates.lock.json");
 
-    public string OutputFolder => Path.Combine(Folder, "bin", "Debug", "net10.0");
+    public string OutputFolder => Path.Combine(Folder, "bin", "Debug", TargetFramework);
+
+    /// <summary>The project's TargetFramework (net10.0 unless set before the first item is declared).</summary>
+    public string TargetFramework { get; set; } = "net10.0";
+
+    /// <summary>The intermediate folder of the Debug build.</summary>
+    public string IntermediateFolder => Path.Combine(Folder, "obj", "Debug", TargetFramework);
 
     /// <summary>Creates the project folder; the store and the cache are its own unless given.</summary>
     public static async Task<ConsumerProject> CreateAsync(string name, string? storeFolder = null, string? home = null)
@@ -60,22 +66,8 @@ internal sealed class ConsumerProject
         Directory.CreateDirectory(folder);
         var consumer = new ConsumerProject(feed, folder, storeFolder ?? Path.Combine(folder, "states"), home ?? Path.Combine(folder, "home"));
         Directory.CreateDirectory(consumer.StoreFolder);
-        File.Copy(Path.Combine(PackageFeed.RepositoryRoot, "global.json"), Path.Combine(folder, "global.json"));
         File.WriteAllText(Path.Combine(folder, "Program.cs"), Program);
-        File.WriteAllText(Path.Combine(folder, "nuget.config"), $"""
-            <?xml version="1.0" encoding="utf-8"?>
-            <configuration>
-              <packageSources>
-                <clear />
-                <add key="test-feed" value="{SecurityElement.Escape(feed.Feed)}" />
-                <add key="nuget.org" value="https://api.nuget.org/v3/index.json" />
-              </packageSources>
-              <packageSourceMapping>
-                <packageSource key="test-feed"><package pattern="ModelStore" /><package pattern="ModelStore.*" /></packageSource>
-                <packageSource key="nuget.org"><package pattern="*" /></packageSource>
-              </packageSourceMapping>
-            </configuration>
-            """);
+        feed.WriteConsumerConfiguration(folder);
         return consumer;
     }
 
@@ -123,12 +115,12 @@ internal sealed class ConsumerProject
 
     private void WriteProject()
     {
-        var version = Path.GetFileNameWithoutExtension(Directory.GetFiles(_feed.Feed, "ModelStore.Build.*.nupkg").Single())["ModelStore.Build.".Length..];
+        var version = _feed.Version;
         File.WriteAllText(Path.Combine(Folder, "app.csproj"), $"""
             <Project Sdk="Microsoft.NET.Sdk">
               <PropertyGroup>
                 <OutputType>Exe</OutputType>
-                <TargetFramework>net10.0</TargetFramework>
+                <TargetFramework>{TargetFramework}</TargetFramework>
                 <ImplicitUsings>enable</ImplicitUsings>
                 <Nullable>enable</Nullable>
                 <RootNamespace>Consumer</RootNamespace>

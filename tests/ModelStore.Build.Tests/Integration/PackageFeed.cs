@@ -23,6 +23,32 @@ internal sealed class PackageFeed
 
     public static string RepositoryRoot { get; } = FindRepositoryRoot();
 
+    /// <summary>The version the repository packed (MinVer: from git tags, else the minimum major.minor as a pre-release).</summary>
+    public string Version => Path.GetFileNameWithoutExtension(Directory.GetFiles(Feed, "ModelStore.Build.*.nupkg").Single())["ModelStore.Build.".Length..];
+
+    /// <summary>
+    /// Writes a consumer folder's global.json (the repository's SDK) and nuget.config: this run's feed for ModelStore*,
+    /// nuget.org for anything else.
+    /// </summary>
+    public void WriteConsumerConfiguration(string folder)
+    {
+        File.Copy(Path.Combine(RepositoryRoot, "global.json"), Path.Combine(folder, "global.json"), overwrite: true);
+        File.WriteAllText(Path.Combine(folder, "nuget.config"), $"""
+            <?xml version="1.0" encoding="utf-8"?>
+            <configuration>
+              <packageSources>
+                <clear />
+                <add key="test-feed" value="{System.Security.SecurityElement.Escape(Feed)}" />
+                <add key="nuget.org" value="https://api.nuget.org/v3/index.json" />
+              </packageSources>
+              <packageSourceMapping>
+                <packageSource key="test-feed"><package pattern="ModelStore" /><package pattern="ModelStore.*" /></packageSource>
+                <packageSource key="nuget.org"><package pattern="*" /></packageSource>
+              </packageSourceMapping>
+            </configuration>
+            """);
+    }
+
     /// <summary>Packs once (the first caller waits for it); later callers get the same feed.</summary>
     public static async Task<PackageFeed> GetAsync()
     {

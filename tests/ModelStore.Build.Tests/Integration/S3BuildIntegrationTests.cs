@@ -55,6 +55,31 @@ public sealed class S3BuildIntegrationTests
         var run = await app.RunAppAsync();
         StringAssert.Contains(run.Output, $"state {Digits} size={bytes.Length} sha256={sha} read={bytes.Length}", run.ToString());
         Assert.IsFalse(build.ToString().Contains(Server.SecretKey, StringComparison.Ordinal), "The build output holds the secret.");
+        Assert.IsFalse(File.ReadAllText(app.LockFile).Contains(Server.SecretKey, StringComparison.Ordinal), "The lock file holds the secret.");
+
+        // The CI prefetch: `modelstore restore` fills an empty cache from the lock file alone, then an offline, locked
+        // build needs nothing else.
+        Directory.Delete(app.Home, recursive: true);
+        Environment.SetEnvironmentVariable("AWS_ACCESS_KEY_ID", Server.AccessKey);
+        Environment.SetEnvironmentVariable("AWS_SECRET_ACCESS_KEY", Server.SecretKey);
+        int restored;
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        try
+        {
+            restored = await ModelStore.Cli.CliApp.RunAsync(["restore", Path.Combine(app.Folder, "app.csproj"), "--cache", app.Home], output, error, TestContext.CancellationToken);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("AWS_ACCESS_KEY_ID", null);
+            Environment.SetEnvironmentVariable("AWS_SECRET_ACCESS_KEY", null);
+        }
+
+        Assert.AreEqual(0, restored, $"{output}{error}");
+        StringAssert.Contains(output.ToString(), "1 fetched, 0 already cached, 0 failed");
+        var offline = await app.BuildAsync("-p:ModelStoreOffline=true", "-p:ModelStoreLockedMode=true");
+        Assert.AreEqual(0, offline.ExitCode, offline.ToString());
+        StringAssert.Contains((await app.RunAppAsync()).Output, $"sha256={sha}");
     }
 
     [TestMethod]
@@ -74,6 +99,48 @@ public sealed class S3BuildIntegrationTests
         StringAssert.Contains(build.Output, "ModelStore error MST0005:", build.ToString());
         StringAssert.Contains(build.Output, bucket, build.ToString());
         Assert.IsFalse(build.ToString().Contains(wrongSecret, StringComparison.Ordinal), "The build output holds the secret.");
+    }
+
+    [TestMethod]
+    public async Task An_S3_mirror_serves_a_locked_GitHub_state_while_the_GitHub_server_is_down()
+    {
+        const string Resnet = "pytorch/resnet18.cls1000.imagenet";
+        var bytes = RandomNumberGenerator.GetBytes(2 << 20);
+        var sha = Convert.ToHexStringLower(SHA256.HashData(bytes));
+        var bucket = await CreateBucketAsync();
+        using (var mirror = new S3StateStore(new S3StateStoreOptions { Bucket = bucket, BasePath = "mirror", ServiceUrl = Server.Endpoint, ForcePathStyle = true, AccessKey = Server.AccessKey, SecretKey = Server.SecretKey, ChecksumsOnlyWhenRequired = true }))
+        {
+            await mirror.WriteAsync(StateKey.Parse(Resnet), new MemoryStream(bytes), cancellationToken: TestContext.CancellationToken);
+        }
+
+        var github = await GitHub.Testing.FakeGitHubServer.StartAsync();
+        github.AddRepository("mozuma", "mozuma");
+        var gzipped = Path.Combine(github.Storage, "published.gz");
+        await using (var file = File.Create(gzipped))
+        await using (var gzip = new System.IO.Compression.GZipStream(file, System.IO.Compression.CompressionLevel.Fastest))
+        {
+            await gzip.WriteAsync(bytes, TestContext.CancellationToken);
+        }
+
+        github.SeedAsset("mozuma", "mozuma", "state.pytorch.resnet18", "cls1000.imagenet.state.gzip", gzipped);
+        var app = await ConsumerProject.CreateAsync("s3-mirror");
+        app.ExtraEnvironment["AWS_ACCESS_KEY_ID"] = Server.AccessKey;
+        app.ExtraEnvironment["AWS_SECRET_ACCESS_KEY"] = Server.SecretKey;
+        app.WithStore("mozuma", $"Kind=\"GitHub\" Owner=\"mozuma\" Repository=\"mozuma\" BaseAddress=\"{github.BaseAddress}\" Mirrors=\"fleet\"")
+            .WithStore("fleet", $"Kind=\"S3\" Bucket=\"{bucket}\" BasePath=\"mirror\" ServiceUrl=\"{SecurityElement.Escape(Server.Endpoint)}\"")
+            .WithState(Resnet, "Store=\"mozuma\"");
+
+        // The first resolution goes to the origin (no hash known yet) and locks the state.
+        var first = await app.BuildAsync();
+        await github.DisposeAsync();
+        var second = await app.BuildAsync($"-p:ModelStoreHome={Path.Combine(app.Folder, "fresh-home")}");
+
+        Assert.AreEqual(0, first.ExitCode, first.ToString());
+        StringAssert.Contains(first.Output, $"ModelStore: fetched {Resnet} from store 'mozuma'", first.ToString());
+        Assert.AreEqual(0, second.ExitCode, second.ToString());
+        StringAssert.Contains(second.Output, $"ModelStore: fetched {Resnet} from mirror 'fleet' of store 'mozuma'", second.ToString());
+        StringAssert.Contains(File.ReadAllText(app.LockFile), $"\"store\": \"mozuma\"");
+        StringAssert.Contains(File.ReadAllText(app.LockFile), $"\"sha256\": \"{sha}\"");
     }
 
     private async Task<string> CreateBucketAsync()

@@ -1,0 +1,227 @@
+using System.CommandLine;
+using System.Security.Cryptography;
+using ModelStore.Caching;
+using ModelStore.IO;
+using ModelStore.States;
+using ModelStore.Stores;
+
+namespace ModelStore.Cli;
+
+// The commands that talk to a store: list, pull, push, export.
+public static partial class CliApp
+{
+    private static Command ListCommand(CommonOptions options, TextWriter output, TextWriter error)
+    {
+        var type = new Option<string>("--type", "-t") { Description = "The state type whose compatible states to list: backend/architecture[.extra...].", Required = true };
+        var list = new Command("list", "List the states of a store compatible with a state type.") { options.Store, options.Setting, type };
+        list.SetAction(Action(options, output, error, async (parse, cli, cancellationToken) =>
+        {
+            var stateType = StateType.Parse(parse.GetValue(type)!);
+            var store = CreateStore(parse.GetValue(options.Store)!, parse.GetValue(options.Setting));
+            if (store is LocalStateStore { Folder: var folder } && !Directory.Exists(folder))
+            {
+                // The store lists nothing (as MoZuMa's); a person asking needs to know the folder is not there.
+                throw new StateStoreException(StateStoreError.ContainerNotFound, $"The folder '{folder}' of the local store does not exist.");
+            }
+
+            var keys = await store.GetStateKeysAsync(stateType, cancellationToken).ConfigureAwait(false);
+            foreach (var key in keys)
+            {
+                await cli.LineAsync(key.ToString()).ConfigureAwait(false);
+            }
+
+            await cli.JsonAsync(new { store = store.Description, type = stateType.ToString(), keys = keys.Select(key => key.ToString()) }).ConfigureAwait(false);
+            return 0;
+        }));
+        return list;
+    }
+
+    private static Command PullCommand(CommonOptions options, TextWriter output, TextWriter error)
+    {
+        var key = KeyArgument();
+        var sha = new Option<string?>("--sha256") { Description = "The expected SHA-256; the pull fails if the bytes differ." };
+        var path = new Option<string?>("--path") { Description = "A file of the store to serve under KEY instead of the layout's name (a Hugging Face Hub repository: model.safetensors, onnx/model.onnx)." };
+        var pull = new Command("pull", "Fetch a state into the machine-wide cache (once, resumably) and print where it is.") { key, options.Store, options.Setting, sha, path };
+        pull.SetAction(Action(options, output, error, async (parse, cli, cancellationToken) =>
+        {
+            var stateKey = StateKey.Parse(parse.GetValue(key)!);
+            var expected = parse.GetValue(sha) is { } text ? StateCache.NormalizeSha256(text) : null;
+            var store = await PinAsync(CreateStore(parse.GetValue(options.Store)!, parse.GetValue(options.Setting)), parse.GetValue(path), cli, cancellationToken).ConfigureAwait(false);
+            var state = await FetchAsync(OpenCache(parse.GetValue(options.Cache)), store, stateKey, expected, cli, cancellationToken).ConfigureAwait(false);
+            await cli.LineAsync($"{state.Key}  sha256:{state.Sha256}  {ProgressBar.FormatBytes(state.Size)}  {state.BlobPath}").ConfigureAwait(false);
+            await cli.JsonAsync(Describe(state)).ConfigureAwait(false);
+            return 0;
+        }));
+        return pull;
+    }
+
+    private static Command PushCommand(CommonOptions options, TextWriter output, TextWriter error)
+    {
+        var file = new Argument<FileInfo>("file") { Description = "The state file to publish." };
+        var key = KeyArgument();
+        var overwrite = new Option<bool>("--overwrite") { Description = "Replace a state that already exists under the key." };
+        var push = new Command("push", "Publish a state file to a store under a key.") { file, key, options.Store, options.Setting, overwrite };
+        push.SetAction(Action(options, output, error, async (parse, cli, cancellationToken) =>
+        {
+            var stateKey = StateKey.Parse(parse.GetValue(key)!);
+            var source = parse.GetValue(file)!;
+            if (!source.Exists)
+            {
+                throw new UsageException($"the file '{source.FullName}' does not exist.");
+            }
+
+            var store = CreateStore(parse.GetValue(options.Store)!, parse.GetValue(options.Setting));
+            var stream = source.OpenRead();
+            await using (stream.ConfigureAwait(false))
+            {
+                try
+                {
+                    await store.WriteAsync(stateKey, stream, parse.GetValue(overwrite), cancellationToken).ConfigureAwait(false);
+                }
+                catch (StateStoreException e) when (e.Error == StateStoreError.AlreadyExists)
+                {
+                    // The store speaks to code (overwrite: true); here the switch is --overwrite.
+                    throw new StateStoreException(StateStoreError.AlreadyExists, $"State {stateKey} already exists in {store.Description}. Pass --overwrite to replace it.", stateKey, e);
+                }
+            }
+
+            await cli.LineAsync($"Pushed {stateKey} ({ProgressBar.FormatBytes(source.Length)}) to {store.Description}.").ConfigureAwait(false);
+            await cli.JsonAsync(new { key = stateKey.ToString(), store = store.Description, size = source.Length }).ConfigureAwait(false);
+            return 0;
+        }));
+        return push;
+    }
+
+    private static Command ExportCommand(CommonOptions options, TextWriter output, TextWriter error)
+    {
+        var key = KeyArgument();
+        var to = new Option<DirectoryInfo>("--to") { Description = "The folder to write the file into (created if needed).", Required = true };
+        var export = new Command("export", "Copy a cached state out of the cache as a plain file (MoZuMa's local file name), for tools outside .NET; with --store, fetch it first.") { key, to, options.OptionalStore, options.Setting };
+        export.SetAction(Action(options, output, error, async (parse, cli, cancellationToken) =>
+        {
+            var stateKey = StateKey.Parse(parse.GetValue(key)!);
+            var cache = OpenCache(parse.GetValue(options.Cache));
+            CachedState state;
+            if (parse.GetValue(options.OptionalStore) is { } spec)
+            {
+                state = await FetchAsync(cache, CreateStore(spec, parse.GetValue(options.Setting)), stateKey, null, cli, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                var cached = cache.EnumerateStates().Where(entry => entry.Key == stateKey).ToList();
+                state = cached.DistinctBy(entry => entry.Sha256).Count() switch
+                {
+                    0 => throw new StateStoreException(StateStoreError.NotFound, $"State {stateKey} is not in the cache at {cache.Root}. Pull it first, or give --store to fetch it.", stateKey),
+                    1 => cached[0],
+                    _ => throw new UsageException($"state {stateKey} is cached from several stores with different bytes ({string.Join(", ", cached.Select(entry => entry.StoreId))}); give --store to choose one."),
+                };
+            }
+
+            var folder = parse.GetValue(to)!;
+            Directory.CreateDirectory(folder.FullName);
+            var destination = Path.Combine(folder.FullName, LocalStateStore.GetFileName(stateKey));
+            await CopyVerifiedAsync(state, destination, cancellationToken).ConfigureAwait(false);
+            await cli.LineAsync(destination).ConfigureAwait(false);
+            await cli.JsonAsync(new { key = state.Key.ToString(), store = state.StoreId, sha256 = state.Sha256, size = state.Size, path = destination }).ConfigureAwait(false);
+            return 0;
+        }));
+        return export;
+    }
+
+    // A versioned store (a Hub repository) is read at the commit its branch points to now, so the cache entry names that
+    // commit; a --path reads one file of the store instead of the layout.
+    private static async Task<IStateStore> PinAsync(IStateStore store, string? path, CliOutput cli, CancellationToken cancellationToken)
+    {
+        if (store is IRevisionedStore revisioned)
+        {
+            var commit = await revisioned.ResolveRevisionAsync(cancellationToken).ConfigureAwait(false);
+            if (!string.Equals(commit, revisioned.Revision, StringComparison.Ordinal))
+            {
+                await cli.NoteAsync($"Revision {revisioned.Revision} is commit {commit}.").ConfigureAwait(false);
+            }
+
+            store = revisioned.AtRevision(commit);
+        }
+
+        if (path is null)
+        {
+            return store;
+        }
+
+        return store is IFileAddressableStore files
+            ? files.ForFile(path)
+            : throw new UsageException($"--path needs a store whose files can be named by path (a Hugging Face Hub repository); {store.Description} cannot.");
+    }
+
+    private static Argument<string> KeyArgument() => new("key") { Description = "A state key: backend/architecture[.extra...].trainingId." };
+
+    /// <summary>Fetches through the cache: the store's resumable download when it has one, with a progress bar.</summary>
+    private static async Task<CachedState> FetchAsync(StateCache cache, IStateStore store, StateKey key, string? expectedSha256, CliOutput cli, CancellationToken cancellationToken)
+    {
+        var bar = cli.ShowsProgress ? new ProgressBar(cli.Error, $"Pulling {key}", null, cli.IsInteractive) : null;
+        var reported = false;
+        var progress = new DelegateProgress(
+            value =>
+            {
+                reported = true;
+                bar?.Report(value);
+            },
+            total => bar?.ReportTotal(total));
+        var state = await cache.GetOrFetchAsync(store, key, expectedSha256, progress, cancellationToken).ConfigureAwait(false);
+        if (reported)
+        {
+            bar?.Complete();
+        }
+        else
+        {
+            await cli.NoteAsync($"{key} was already in the cache.").ConfigureAwait(false);
+        }
+
+        return state;
+    }
+
+    // The copy is hashed on the way and renamed into place: the exported file is the cached bytes or nothing.
+    private static async Task CopyVerifiedAsync(CachedState state, string destination, CancellationToken cancellationToken)
+    {
+        var target = AtomicFile.CreateTemporary(destination, out var temporaryPath);
+        try
+        {
+            using var hasher = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            var source = new FileStream(state.BlobPath, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 1 << 20, FileOptions.Asynchronous | FileOptions.SequentialScan);
+            await using (source.ConfigureAwait(false))
+            {
+                var buffer = new byte[1 << 20];
+                int read;
+                while ((read = await source.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+                {
+                    hasher.AppendData(buffer, 0, read);
+                    await target.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            var actual = Convert.ToHexStringLower(hasher.GetHashAndReset());
+            if (!string.Equals(actual, state.Sha256, StringComparison.Ordinal))
+            {
+                throw new StateStoreException(StateStoreError.IntegrityMismatch, $"The cached file of {state.Key} ({state.BlobPath}) no longer has SHA-256 {state.Sha256}; nothing was exported. Run '{CommandName} verify', then pull it again.", state.Key);
+            }
+
+            await AtomicFile.CommitAsync(target, temporaryPath, destination, overwrite: true).ConfigureAwait(false);
+        }
+        catch
+        {
+            await target.DisposeAsync().ConfigureAwait(false);
+            AtomicFile.Discard(temporaryPath);
+            throw;
+        }
+    }
+
+    private static object Describe(CachedState state) =>
+        new { key = state.Key.ToString(), store = state.StoreId, sha256 = state.Sha256, size = state.Size, path = state.BlobPath };
+
+    private sealed class DelegateProgress(Action<long> report, Action<long> total) : Downloads.IDownloadProgress
+    {
+        public void Report(long value) => report(value);
+
+        public void ReportTotal(long totalBytes) => total(totalBytes);
+    }
+}

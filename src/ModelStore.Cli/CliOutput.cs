@@ -1,0 +1,43 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace ModelStore.Cli;
+
+/// <summary>
+/// Where a command writes: results on the output (text, or one JSON document with <c>--json</c>), progress and notes on
+/// the error stream (none with <c>--quiet</c>), errors on the error stream (a JSON object with <c>--json</c>).
+/// </summary>
+internal sealed class CliOutput(TextWriter output, TextWriter error, bool json, bool quiet)
+{
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Converters = { new JsonStringEnumConverter() },
+    };
+
+    public bool IsJson => json;
+
+    public TextWriter Error => error;
+
+    /// <summary>Whether a progress bar may be drawn (not quiet, not JSON).</summary>
+    public bool ShowsProgress => !quiet && !json;
+
+    /// <summary>Whether the error stream is a terminal (the bar is redrawn in place there).</summary>
+    public bool IsInteractive => !Console.IsErrorRedirected && ReferenceEquals(error, Console.Error);
+
+    /// <summary>A result line (text mode only).</summary>
+    public Task LineAsync(string line) => json ? Task.CompletedTask : output.WriteLineAsync(line);
+
+    /// <summary>The command's result as one JSON document (JSON mode only).</summary>
+    public Task JsonAsync(object value) => json ? output.WriteLineAsync(JsonSerializer.Serialize(value, Json)) : Task.CompletedTask;
+
+    /// <summary>A note for people (what happened, what to do), on the error stream; none when quiet or JSON.</summary>
+    public Task NoteAsync(string line) => quiet || json ? Task.CompletedTask : error.WriteLineAsync(line);
+
+    /// <summary>An error: <c>error (Code): message</c>, or a JSON object with the code, the message and the exit code.</summary>
+    public Task FailAsync(string? code, string message, int exitCode) =>
+        json
+            ? error.WriteLineAsync(JsonSerializer.Serialize(new { error = code ?? (exitCode == 2 ? "Usage" : "Error"), message, exitCode }, Json))
+            : error.WriteLineAsync(code is null ? $"error: {message}" : $"error ({code}): {message}");
+}

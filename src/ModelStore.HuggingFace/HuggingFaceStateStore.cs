@@ -1,0 +1,375 @@
+using ModelStore.Downloads;
+using ModelStore.HuggingFace.Http;
+using ModelStore.IO;
+using ModelStore.States;
+using ModelStore.Stores;
+
+namespace ModelStore.HuggingFace;
+
+/// <summary>
+/// A read-only store on a Hugging Face Hub repository (a model or a dataset), read at one revision (a branch, a tag or a
+/// commit). States are found two ways: in MoZuMa's layout under <see cref="BasePath"/>
+/// (<c>{basePath}{backend}/{architecture}[.{extra}...].{trainingId}.pt</c>, listed through the tree API), so a repository
+/// can serve as a team store; or by path, any file of the repository (<see cref="ForFile"/>: <c>model.safetensors</c>,
+/// <c>onnx/model.onnx</c>).
+/// </summary>
+/// <remarks>
+/// <para>Bytes come from <c>{endpoint}/{repo}/resolve/{revision}/{path}</c>, following the Hub's redirect to its storage
+/// host (which never receives the token). Before bytes are handed over they are checked against the content id the Hub
+/// gives for the file: the LFS SHA-256 of a large file (<c>X-Linked-Etag</c>), the Git blob SHA-1 of a small one
+/// (<c>ETag</c>). <see cref="DownloadToFileAsync"/> downloads with parallel ranged reads and resumes an interrupted
+/// download; <see cref="ResolveRevisionAsync"/> and <see cref="AtRevision"/> pin a branch to the commit it points to,
+/// which the build records in its lock file.</para>
+/// <para>Credentials: <c>HF_TOKEN</c>, else <c>HUGGING_FACE_HUB_TOKEN</c>, else the token file of <c>hf auth login</c>;
+/// never logged, never sent to storage hosts. <c>HF_ENDPOINT</c> selects a mirror; <c>HF_HUB_OFFLINE=1</c> stops every
+/// request (<see cref="StateStoreError.Unreachable"/>), leaving the cache to serve.</para>
+/// <para>Errors: <see cref="StateStoreError.NotFound"/> (a missing state, file or revision; the message lists close
+/// matches), <see cref="StateStoreError.AccessDenied"/> (a gated or private repository without a token with access;
+/// the message says which variable to set), <see cref="StateStoreError.ContainerNotFound"/> (no such repository),
+/// <see cref="StateStoreError.RateLimited"/> (with <see cref="StateStoreException.RetryAfter"/>),
+/// <see cref="StateStoreError.IntegrityMismatch"/>, <see cref="StateStoreError.Unreachable"/>,
+/// <see cref="StateStoreError.Timeout"/>, and <see cref="StateStoreError.ReadOnly"/> for every write: this store does
+/// not publish to the Hub.</para>
+/// </remarks>
+public sealed class HuggingFaceStateStore : StateStore, IFileDownloadingStore, IFileAddressableStore, IRevisionedStore
+{
+    private const int MaxListedForMatches = 3000;
+
+    private readonly HuggingFaceStoreOptions _options;
+    private readonly HubClient _client;
+
+    /// <summary>Creates a store on <paramref name="repository"/>; no request is made until the first operation.</summary>
+    /// <param name="repository">The repository id, <c>org/name</c>.</param>
+    /// <param name="options">Endpoint, repository type, revision, base path, timeouts; defaults when <see langword="null"/>.</param>
+    /// <exception cref="ArgumentException">The repository id, revision or endpoint is invalid; the message says why.</exception>
+    public HuggingFaceStateStore(string repository, HuggingFaceStoreOptions? options = null)
+    {
+        _options = options?.Clone() ?? new HuggingFaceStoreOptions();
+        ArgumentNullException.ThrowIfNull(_options.EnvironmentVariables, "options.EnvironmentVariables");
+        ArgumentNullException.ThrowIfNull(_options.Download, "options.Download");
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(_options.RequestTimeout, TimeSpan.Zero, "options.RequestTimeout");
+        ArgumentOutOfRangeException.ThrowIfNegative(_options.MaxRetries, "options.MaxRetries");
+        _options.Download.Validate();
+        if (!Enum.IsDefined(_options.RepoType))
+        {
+            throw new ArgumentException($"RepoType {_options.RepoType} is not a repository type: use Model or Dataset.", nameof(options));
+        }
+
+        Repository = HubNames.ValidateRepository(repository, nameof(repository));
+        Revision = HubNames.ValidateRevision(_options.Revision, "options.Revision");
+        BasePath = ObjectStoreLayout.NormalizeBasePath(_options.BasePath);
+        if (BasePath.Length > 0)
+        {
+            HubNames.ValidatePath(BasePath.TrimEnd('/'), "options.BasePath");
+        }
+
+        Endpoint = ResolveEndpoint(_options);
+        _client = new HubClient(Endpoint, Repository, _options.RepoType, HuggingFaceCredentials.FromEnvironment(_options.EnvironmentVariables), _options, IsOffline(_options.EnvironmentVariables));
+    }
+
+    /// <summary>The repository id, <c>org/name</c>.</summary>
+    public string Repository { get; }
+
+    /// <summary>Whether the repository is a model or a dataset.</summary>
+    public HuggingFaceRepoType RepoType => _options.RepoType;
+
+    /// <inheritdoc />
+    public string Revision { get; }
+
+    /// <summary>The folder of the MoZuMa layout in the repository (empty, or ending with <c>/</c>).</summary>
+    public string BasePath { get; }
+
+    /// <summary>The Hub's address (ends with <c>/</c>): the option, else <c>HF_ENDPOINT</c>, else <c>https://huggingface.co/</c>.</summary>
+    public Uri Endpoint { get; }
+
+    /// <inheritdoc />
+    public override string Description => $"{RevisionDescription}{(BasePath.Length == 0 ? "" : $", states under {BasePath}")}";
+
+    /// <inheritdoc />
+    /// <remarks><c>hf:{endpoint}/{repo}@{revision}/{basePath}</c> (<c>/datasets/{repo}</c> for a dataset).</remarks>
+    public override string Id => $"hf:{RepositoryAddress}@{Revision}/{BasePath}";
+
+    /// <summary><c>{endpoint}/{repo}</c> or <c>{endpoint}/datasets/{repo}</c>, without a trailing slash.</summary>
+    internal string RepositoryAddress => _client.RepositoryPage.AbsoluteUri.TrimEnd('/');
+
+    internal HubClient Client => _client;
+
+    /// <summary>The repository and revision, for messages: <c>Hugging Face model repository org/name on https://huggingface.co at revision main</c>.</summary>
+    internal string RevisionDescription => $"Hugging Face {_client.RepositoryLabel} at revision {Revision}";
+
+    /// <summary>The path of <paramref name="key"/>'s file in the repository (MoZuMa's layout under <see cref="BasePath"/>).</summary>
+    public string GetFilePath(StateKey key) => ObjectStoreLayout.GetObjectName(BasePath, key);
+
+    /// <summary>The address the bytes of the file at <paramref name="path"/> are downloaded from, at <see cref="Revision"/>.</summary>
+    public Uri GetResolveUri(string path) => _client.ResolveUri(Revision, HubNames.ValidatePath(path, nameof(path)));
+
+    /// <inheritdoc />
+    public override async Task<bool> ExistsAsync(StateKey key, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        return await FileExistsAsync(GetFilePath(key), key, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>Lists the folder <c>{basePath}{backend}</c> (page after page) and keeps the files of MoZuMa's layout with the same backend and architecture.</remarks>
+    public override async Task<IReadOnlyList<StateKey>> GetStateKeysAsync(StateType stateType, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(stateType);
+        // The tree API lists folders, not prefixes: the backend's folder, filtered by architecture below.
+        var folder = BasePath + stateType.Backend;
+        var keys = new List<StateKey>();
+        try
+        {
+            await foreach (var entry in _client.ListTreeAsync(Revision, folder, recursive: false, cancellationToken).ConfigureAwait(false))
+            {
+                // Folders and foreign files (a README, other layouts, other architectures) are skipped.
+                if (entry.IsFile && ObjectStoreLayout.TryParseObjectName(BasePath, entry.Path) is { } key && key.StateType.IsCompatibleWith(stateType))
+                {
+                    keys.Add(key);
+                }
+            }
+        }
+        catch (HubMissingException e) when (e.Missing == HubMissing.Entry)
+        {
+            return []; // No folder for this backend: no state of it.
+        }
+        catch (HubMissingException e)
+        {
+            throw await DescribeMissingAsync(e, $"Listing states of type {stateType} in {Description} failed", folder, null, cancellationToken).ConfigureAwait(false);
+        }
+
+        keys.Sort((a, b) => string.CompareOrdinal(a.ToString(), b.ToString()));
+        return keys;
+    }
+
+    /// <inheritdoc />
+    /// <remarks>The bytes are checked against the file's content id as they are read: the last read fails with <see cref="StateStoreError.IntegrityMismatch"/> when they differ.</remarks>
+    public override async Task<Stream> OpenReadAsync(StateKey key, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        return await OpenFileAsync(GetFilePath(key), key, $"State {key} was not found in {Description}", cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task<FileDownload> DownloadToFileAsync(StateKey key, string path, IProgress<long>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        return await DownloadFileAsync(GetFilePath(key), key, $"State {key} was not found in {Description}", path, progress, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    /// <exception cref="StateStoreException">Always: <see cref="StateStoreError.ReadOnly"/>.</exception>
+    public override Task WriteAsync(StateKey key, Stream content, bool overwrite = false, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(content);
+        throw ReadOnly(key, Description);
+    }
+
+    /// <inheritdoc />
+    /// <exception cref="StateStoreException">Always: <see cref="StateStoreError.ReadOnly"/>.</exception>
+    public override Task<StateKey> SaveAsync(IModelWithState model, string trainingId, bool overwrite = false, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        throw ReadOnly(new StateKey(model.StateType, trainingId), Description);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// The view serves the file at <paramref name="path"/> under any key; its <see cref="IStateStore.Id"/> is
+    /// <c>hf-file:{endpoint}/{repo}@{revision}/{path}</c>. It lists no keys (it has no layout).
+    /// </remarks>
+    public IStateStore ForFile(string path) => new HuggingFaceFileView(this, HubNames.ValidatePath(path, nameof(path)));
+
+    /// <summary>
+    /// A read-only store of the given states, each one a file of the repository (MoZuMa's <c>AbstractListStateStore</c> on
+    /// the Hub): it lists exactly these keys and reads each from its path.
+    /// </summary>
+    /// <param name="files">Each key and the path of its file, for example <c>onnx/model.onnx</c>.</param>
+    /// <exception cref="ArgumentException">A key is listed twice, or a path is invalid.</exception>
+    public IStateStore ForFiles(IEnumerable<KeyValuePair<StateKey, string>> files)
+    {
+        ArgumentNullException.ThrowIfNull(files);
+        var map = new Dictionary<StateKey, string>();
+        foreach (var (key, path) in files)
+        {
+            ArgumentNullException.ThrowIfNull(key);
+            if (!map.TryAdd(key, HubNames.ValidatePath(path, nameof(files))))
+            {
+                throw new ArgumentException($"State {key} is listed twice.", nameof(files));
+            }
+        }
+
+        return new HuggingFaceFileView(this, map);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>A full commit id is returned as it is, with no request; a branch or tag is asked of the Hub.</remarks>
+    public async Task<string> ResolveRevisionAsync(CancellationToken cancellationToken = default)
+    {
+        if (HubNames.IsCommit(Revision))
+        {
+            return Revision;
+        }
+
+        try
+        {
+            return await _client.GetCommitAsync(Revision, cancellationToken).ConfigureAwait(false);
+        }
+        catch (HubMissingException e)
+        {
+            throw await DescribeMissingAsync(e, $"Revision {Revision} cannot be resolved in {Description}", "", null, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The same store reading <paramref name="revision"/> (a commit id from <see cref="ResolveRevisionAsync"/>, or any branch or tag). No request is made.</summary>
+    /// <exception cref="ArgumentException"><paramref name="revision"/> is not a valid revision.</exception>
+    public HuggingFaceStateStore AtRevision(string revision)
+    {
+        var options = _options.Clone();
+        options.Revision = HubNames.ValidateRevision(revision, nameof(revision));
+        options.Endpoint = Endpoint;
+        options.BasePath = BasePath;
+        return new HuggingFaceStateStore(Repository, options);
+    }
+
+    /// <inheritdoc />
+    IRevisionedStore IRevisionedStore.AtRevision(string revision) => AtRevision(revision);
+
+    internal static StateStoreException ReadOnly(StateKey key, string description) =>
+        new(StateStoreError.ReadOnly, $"Cannot save {key}: {description} is read-only (ModelStore reads the Hugging Face Hub; publish with huggingface_hub or the hf command, or save to a local, S3 or GitHub store).", key);
+
+    internal async Task<bool> FileExistsAsync(string path, StateKey key, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _client.GetFileMetadataAsync(Revision, path, key, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (HubMissingException e) when (e.Missing == HubMissing.Entry)
+        {
+            return false;
+        }
+        catch (HubMissingException e)
+        {
+            throw await DescribeMissingAsync(e, $"Looking for {key} in {Description} failed", path, key, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    internal async Task<Stream> OpenFileAsync(string path, StateKey key, string notFound, CancellationToken cancellationToken)
+    {
+        var source = new HubFileSource(_client, Revision, path, key);
+        await GetObjectAsync(source, path, key, notFound, cancellationToken).ConfigureAwait(false);
+        return await source.OpenVerifiedAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    internal async Task<FileDownload> DownloadFileAsync(string path, StateKey key, string notFound, string target, IProgress<long>? progress, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(target);
+        var file = Path.GetFullPath(target);
+        var source = new HubFileSource(_client, Revision, path, key);
+        var remote = await GetObjectAsync(source, path, key, notFound, cancellationToken).ConfigureAwait(false);
+        var download = await ChunkedDownloader.DownloadAsync(source, remote, file, _options.Download, progress, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await HubContentCheck.VerifyFileAsync(source.Metadata, file, download, _client.RepositoryLabel, key, cancellationToken).ConfigureAwait(false);
+        }
+        catch (StateStoreException)
+        {
+            // Damaged bytes must not be resumed from either.
+            AtomicFile.Discard(file);
+            ChunkedDownloader.DiscardJournal(file);
+            throw;
+        }
+
+        return download;
+    }
+
+    private async Task<RemoteObject> GetObjectAsync(HubFileSource source, string path, StateKey key, string notFound, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await source.GetObjectAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (HubMissingException e)
+        {
+            throw await DescribeMissingAsync(e, notFound, path, key, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>A not-found error completed with what exists: close branch and tag names, or close file paths.</summary>
+    private async Task<StateStoreException> DescribeMissingAsync(HubMissingException missing, string headline, string path, StateKey? key, CancellationToken cancellationToken)
+    {
+        string detail;
+        try
+        {
+            if (missing.Missing == HubMissing.Revision)
+            {
+                var names = await _client.ListRefNamesAsync(cancellationToken).ConfigureAwait(false);
+                var close = CloseMatches.Find(Revision, names);
+                detail = $"Revision '{Revision}' does not exist in the {_client.RepositoryLabel}. "
+                    + (close.Count > 0 ? $"Close matches: {string.Join(", ", close)}."
+                        : names.Count > 0 ? $"Its branches and tags: {string.Join(", ", names.Take(10))}{(names.Count > 10 ? ", ..." : "")}."
+                        : "It has no branch or tag.")
+                    + " A commit id works too.";
+            }
+            else
+            {
+                var revision = missing.Commit is { } commit && !string.Equals(commit, Revision, StringComparison.Ordinal) ? $"revision {Revision} (commit {commit})" : $"revision {Revision}";
+                var files = new List<string>();
+                await foreach (var entry in _client.ListTreeAsync(missing.Commit ?? Revision, "", recursive: true, cancellationToken).ConfigureAwait(false))
+                {
+                    if (entry.IsFile)
+                    {
+                        files.Add(entry.Path);
+                    }
+
+                    if (files.Count >= MaxListedForMatches)
+                    {
+                        break;
+                    }
+                }
+
+                var close = CloseMatches.Find(path, files);
+                detail = $"There is no file {path} at {revision}. "
+                    + (close.Count > 0 ? $"Close matches: {string.Join(", ", close)}." : "No file has a close name.");
+            }
+        }
+        catch (StateStoreException e) when (e is not HubMissingException)
+        {
+            detail = missing.Message;
+        }
+        catch (HubMissingException)
+        {
+            detail = missing.Message;
+        }
+
+        return new StateStoreException(StateStoreError.NotFound, $"{headline}. {detail}", key ?? missing.Key, missing);
+    }
+
+    private static Uri ResolveEndpoint(HuggingFaceStoreOptions options)
+    {
+        var text = options.Endpoint?.OriginalString ?? options.EnvironmentVariables("HF_ENDPOINT");
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return HuggingFaceStoreOptions.DefaultEndpoint;
+        }
+
+        var source = options.Endpoint is null ? "HF_ENDPOINT" : "Endpoint";
+        if (!Uri.TryCreate(text.Trim(), UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+        {
+            throw new ArgumentException($"{source} '{UrlRedaction.RedactText(text)}' is not an absolute http:// or https:// address, such as https://huggingface.co.", nameof(options));
+        }
+
+        if (UrlRedaction.HasUserInfo(uri) || !string.IsNullOrEmpty(uri.Query))
+        {
+            throw new ArgumentException($"{source} '{UrlRedaction.Redact(uri)}' carries credentials or a query; give the Hub's plain address and the token in HF_TOKEN.", nameof(options));
+        }
+
+        return new Uri(uri.GetLeftPart(UriPartial.Path).TrimEnd('/') + "/");
+    }
+
+    // huggingface_hub's HF_HUB_OFFLINE (and TRANSFORMERS_OFFLINE): 1, ON, YES or TRUE.
+    private static bool IsOffline(Func<string, string?> environment) =>
+        new[] { "HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE" }.Any(name => environment(name)?.Trim().ToUpperInvariant() is "1" or "ON" or "YES" or "TRUE");
+}

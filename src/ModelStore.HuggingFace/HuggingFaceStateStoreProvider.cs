@@ -1,0 +1,90 @@
+using System.Globalization;
+using ModelStore.Stores;
+
+namespace ModelStore.HuggingFace;
+
+/// <summary>
+/// Creates <see cref="HuggingFaceStateStore"/>s from declarative settings, as in
+/// <c>&lt;ModelStore Include="hub" Kind="HuggingFace" Repository="sentence-transformers/all-MiniLM-L6-v2" Revision="main" /&gt;</c>.
+/// </summary>
+/// <remarks>
+/// Settings (case-insensitive): <c>Repository</c> (<c>org/name</c>, required), <c>RepoType</c> (<c>model</c>, the
+/// default, or <c>dataset</c>), <c>Revision</c> (a branch, tag or commit; default <c>main</c>), <c>BasePath</c> (the
+/// folder of MoZuMa's layout), <c>Endpoint</c> (default <c>HF_ENDPOINT</c>, else <c>https://huggingface.co</c>),
+/// <c>RequestTimeoutSeconds</c>. The token is never a setting: <c>HF_TOKEN</c>, <c>HUGGING_FACE_HUB_TOKEN</c> or the
+/// token file of <c>hf auth login</c>.
+/// </remarks>
+public sealed class HuggingFaceStateStoreProvider : IStateStoreProvider
+{
+    private static readonly string[] ForbiddenSettings = ["Token", "HfToken", "HF_TOKEN", "AccessToken", "ApiKey", "Password", "Credentials"];
+
+    private readonly Func<string, string?>? _environment;
+
+    /// <summary>Creates the provider; stores read the token and <c>HF_ENDPOINT</c> from the process environment.</summary>
+    public HuggingFaceStateStoreProvider()
+    {
+    }
+
+    /// <summary>Creates the provider with another environment reader (tests, hosts with their own configuration).</summary>
+    public HuggingFaceStateStoreProvider(Func<string, string?> environment)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        _environment = environment;
+    }
+
+    /// <inheritdoc />
+    public string Kind => "HuggingFace";
+
+    /// <inheritdoc />
+    public IStateStore Create(StateStoreSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        return new HuggingFaceStateStore(settings.GetRequired("Repository"), CreateOptions(settings));
+    }
+
+    /// <summary>The options a store declared by <paramref name="settings"/> gets.</summary>
+    /// <exception cref="ArgumentException">A setting is invalid, or a credential is given as a setting; the message names it.</exception>
+    public HuggingFaceStoreOptions CreateOptions(StateStoreSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        foreach (var forbidden in ForbiddenSettings)
+        {
+            if (settings.Get(forbidden) is not null)
+            {
+                throw new ArgumentException($"Store '{settings.Name}' of kind HuggingFace: the token is never read from settings ('{forbidden}' was given), so it stays out of project files. Set the HF_TOKEN environment variable (or run `hf auth login`).", nameof(settings));
+            }
+        }
+
+        var options = new HuggingFaceStoreOptions
+        {
+            Revision = settings.Get("Revision") ?? "main",
+            BasePath = settings.Get("BasePath") ?? string.Empty,
+            RepoType = settings.Get("RepoType")?.ToUpperInvariant() switch
+            {
+                null or "MODEL" or "MODELS" => HuggingFaceRepoType.Model,
+                "DATASET" or "DATASETS" => HuggingFaceRepoType.Dataset,
+                _ => throw new ArgumentException($"Store '{settings.Name}' of kind HuggingFace: RepoType '{settings.Get("RepoType")}' is not supported; use model (the default) or dataset.", nameof(settings)),
+            },
+        };
+        if (_environment is not null)
+        {
+            options.EnvironmentVariables = _environment;
+        }
+
+        if (settings.Get("Endpoint") is { } endpoint)
+        {
+            options.Endpoint = Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp)
+                ? uri
+                : throw new ArgumentException($"Store '{settings.Name}' of kind HuggingFace has an invalid Endpoint '{Downloads.UrlRedaction.RedactText(endpoint)}': expected an absolute http(s) address such as https://huggingface.co.", nameof(settings));
+        }
+
+        if (settings.Get("RequestTimeoutSeconds") is { } timeout)
+        {
+            options.RequestTimeout = int.TryParse(timeout, NumberStyles.Integer, CultureInfo.InvariantCulture, out var seconds) && seconds > 0
+                ? TimeSpan.FromSeconds(seconds)
+                : throw new ArgumentException($"Store '{settings.Name}' of kind HuggingFace: RequestTimeoutSeconds must be a positive whole number, not '{timeout}'.", nameof(settings));
+        }
+
+        return options;
+    }
+}
