@@ -218,13 +218,14 @@ if want silent; then
 silent_port="$(free_port)"
 python3 "$here/silent-server.py" "$silent_port" & pids+=("$!")
 sleep 0.5
-bound_s="${PROOF_SILENT_BOUND_S:-180}"
+# The documented bound: RequestTimeoutSeconds (60 s by default) per command, retries included; the short form sets 10 s.
+if $short; then silent_settings=(--setting RequestTimeoutSeconds=10); bound_s=25; else silent_settings=(); bound_s=75; fi
 for command in list pull; do
   start="$(now_ms)"
   if [ "$command" = list ]; then
-    timeout $((bound_s * 2)) "${cli[@]}" list --store s3://proof/states/ --type pytorch/proof-net --setting "ServiceUrl=http://127.0.0.1:$silent_port" --cache "$work/home-silent" >"$work/silent-$command.log" 2>&1
+    timeout $((bound_s * 2)) "${cli[@]}" list --store s3://proof/states/ --type pytorch/proof-net --setting "ServiceUrl=http://127.0.0.1:$silent_port" "${silent_settings[@]}" --cache "$work/home-silent" >"$work/silent-$command.log" 2>&1
   else
-    timeout $((bound_s * 2)) "${cli[@]}" pull "$key" --store s3://proof/states/ --setting "ServiceUrl=http://127.0.0.1:$silent_port" --cache "$work/home-silent" >"$work/silent-$command.log" 2>&1
+    timeout $((bound_s * 2)) "${cli[@]}" pull "$key" --store s3://proof/states/ --setting "ServiceUrl=http://127.0.0.1:$silent_port" "${silent_settings[@]}" --cache "$work/home-silent" >"$work/silent-$command.log" 2>&1
   fi
   status=$?
   elapsed=$(( ($(now_ms) - start) / 1000 ))
