@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs every test of the solution on a fresh machine: installs prerequisites, builds, tests,
-# and ends with one line "N passed, N failed[, N skipped]".
+# Runs every test of the solution on a fresh machine: installs prerequisites, builds, tests, runs the fault proof
+# suite's short form (build/proof/run.sh --short), and ends with one line "N passed, N failed[, N skipped]".
 set -uo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -27,6 +27,25 @@ read -r passed failed skipped < <(awk '
   /^[[:space:]]*skipped:[[:space:]]*[0-9]+/   { s += $2 }
   END { print p + 0, f + 0, s + 0 }' "$log")
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
+
+# The fault proof suite in its short form (kill -9 of pulls and builds, a silent server, a server stopped mid-transfer,
+# concurrent builds, a flipped byte, secrets): each of its scenarios counts as one test. PROOF=0 skips it.
+if [ "${PROOF:-1}" != "0" ]; then
+  proof_log="$root/artifacts/test-results/proof.txt"
+  mkdir -p "$(dirname "$proof_log")"
+  build/proof/run.sh --short >"$proof_log" 2>&1
+  proof_status=$?
+  sed -n '/^Fault proof suite/,$p' "$proof_log"
+  read -r proof_passed proof_failed < <(sed -n 's/^proof: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$proof_log")
+  if [ -z "${proof_passed:-}" ]; then
+    tail -20 "$proof_log"
+    proof_passed=0; proof_failed=1
+  fi
+  [ "$proof_status" -ne 0 ] && [ "$proof_failed" -eq 0 ] && proof_failed=1
+  passed=$((passed + proof_passed)); failed=$((failed + proof_failed))
+  [ "$proof_failed" -gt 0 ] && status=1
+fi
+
 line="$passed passed, $failed failed"
 [ "$skipped" -gt 0 ] && line="$line, $skipped skipped"
 echo "$line"

@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Every benchmark of the repository in one run on this machine, written as one Markdown report:
+#   build/bench/report.sh [--quick]        -> artifacts/bench/report.md (and each benchmark's own output beside it)
+# The summary table puts our figure beside its baseline (awscli, sha256sum, PyTorch, TorchSharp.PyBridge, a raw read, a
+# build without states) as a ratio, with the goal it is held to. --quick uses smaller sizes and fewer rounds.
+set -uo pipefail
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+out="$root/artifacts/bench"
+quick=false
+[ "${1:-}" = "--quick" ] && quick=true
+if $quick; then noop_runs=5; s3_mib=256; s3_rounds=1; verify_mib=256; torch_layers=4; arrow_mb=128; plums=(2 64); export RUNS=1
+else noop_runs=11; s3_mib=1024; s3_rounds=3; verify_mib=1024; torch_layers=8; arrow_mb=512; plums=(4 128); export RUNS=3; fi
+mkdir -p "$out"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+"$root/build/install-prerequisites.sh" >&2 || { echo "report: prerequisites failed" >&2; exit 1; }
+
+run() { # name, command...: the benchmark's whole output goes to artifacts/bench/NAME.txt
+  local name="$1"; shift
+  echo "[bench] $name: $*" >&2
+  local start=$SECONDS
+  "$@" >"$out/$name.txt" 2>&1
+  local status=$?
+  echo "[bench] $name: exit $status after $((SECONDS - start)) s" >&2
+  [ "$status" -eq 0 ] || echo "FAILED (exit $status)" >>"$out/$name.txt"
+}
+
+run noop-build "$root/build/bench/noop-build/run.sh" "$noop_runs"
+run s3 "$root/build/bench/s3/run.sh" "$s3_mib" "$s3_rounds"
+run verify "$root/build/bench/verify/run.sh" "$verify_mib"
+run torchsharp "$root/build/bench/torchsharp/run.sh" "$torch_layers" 4000
+run arrow dotnet run -c Release --project "$root/build/bench/arrow/ModelStore.Arrow.Bench.csproj" -- "$arrow_mb"
+run plums "$root/build/bench/plums/run.sh" "${plums[@]}"
+
+# --- Figures, read from each benchmark's output ------------------------------------------------------------------
+seconds() { awk -F: '{ if (NF == 3) print $1 * 3600 + $2 * 60 + $3; else if (NF == 2) print $1 * 60 + $2; else print $1 }'; }
+median() { sort -n | awk '{ a[NR] = $1 } END { if (NR == 0) print ""; else print (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2) }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b == 0) print "n/a"; else printf "%.2fx", a / b }'; }
+line() { grep -m1 -E "$2" "$out/$1.txt" 2>/dev/null; }
+
+noop="$(line noop-build 'with-states / without-states \(median\)' | grep -oE '[0-9]+\.[0-9]+x' | head -1)"
+s3_wall() { grep -E "^\[[0-9]+\] $1 " "$out/s3.txt" | grep -oE 'wall +[0-9:.]+' | awk '{ print $2 }' | seconds | median; }
+s3_rss() { grep -E "^\[[0-9]+\] $1 " "$out/s3.txt" | grep -oE 'peak RSS +[0-9]+' | awk '{ print $3 }' | sort -n | tail -1; }
+ours_s3="$(s3_wall 'StateCache fetch \(verified\)')"; aws_s3="$(s3_wall 'aws s3 cp')"
+ours_rss="$(s3_rss 'StateCache fetch \(verified\)')"; aws_rss="$(s3_rss 'aws s3 cp')"
+ours_verify="$(line verify '^modelstore verify' | grep -oE '[0-9]+\.[0-9]+ s' | head -1 | cut -d' ' -f1)"
+sha256sum_verify="$(line verify '^sha256sum' | grep -oE '[0-9]+\.[0-9]+ s' | head -1 | cut -d' ' -f1)"
+torch_vs_pytorch="$(line torchsharp '^ModelStore.TorchSharp / PyTorch:' | sed 's/^[^:]*: //')"
+torch_vs_pybridge="$(line torchsharp '^ModelStore.TorchSharp / PyBridge load_py:' | sed 's/^[^:]*: //')"
+torch_vs_pybridge_st="$(line torchsharp 'PyBridge load_safetensors \(safetensors\):' | sed 's/^[^:]*: //')"
+torch_legacy="$(line torchsharp '^legacy format' | sed 's/^[^:]*: //')"
+torch_raw="$(line torchsharp '^ModelStore.TorchSharp / raw read:' | sed 's/^[^:]*: //')"
+torch_memory="$(line torchsharp '^load overhead' | sed 's/^[^:]*: //')"
+arrow="$(line arrow '^row ')"
+plums_save="$(line plums '^save' | grep -oE '[0-9]+ MiB/s')"
+plums_load="$(line plums '^strict load' | grep -oE '[0-9]+ MiB/s')"
+plums_memory="$(line plums '^peak working set' | sed 's/^[^:]*: //')"
+
+{
+  echo "# Benchmark report"
+  echo
+  echo "One run of every benchmark, $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown),"
+  echo "$(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), load average $(cut -d' ' -f1-3 /proc/loadavg) at the end$($quick && echo ', quick form (smaller sizes, fewer rounds)')."
+  echo "Command: \`build/bench/report.sh$($quick && echo ' --quick')\`. Each benchmark's whole output is in \`artifacts/bench/NAME.txt\`."
+  echo
+  echo "| Benchmark | Ours | Baseline | Ratio (ours / baseline) | Goal |"
+  echo "|---|---|---|---|---|"
+  echo "| No-op \`dotnet build\`, 20 states vs none ($noop_runs runs, median) | with states | without states | ${noop:-n/a} | <= 1.03x |"
+  echo "| Cold ${s3_mib} MiB S3 fetch from radosgw, wall (median of $s3_rounds) | ${ours_s3:-n/a} s | \`aws s3 cp\` ${aws_s3:-n/a} s | $(ratio "$ours_s3" "$aws_s3") | faster than awscli |"
+  echo "| Same fetch, peak RSS | ${ours_rss:-n/a} MiB | \`aws s3 cp\` ${aws_rss:-n/a} MiB | $(ratio "$ours_rss" "$aws_rss") | <= 150 MB |"
+  echo "| \`modelstore verify\` of a ${verify_mib} MiB cached state | ${ours_verify:-n/a} s | \`sha256sum\` ${sha256sum_verify:-n/a} s | $(ratio "$ours_verify" "$sha256sum_verify") | ~1x |"
+  echo "| TorchSharp load of a state dict vs \`torch.load\` + \`load_state_dict\` | ModelStore.TorchSharp | PyTorch 1.13 | ${torch_vs_pytorch:-n/a} | <= 1.0x |"
+  echo "| Same vs TorchSharp.PyBridge \`load_py\` | ModelStore.TorchSharp | PyBridge 1.4.4 | ${torch_vs_pybridge:-n/a} | |"
+  echo "| safetensors vs PyBridge \`load_safetensors\` | ModelStore.TorchSharp | PyBridge 1.4.4 | ${torch_vs_pybridge_st:-n/a} | |"
+  echo "| Legacy \`.pth\` vs \`torch.load\` | ModelStore.TorchSharp | PyTorch 1.13 | ${torch_legacy:-n/a} | |"
+  echo "| Load vs a raw read of the file | ModelStore.TorchSharp | raw read | ${torch_raw:-n/a} | <= 1.5x |"
+  echo "| Load memory over the model's own | ${torch_memory:-n/a} | | | |"
+  echo "| Arrow (LegolasFlux) row, ${arrow_mb} MB | ${arrow:-n/a} | | | |"
+  echo "| PMF package save / strict load, ${plums[0]} x ${plums[1]} MiB | ${plums_save:-n/a} / ${plums_load:-n/a}, peak working set ${plums_memory:-n/a} | | | |"
+  echo
+  for name in noop-build s3 verify torchsharp arrow plums; do
+    echo "## $name"
+    echo
+    echo '```'
+    grep -vE '^\s*$' "$out/$name.txt" | tail -40
+    echo '```'
+    echo
+  done
+} >"$out/report.md"
+
+echo "Wrote $out/report.md" >&2
+sed -n '1,/^## /p' "$out/report.md" | head -n -1
