@@ -57,23 +57,59 @@ public sealed class PackageLayoutTests
         StringAssert.Contains(text, "<repository type=\"git\" url=\"https://");
 
         using var symbols = ZipFile.OpenRead(Path.ChangeExtension(nupkg, ".snupkg"));
-        var pdb = symbols.Entries.Single(entry => entry.FullName == "lib/net8.0/ModelStore.pdb");
-        using var pdbStream = new MemoryStream();
-        await using (var entry = pdb.Open())
+        StringAssert.Contains(await SourceLinkOfAsync(symbols, "lib/net8.0/ModelStore.pdb"), "https://raw.githubusercontent.com/");
+    }
+
+    [TestMethod]
+    public async Task The_build_package_has_symbols_for_its_task_and_generator_beside_their_dlls()
+    {
+        var feed = await PackageFeed.GetAsync();
+        var nupkg = Directory.GetFiles(feed.Feed, "ModelStore.Build.*.nupkg").Single();
+        var snupkg = Path.ChangeExtension(nupkg, ".snupkg");
+        Assert.IsTrue(File.Exists(snupkg), string.Join("\n", Directory.GetFiles(feed.Feed)));
+        var withoutSymbols = Directory.GetFiles(feed.Feed, "*.nupkg").Where(candidate => !File.Exists(Path.ChangeExtension(candidate, ".snupkg"))).ToList();
+        Assert.IsEmpty(withoutSymbols, "every package has its .snupkg beside it: " + string.Join(", ", withoutSymbols.Select(Path.GetFileName)));
+        using var package = ZipFile.OpenRead(nupkg);
+        using var symbols = ZipFile.OpenRead(snupkg);
+        foreach (var dll in new[] { "tools/net/ModelStore.Build.Tasks.dll", "analyzers/dotnet/cs/ModelStore.Generators.dll" })
         {
-            await entry.CopyToAsync(pdbStream);
+            var pdb = Path.ChangeExtension(dll, ".pdb");
+            StringAssert.Contains(await SourceLinkOfAsync(symbols, pdb), "https://raw.githubusercontent.com/", pdb);
+
+            // The pdb is the one of the shipped dll: the dll's CodeView record names the pdb's id.
+            using var peReader = new System.Reflection.PortableExecutable.PEReader(await ReadEntryAsync(package, dll));
+            var codeView = peReader.ReadCodeViewDebugDirectoryData(
+                peReader.ReadDebugDirectory().First(entry => entry.Type == System.Reflection.PortableExecutable.DebugDirectoryEntryType.CodeView));
+            using var pdbProvider = System.Reflection.Metadata.MetadataReaderProvider.FromPortablePdbStream(await ReadEntryAsync(symbols, pdb));
+            var pdbId = new System.Reflection.Metadata.BlobContentId(pdbProvider.GetMetadataReader().DebugMetadataHeader!.Id);
+            Assert.AreEqual(codeView.Guid, pdbId.Guid, pdb);
+        }
+    }
+
+    private static async Task<MemoryStream> ReadEntryAsync(ZipArchive archive, string name)
+    {
+        var entry = archive.Entries.SingleOrDefault(candidate => candidate.FullName == name);
+        Assert.IsNotNull(entry, $"{name} missing from the archive: {string.Join(", ", archive.Entries.Select(candidate => candidate.FullName))}");
+        var buffer = new MemoryStream();
+        await using (var stream = entry.Open())
+        {
+            await stream.CopyToAsync(buffer);
         }
 
-        pdbStream.Position = 0;
-        using var provider = System.Reflection.Metadata.MetadataReaderProvider.FromPortablePdbStream(pdbStream);
+        buffer.Position = 0;
+        return buffer;
+    }
+
+    private static async Task<string> SourceLinkOfAsync(ZipArchive symbols, string pdb)
+    {
+        using var provider = System.Reflection.Metadata.MetadataReaderProvider.FromPortablePdbStream(await ReadEntryAsync(symbols, pdb));
         var reader = provider.GetMetadataReader();
         var sourceLinkKind = new Guid("CC110556-A091-4D38-9FEC-25AB9A351A6A");
-        var sourceLink = reader.CustomDebugInformation
+        return reader.CustomDebugInformation
             .Select(reader.GetCustomDebugInformation)
             .Where(information => reader.GetGuid(information.Kind) == sourceLinkKind)
             .Select(information => System.Text.Encoding.UTF8.GetString(reader.GetBlobBytes(information.Value)))
             .Single();
-        StringAssert.Contains(sourceLink, "https://raw.githubusercontent.com/");
     }
 
     [TestMethod]
