@@ -75,8 +75,9 @@ public sealed class AzureBlobStateStoreOptions
     /// <summary>How many ranged reads run at once in a parallel download. 8 by default.</summary>
     public int DownloadParallelism { get; set; } = 8;
 
-    /// <summary>The time one request may take before it fails with <c>Timeout</c>. 100 seconds by default.</summary>
-    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(100);
+    /// <summary>The time one request may wait for the service before it fails with <c>Timeout</c>. 60 seconds by default, as for
+    /// the other stores, so a silent server fails within a minute per request.</summary>
+    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>How many times a failed request is retried (throttling, server errors, dropped connections). 3 by default.</summary>
     public int MaxRetries { get; set; } = 3;

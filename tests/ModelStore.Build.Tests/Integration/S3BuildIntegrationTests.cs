@@ -60,23 +60,10 @@ public sealed class S3BuildIntegrationTests
         // The CI prefetch: `modelstore restore` fills an empty cache from the lock file alone, then an offline, locked
         // build needs nothing else.
         Directory.Delete(app.Home, recursive: true);
-        Environment.SetEnvironmentVariable("AWS_ACCESS_KEY_ID", Server.AccessKey);
-        Environment.SetEnvironmentVariable("AWS_SECRET_ACCESS_KEY", Server.SecretKey);
-        int restored;
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        try
-        {
-            restored = await ModelStore.Cli.CliApp.RunAsync(["restore", Path.Combine(app.Folder, "app.csproj"), "--cache", app.Home], output, error, TestContext.CancellationToken);
-        }
-        finally
-        {
-            Environment.SetEnvironmentVariable("AWS_ACCESS_KEY_ID", null);
-            Environment.SetEnvironmentVariable("AWS_SECRET_ACCESS_KEY", null);
-        }
-
+        var (restored, output, error) = await RunCliWithServerCredentialsAsync(["restore", Path.Combine(app.Folder, "app.csproj"), "--cache", app.Home]);
         Assert.AreEqual(0, restored, $"{output}{error}");
-        StringAssert.Contains(output.ToString(), "1 fetched, 0 already cached, 0 failed");
+        StringAssert.Contains(output, "1 fetched, 0 already cached, 0 failed");
+        Assert.IsFalse((output + error).Contains(Server.SecretKey, StringComparison.Ordinal), "The tool printed the secret.");
         var offline = await app.BuildAsync("-p:ModelStoreOffline=true", "-p:ModelStoreLockedMode=true");
         Assert.AreEqual(0, offline.ExitCode, offline.ToString());
         StringAssert.Contains((await app.RunAppAsync()).Output, $"sha256={sha}");
@@ -129,24 +116,8 @@ public sealed class S3BuildIntegrationTests
         var first = await app.BuildAsync();
 
         // The fleet pattern (build.md): fill the mirror from the origin with the lock file the build wrote.
-        Environment.SetEnvironmentVariable("AWS_ACCESS_KEY_ID", Server.AccessKey);
-        Environment.SetEnvironmentVariable("AWS_SECRET_ACCESS_KEY", Server.SecretKey);
-        int mirrored;
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        try
-        {
-            mirrored = await ModelStore.Cli.CliApp.RunAsync(
-                ["mirror", "--from", "github:mozuma/mozuma", "--from-setting", $"BaseAddress={github.BaseAddress}", "--to", $"s3://{bucket}/mirror", "--to-setting", $"ServiceUrl={Server.Endpoint}", "--lock", app.LockFile, "--cache", Path.Combine(app.Folder, "mirror-home")],
-                output,
-                error,
-                TestContext.CancellationToken);
-        }
-        finally
-        {
-            Environment.SetEnvironmentVariable("AWS_ACCESS_KEY_ID", null);
-            Environment.SetEnvironmentVariable("AWS_SECRET_ACCESS_KEY", null);
-        }
+        var (mirrored, output, error) = await RunCliWithServerCredentialsAsync(
+            ["mirror", "--from", "github:mozuma/mozuma", "--from-setting", $"BaseAddress={github.BaseAddress}", "--to", $"s3://{bucket}/mirror", "--to-setting", $"ServiceUrl={Server.Endpoint}", "--lock", app.LockFile, "--cache", Path.Combine(app.Folder, "mirror-home")]);
 
         await github.DisposeAsync();
         var second = await app.BuildAsync($"-p:ModelStoreHome={Path.Combine(app.Folder, "fresh-home")}", "-p:ModelStoreLockedMode=true");
@@ -154,12 +125,32 @@ public sealed class S3BuildIntegrationTests
         Assert.AreEqual(0, first.ExitCode, first.ToString());
         StringAssert.Contains(first.Output, $"ModelStore: fetched {Resnet} from store 'mozuma'", first.ToString());
         Assert.AreEqual(0, mirrored, $"{output}{error}");
-        StringAssert.Contains(output.ToString(), $"copied   {Resnet}", $"{output}{error}");
-        StringAssert.Contains(output.ToString(), "1 copied, 0 skipped, 0 failed.", $"{output}{error}");
+        StringAssert.Contains(output, $"copied   {Resnet}", $"{output}{error}");
+        StringAssert.Contains(output, "1 copied, 0 skipped, 0 failed.", $"{output}{error}");
         Assert.AreEqual(0, second.ExitCode, second.ToString());
         StringAssert.Contains(second.Output, $"ModelStore: fetched {Resnet} from mirror 'fleet' of store 'mozuma'", second.ToString());
         StringAssert.Contains(File.ReadAllText(app.LockFile), $"\"store\": \"mozuma\"");
         StringAssert.Contains(File.ReadAllText(app.LockFile), $"\"sha256\": \"{sha}\"");
+    }
+
+    // The `modelstore` tool as users run it: its own process, the server's keys in its environment only (tests of this
+    // class run in parallel, so the test process's environment is never changed).
+    private async Task<(int ExitCode, string Output, string Error)> RunCliWithServerCredentialsAsync(IReadOnlyList<string> arguments)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "ModelStore.Cli.dll"));
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        start.Environment["AWS_ACCESS_KEY_ID"] = Server.AccessKey;
+        start.Environment["AWS_SECRET_ACCESS_KEY"] = Server.SecretKey;
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync(TestContext.CancellationToken);
+        var error = process.StandardError.ReadToEndAsync(TestContext.CancellationToken);
+        await process.WaitForExitAsync(TestContext.CancellationToken);
+        return (process.ExitCode, await output, await error);
     }
 
     private async Task<string> CreateBucketAsync()
