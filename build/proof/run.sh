@@ -25,7 +25,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 work="$(mktemp -d /tmp/modelstore-proof.XXXXXX)"
 pids=()
 cleanup() {
-  for pid in "${pids[@]}"; do kill -9 "$pid" 2>/dev/null; done
+  for pid in "${pids[@]}"; do { kill -9 "$pid"; wait "$pid"; } 2>/dev/null; done
   "$root/build/s3/stop-radosgw.sh" "$work/cluster" >/dev/null 2>&1
   if [ "${PROOF_KEEP:-0}" = 1 ]; then echo "[proof] kept $work" >&2; else rm -rf "$work"; fi
 }
