@@ -13,7 +13,7 @@ export NUGET_PACKAGES="$work/packages" MODELSTORE_HOME="$work/home"
 
 echo "Packing ModelStore and ModelStore.Build into $work/feed ..."
 for project in src/ModelStore/ModelStore.csproj src/ModelStore.Build/ModelStore.Build.csproj; do
-  dotnet pack "$root/$project" -c Release -o "$work/feed" -nodeReuse:false -v:q >/dev/null
+  dotnet pack "$root/$project" -c Release -o "$work/feed" -nodeReuse:false -v:q >"$work/pack.log" 2>&1 || { tail -30 "$work/pack.log"; exit 1; }
 done
 version="$(basename "$(ls "$work"/feed/ModelStore.Build.*.nupkg)" .nupkg)"; version="${version#ModelStore.Build.}"
 
