@@ -28,7 +28,10 @@ public static partial class CliApp
         if (parse.Errors.Count > 0)
         {
             var cli = new CliOutput(output, error, parse.GetValue(options.Json), quiet: false);
-            foreach (var problem in parse.Errors)
+            // An unknown word in place of the command also makes System.CommandLine report that no command was given:
+            // say only what is wrong with what the user typed.
+            var problems = parse.Errors.Where(problem => parse.UnmatchedTokens.Any(token => problem.Message.Contains(token, StringComparison.Ordinal))).ToList();
+            foreach (var problem in problems.Count > 0 ? problems : parse.Errors)
             {
                 await cli.FailAsync(null, problem.Message, 2).ConfigureAwait(false);
             }

@@ -43,6 +43,17 @@ public sealed class CliCommandTests
     }
 
     [TestMethod]
+    public async Task An_unknown_command_is_named_alone_without_a_second_error_about_a_missing_command()
+    {
+        var result = await RunAsync("frobnicate");
+
+        Assert.AreEqual(2, result.Exit, result.Error);
+        var errors = result.Error.Split('\n').Where(line => line.StartsWith("error", StringComparison.Ordinal)).ToList();
+        Assert.HasCount(1, errors, result.Error);
+        StringAssert.Contains(errors[0], "'frobnicate'");
+    }
+
+    [TestMethod]
     public async Task The_help_names_the_tool_as_users_type_it()
     {
         var help = await RunAsync("--help");
