@@ -32,6 +32,9 @@ rm -f "$work/state.pt"
 
 measure() { # name, command...
   local name="$1"; shift
+  # Every contender starts with no dirty pages of an earlier one waiting to be written (that writeback would otherwise
+  # slow whoever runs next).
+  sync
   /usr/bin/time -v "$@" >"$work/$name.out" 2>"$work/$name.time"
   local wall rss cpu
   wall="$(grep 'Elapsed (wall clock)' "$work/$name.time" | awk '{print $NF}')"
@@ -41,21 +44,29 @@ measure() { # name, command...
 }
 
 echo "Cold fetch of a ${size_mib} MiB state from radosgw on 127.0.0.1 ($(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg)), ${rounds} rounds:"
+# Each contender's file is checked and deleted right after it is measured, so every one starts with the same page cache:
+# on this kind of VM, writing 1 GiB while an earlier contender's gigabyte still sits in the page cache costs seconds of
+# kernel reclaim time, which would otherwise always fall on whoever runs later in a round.
 for round in $(seq 1 "$rounds"); do
   rm -rf "$work/aws.pt" "$work/store.pt" "$work/cache"
   measure "[$round] aws s3 cp" "${aws[@]}" s3 cp --only-show-errors "$object" "$work/aws.pt"
-  measure "[$round] S3StateStore.DownloadToFileAsync" "${bench[@]}" download "$S3_ENDPOINT" bench-states "$key" "$work/store.pt"
-  measure "[$round] StateCache fetch (verified)" "${bench[@]}" fetch "$S3_ENDPOINT" bench-states "$key" "$work/cache"
-  for variant in ${S3BENCH_VARIANTS:-}; do # optional tuning runs, e.g. S3BENCH_VARIANTS="4:8 16:4" (parallelism:chunk MiB)
-    rm -f "$work/variant.pt"
-    S3BENCH_PARALLELISM="${variant%%:*}" S3BENCH_CHUNK_MIB="${variant##*:}" \
-      measure "[$round] DownloadToFileAsync $variant" "${bench[@]}" download "$S3_ENDPOINT" bench-states "$key" "$work/variant.pt"
-  done
   if [ "$round" = 1 ]; then # an independent check of the bytes, once (slow on a busy machine)
     [ "$(sha256sum "$work/aws.pt" | cut -d' ' -f1)" = "$expected" ] || { echo "MISMATCH: aws s3 cp"; exit 1; }
+  fi
+  rm -f "$work/aws.pt"
+  measure "[$round] S3StateStore.DownloadToFileAsync" "${bench[@]}" download "$S3_ENDPOINT" bench-states "$key" "$work/store.pt"
+  if [ "$round" = 1 ]; then
     [ "$(sha256sum "$work/store.pt" | cut -d' ' -f1)" = "$expected" ] || { echo "MISMATCH: store"; exit 1; }
   fi
+  rm -f "$work/store.pt"
   grep -q "sha256 $expected" "$work/[$round] S3StateStore.DownloadToFileAsync.out" || { echo "MISMATCH: store hash"; exit 1; }
+  measure "[$round] StateCache fetch (verified)" "${bench[@]}" fetch "$S3_ENDPOINT" bench-states "$key" "$work/cache"
   grep -q "sha256 $expected" "$work/[$round] StateCache fetch (verified).out" || { echo "MISMATCH: cache"; exit 1; }
+  rm -rf "$work/cache"
+  for variant in ${S3BENCH_VARIANTS:-}; do # optional tuning runs, e.g. S3BENCH_VARIANTS="4:8 16:4" (parallelism:chunk MiB)
+    S3BENCH_PARALLELISM="${variant%%:*}" S3BENCH_CHUNK_MIB="${variant##*:}" \
+      measure "[$round] DownloadToFileAsync $variant" "${bench[@]}" download "$S3_ENDPOINT" bench-states "$key" "$work/variant.pt"
+    rm -f "$work/variant.pt"
+  done
 done
 echo "Every copy has the uploaded SHA-256."
