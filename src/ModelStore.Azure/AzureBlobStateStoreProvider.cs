@@ -1,4 +1,3 @@
-using System.Globalization;
 using ModelStore.Stores;
 
 namespace ModelStore.Azure;
@@ -81,13 +80,13 @@ public sealed class AzureBlobStateStoreProvider : IStateStoreProvider
             ServiceUri = serviceUri,
             AccountName = accountName,
             ServiceVersion = settings.Get("ServiceVersion"),
-            UseEnvironmentConnectionString = GetBool(settings, "UseEnvironmentConnectionString") ?? defaults.UseEnvironmentConnectionString,
-            UploadBlockSize = GetInt(settings, "UploadBlockSize") ?? defaults.UploadBlockSize,
-            UploadParallelism = GetInt(settings, "UploadParallelism") ?? defaults.UploadParallelism,
-            DownloadChunkSize = GetInt(settings, "DownloadChunkSize") ?? defaults.DownloadChunkSize,
-            DownloadParallelism = GetInt(settings, "DownloadParallelism") ?? defaults.DownloadParallelism,
-            RequestTimeout = GetInt(settings, "RequestTimeoutSeconds") is { } seconds ? TimeSpan.FromSeconds(seconds) : defaults.RequestTimeout,
-            MaxRetries = GetInt(settings, "MaxRetries", allowZero: true) ?? defaults.MaxRetries,
+            UseEnvironmentConnectionString = settings.GetBoolean("UseEnvironmentConnectionString") ?? defaults.UseEnvironmentConnectionString,
+            UploadBlockSize = settings.GetWholeNumber("UploadBlockSize") ?? defaults.UploadBlockSize,
+            UploadParallelism = settings.GetWholeNumber("UploadParallelism") ?? defaults.UploadParallelism,
+            DownloadChunkSize = settings.GetWholeNumber("DownloadChunkSize") ?? defaults.DownloadChunkSize,
+            DownloadParallelism = settings.GetWholeNumber("DownloadParallelism") ?? defaults.DownloadParallelism,
+            RequestTimeout = settings.GetWholeNumber("RequestTimeoutSeconds") is { } seconds ? TimeSpan.FromSeconds(seconds) : defaults.RequestTimeout,
+            MaxRetries = settings.GetWholeNumber("MaxRetries", allowZero: true) ?? defaults.MaxRetries,
         };
     }
 
@@ -104,18 +103,4 @@ public sealed class AzureBlobStateStoreProvider : IStateStoreProvider
             throw new ArgumentException($"{owner}: {problem}", nameof(options));
         }
     }
-
-    private static bool? GetBool(StateStoreSettings settings, string name) => settings.Get(name) switch
-    {
-        null => null,
-        var text when bool.TryParse(text, out var value) => value,
-        var text => throw new ArgumentException($"Store '{settings.Name}' of kind AzureBlob: setting '{name}' must be true or false, not '{text}'.", nameof(settings)),
-    };
-
-    private static int? GetInt(StateStoreSettings settings, string name, bool allowZero = false) => settings.Get(name) switch
-    {
-        null => null,
-        var text when int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) && (value > 0 || (allowZero && value == 0)) => value,
-        var text => throw new ArgumentException($"Store '{settings.Name}' of kind AzureBlob: setting '{name}' must be a {(allowZero ? "non-negative" : "positive")} whole number, not '{text}'.", nameof(settings)),
-    };
 }

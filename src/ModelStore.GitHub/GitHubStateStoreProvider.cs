@@ -40,10 +40,10 @@ public sealed class GitHubStateStoreProvider : IStateStoreProvider
         var options = new GitHubReleaseStoreOptions
         {
             ResponseCacheDirectory = settings.GetPath("ResponseCacheDirectory"),
-            RequestTimeout = GetInt(settings, "RequestTimeoutSeconds", allowZero: false) is { } seconds ? TimeSpan.FromSeconds(seconds) : defaults.RequestTimeout,
-            MaxRetries = GetInt(settings, "MaxRetries", allowZero: true) ?? defaults.MaxRetries,
-            DownloadChunkSize = GetInt(settings, "DownloadChunkSize", allowZero: false) ?? defaults.DownloadChunkSize,
-            DownloadParallelism = GetInt(settings, "DownloadParallelism", allowZero: false) ?? defaults.DownloadParallelism,
+            RequestTimeout = settings.GetWholeNumber("RequestTimeoutSeconds") is { } seconds ? TimeSpan.FromSeconds(seconds) : defaults.RequestTimeout,
+            MaxRetries = settings.GetWholeNumber("MaxRetries", allowZero: true) ?? defaults.MaxRetries,
+            DownloadChunkSize = settings.GetWholeNumber("DownloadChunkSize") ?? defaults.DownloadChunkSize,
+            DownloadParallelism = settings.GetWholeNumber("DownloadParallelism") ?? defaults.DownloadParallelism,
         };
         if (_environment is not null)
         {
@@ -78,16 +78,9 @@ public sealed class GitHubStateStoreProvider : IStateStoreProvider
             throw new ArgumentException($"Store '{settings.Name}' of kind GitHub: ReleaseNamePrefix '{prefix}' is not a valid release name prefix (letters, digits, '_' or '-', no dot).", nameof(settings));
         }
 
-        GetInt(settings, "RequestTimeoutSeconds", allowZero: false);
-        GetInt(settings, "MaxRetries", allowZero: true);
-        GetInt(settings, "DownloadChunkSize", allowZero: false);
-        GetInt(settings, "DownloadParallelism", allowZero: false);
+        settings.GetWholeNumber("RequestTimeoutSeconds");
+        settings.GetWholeNumber("MaxRetries", allowZero: true);
+        settings.GetWholeNumber("DownloadChunkSize");
+        settings.GetWholeNumber("DownloadParallelism");
     }
-
-    private static int? GetInt(StateStoreSettings settings, string name, bool allowZero) => settings.Get(name) switch
-    {
-        null => null,
-        var text when int.TryParse(text, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var value) && (value > 0 || (allowZero && value == 0)) => value,
-        var text => throw new ArgumentException($"Store '{settings.Name}' of kind GitHub: setting '{name}' must be a {(allowZero ? "non-negative" : "positive")} whole number, not '{text}'.", nameof(settings)),
-    };
 }

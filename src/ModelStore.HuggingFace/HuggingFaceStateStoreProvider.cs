@@ -1,4 +1,3 @@
-using System.Globalization;
 using ModelStore.Stores;
 
 namespace ModelStore.HuggingFace;
@@ -113,11 +112,9 @@ public sealed class HuggingFaceStateStoreProvider : IStateStoreProvider
                 : throw new ArgumentException($"Store '{settings.Name}' of kind HuggingFace has an invalid Endpoint '{Downloads.UrlRedaction.RedactText(endpoint)}': expected an absolute http(s) address such as https://huggingface.co.", nameof(settings));
         }
 
-        if (settings.Get("RequestTimeoutSeconds") is { } timeout)
+        if (settings.GetWholeNumber("RequestTimeoutSeconds") is { } seconds)
         {
-            options.RequestTimeout = int.TryParse(timeout, NumberStyles.Integer, CultureInfo.InvariantCulture, out var seconds) && seconds > 0
-                ? TimeSpan.FromSeconds(seconds)
-                : throw new ArgumentException($"Store '{settings.Name}' of kind HuggingFace: RequestTimeoutSeconds must be a positive whole number, not '{timeout}'.", nameof(settings));
+            options.RequestTimeout = TimeSpan.FromSeconds(seconds);
         }
 
         return options;

@@ -88,7 +88,7 @@ public sealed class S3StateStore : StateStore, IFileDownloadingStore, IDisposabl
     public override string Id => $"s3:{Endpoint}/{Bucket}/{BasePath}";
 
     /// <summary>The object name of <paramref name="key"/> in the bucket.</summary>
-    public string GetObjectName(StateKey key) => S3ObjectNames.GetObjectName(BasePath, key);
+    public string GetObjectName(StateKey key) => ObjectStoreLayout.GetObjectName(BasePath, key);
 
     /// <inheritdoc />
     public override async Task<bool> ExistsAsync(StateKey key, CancellationToken cancellationToken = default)
@@ -103,7 +103,7 @@ public sealed class S3StateStore : StateStore, IFileDownloadingStore, IDisposabl
     {
         ArgumentNullException.ThrowIfNull(stateType);
         cancellationToken.ThrowIfCancellationRequested();
-        var prefix = S3ObjectNames.GetListingPrefix(BasePath, stateType);
+        var prefix = ObjectStoreLayout.GetListingPrefix(BasePath, stateType);
         var keys = new List<StateKey>();
         var request = new ListObjectsV2Request { BucketName = Bucket, Prefix = prefix };
         do
@@ -113,7 +113,7 @@ public sealed class S3StateStore : StateStore, IFileDownloadingStore, IDisposabl
             foreach (var entry in page.S3Objects ?? [])
             {
                 // Foreign objects under the prefix (notes, partial uploads by other tools, other layouts) are skipped.
-                var key = S3ObjectNames.TryParseObjectName(BasePath, entry.Key);
+                var key = ObjectStoreLayout.TryParseObjectName(BasePath, entry.Key);
                 if (key is not null && key.StateType.IsCompatibleWith(stateType))
                 {
                     keys.Add(key);

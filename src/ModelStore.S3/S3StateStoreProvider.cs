@@ -1,4 +1,3 @@
-using System.Globalization;
 using ModelStore.Stores;
 
 namespace ModelStore.S3;
@@ -59,32 +58,18 @@ public sealed class S3StateStoreProvider : IStateStoreProvider
             BasePath = settings.Get("BasePath") ?? string.Empty,
             ServiceUrl = serviceUrl,
             Region = settings.Get("Region"),
-            ForcePathStyle = GetBool(settings, "ForcePathStyle") ?? serviceUrl is not null,
+            ForcePathStyle = settings.GetBoolean("ForcePathStyle") ?? serviceUrl is not null,
             Profile = settings.Get("Profile"),
-            DisableChunkEncoding = GetBool(settings, "DisableChunkEncoding") ?? false,
-            ChecksumsOnlyWhenRequired = GetBool(settings, "ChecksumsOnlyWhenRequired"),
-            UseConditionalCreate = GetBool(settings, "UseConditionalCreate") ?? false,
-            MultipartPartSize = GetInt(settings, "MultipartPartSize") ?? defaults.MultipartPartSize,
-            UploadParallelism = GetInt(settings, "UploadParallelism") ?? defaults.UploadParallelism,
-            DownloadChunkSize = GetInt(settings, "DownloadChunkSize") ?? defaults.DownloadChunkSize,
-            DownloadParallelism = GetInt(settings, "DownloadParallelism") ?? defaults.DownloadParallelism,
-            RequestTimeout = GetInt(settings, "RequestTimeoutSeconds") is { } seconds ? TimeSpan.FromSeconds(seconds) : defaults.RequestTimeout,
-            UploadTimeout = GetInt(settings, "UploadTimeoutSeconds") is { } uploadSeconds ? TimeSpan.FromSeconds(uploadSeconds) : defaults.UploadTimeout,
-            MaxRetries = GetInt(settings, "MaxRetries", allowZero: true) ?? defaults.MaxRetries,
+            DisableChunkEncoding = settings.GetBoolean("DisableChunkEncoding") ?? false,
+            ChecksumsOnlyWhenRequired = settings.GetBoolean("ChecksumsOnlyWhenRequired"),
+            UseConditionalCreate = settings.GetBoolean("UseConditionalCreate") ?? false,
+            MultipartPartSize = settings.GetWholeNumber("MultipartPartSize") ?? defaults.MultipartPartSize,
+            UploadParallelism = settings.GetWholeNumber("UploadParallelism") ?? defaults.UploadParallelism,
+            DownloadChunkSize = settings.GetWholeNumber("DownloadChunkSize") ?? defaults.DownloadChunkSize,
+            DownloadParallelism = settings.GetWholeNumber("DownloadParallelism") ?? defaults.DownloadParallelism,
+            RequestTimeout = settings.GetWholeNumber("RequestTimeoutSeconds") is { } seconds ? TimeSpan.FromSeconds(seconds) : defaults.RequestTimeout,
+            UploadTimeout = settings.GetWholeNumber("UploadTimeoutSeconds") is { } uploadSeconds ? TimeSpan.FromSeconds(uploadSeconds) : defaults.UploadTimeout,
+            MaxRetries = settings.GetWholeNumber("MaxRetries", allowZero: true) ?? defaults.MaxRetries,
         };
     }
-
-    private static bool? GetBool(StateStoreSettings settings, string name) => settings.Get(name) switch
-    {
-        null => null,
-        var text when bool.TryParse(text, out var value) => value,
-        var text => throw new ArgumentException($"Store '{settings.Name}' of kind S3: setting '{name}' must be true or false, not '{text}'.", nameof(settings)),
-    };
-
-    private static int? GetInt(StateStoreSettings settings, string name, bool allowZero = false) => settings.Get(name) switch
-    {
-        null => null,
-        var text when int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) && (value > 0 || (allowZero && value == 0)) => value,
-        var text => throw new ArgumentException($"Store '{settings.Name}' of kind S3: setting '{name}' must be a {(allowZero ? "non-negative" : "positive")} whole number, not '{text}'.", nameof(settings)),
-    };
 }

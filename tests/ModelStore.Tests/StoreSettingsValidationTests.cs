@@ -20,6 +20,22 @@ public sealed class StoreSettingsValidationTests
     }
 
     [TestMethod]
+    public void Typed_settings_parse_invariantly_and_name_the_store_kind_and_setting_when_they_cannot()
+    {
+        var settings = new StateStoreSettings("team", "S3", [new("MaxRetries", "0"), new("Parallelism", "12"), new("Flag", "TRUE"), new("Bad", "1,5"), new("Negative", "-1")], "/tmp");
+
+        Assert.AreEqual(0, settings.GetWholeNumber("MaxRetries", allowZero: true));
+        Assert.AreEqual(12, settings.GetWholeNumber("Parallelism"));
+        Assert.IsNull(settings.GetWholeNumber("Absent"));
+        Assert.IsTrue(settings.GetBoolean("Flag"));
+        Assert.IsNull(settings.GetBoolean("Absent"));
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => settings.GetWholeNumber("MaxRetries")).Message, "Store 'team' of kind S3: setting 'MaxRetries' must be a positive whole number, not '0'");
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => settings.GetWholeNumber("Negative", allowZero: true)).Message, "non-negative");
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => settings.GetWholeNumber("Bad")).Message, "not '1,5'");
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => settings.GetBoolean("Parallelism")).Message, "setting 'Parallelism' must be true or false, not '12'");
+    }
+
+    [TestMethod]
     public void A_url_setting_with_user_information_is_refused_without_showing_the_password()
     {
         var error = Assert.ThrowsExactly<ArgumentException>(() => new StateStoreSettings("team", "S3", [new("ServiceUrl", "http://admin:s3cr3t-pass@127.0.0.1:9000/")], "/tmp"));

@@ -71,6 +71,24 @@ public sealed class StateStoreSettings
     public string GetRequired(string name) =>
         Get(name) ?? throw new ArgumentException($"Store '{Name}' of kind {Kind} needs the setting '{name}'.", name);
 
+    /// <summary>A <c>true</c>/<c>false</c> setting, or <see langword="null"/> when absent.</summary>
+    /// <exception cref="ArgumentException">The value is neither; the message names the store, the kind and the setting.</exception>
+    public bool? GetBoolean(string name) => Get(name) switch
+    {
+        null => null,
+        var text when bool.TryParse(text, out var value) => value,
+        var text => throw new ArgumentException($"Store '{Name}' of kind {Kind}: setting '{name}' must be true or false, not '{text}'.", name),
+    };
+
+    /// <summary>A whole-number setting above zero (or zero, with <paramref name="allowZero"/>), or <see langword="null"/> when absent.</summary>
+    /// <exception cref="ArgumentException">The value is not such a number; the message names the store, the kind and the setting.</exception>
+    public int? GetWholeNumber(string name, bool allowZero = false) => Get(name) switch
+    {
+        null => null,
+        var text when int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) && (value > 0 || (allowZero && value == 0)) => value,
+        var text => throw new ArgumentException($"Store '{Name}' of kind {Kind}: setting '{name}' must be a {(allowZero ? "non-negative" : "positive")} whole number, not '{text}'.", name),
+    };
+
     /// <summary>A path setting resolved against <see cref="BaseDirectory"/>.</summary>
     public string? GetPath(string name) => Get(name) is { } path ? Path.GetFullPath(path, BaseDirectory) : null;
 
