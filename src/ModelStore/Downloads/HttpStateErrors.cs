@@ -80,7 +80,8 @@ public static class HttpStateErrors
         _ => null,
     };
 
-    private static string Innermost(Exception exception)
+    /// <summary>The message of the innermost exception (the socket's or TLS's own words, not the wrapper's).</summary>
+    internal static string Innermost(Exception exception)
     {
         while (exception.InnerException is not null)
         {
