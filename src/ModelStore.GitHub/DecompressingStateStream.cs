@@ -27,6 +27,14 @@ internal sealed class DecompressingStateStream : Stream
         _where = where;
     }
 
+    /// <summary>The error for a state that decompresses to more than <paramref name="maxSize"/> bytes (also raised when a downloaded file is decompressed).</summary>
+    public static StateStoreException TooLarge(StateKey key, string where, long maxSize) =>
+        new(StateStoreError.InvalidContent, $"State {key} in {where} decompresses to more than the allowed {maxSize} bytes (GitHubReleaseStoreOptions.MaxDecompressedSize); it was refused.", key);
+
+    /// <summary>The error for a state whose gzip is corrupt.</summary>
+    public static StateStoreException Corrupt(StateKey key, string where, InvalidDataException e) =>
+        new(StateStoreError.InvalidContent, $"State {key} in {where} is not a valid gzip stream: {e.Message}", key, e);
+
     public static async Task<Stream> OpenAsync(HttpResponseMessage response, long maxSize, StateKey key, string where, CancellationToken cancellationToken)
     {
         var compressed = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
@@ -57,7 +65,7 @@ internal sealed class DecompressingStateStream : Stream
         }
         catch (InvalidDataException e)
         {
-            throw Corrupt(e);
+            throw Corrupt(_key, _where, e);
         }
         catch (Exception e) when (e is IOException or HttpRequestException)
         {
@@ -77,7 +85,7 @@ internal sealed class DecompressingStateStream : Stream
         }
         catch (InvalidDataException e)
         {
-            throw Corrupt(e);
+            throw Corrupt(_key, _where, e);
         }
         catch (Exception e) when (e is IOException or HttpRequestException)
         {
@@ -116,10 +124,7 @@ internal sealed class DecompressingStateStream : Stream
         _position += read;
         if (_position > _maxSize)
         {
-            throw new StateStoreException(
-                StateStoreError.InvalidContent,
-                $"State {_key} in {_where} decompresses to more than the allowed {_maxSize} bytes (GitHubReleaseStoreOptions.MaxDecompressedSize); it was refused.",
-                _key);
+            throw TooLarge(_key, _where, _maxSize);
         }
 
         return read;
@@ -127,7 +132,4 @@ internal sealed class DecompressingStateStream : Stream
 
     private StateStoreException Interrupted(Exception e) =>
         new(StateStoreError.Unreachable, $"The download of state {_key} from {_where} was interrupted: {e.Message}", _key, e);
-
-    private StateStoreException Corrupt(InvalidDataException e) =>
-        new(StateStoreError.InvalidContent, $"State {_key} in {_where} is not a valid gzip stream: {e.Message}", _key, e);
 }

@@ -92,7 +92,7 @@ public sealed partial class GitHubReleaseStore
                         catch (InvalidDataException e)
                         {
                             File.Delete(compressed);
-                            throw new StateStoreException(StateStoreError.InvalidContent, $"State {key} in {Description} is not a valid gzip stream: {e.Message}", key, e);
+                            throw DecompressingStateStream.Corrupt(key, Description, e);
                         }
 
                         if (read == 0)
@@ -104,10 +104,7 @@ public sealed partial class GitHubReleaseStore
                         if (size > _options.MaxDecompressedSize)
                         {
                             File.Delete(compressed);
-                            throw new StateStoreException(
-                                StateStoreError.InvalidContent,
-                                $"State {key} in {Description} decompresses to more than the allowed {_options.MaxDecompressedSize} bytes (GitHubReleaseStoreOptions.MaxDecompressedSize); it was refused.",
-                                key);
+                            throw DecompressingStateStream.TooLarge(key, Description, _options.MaxDecompressedSize);
                         }
 
                         hasher.AppendData(buffer, 0, read);

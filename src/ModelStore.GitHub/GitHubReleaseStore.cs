@@ -186,8 +186,7 @@ public sealed partial class GitHubReleaseStore : StateStore, IFileDownloadingSto
 
         if (response is null)
         {
-            var hint = _credentials.IsAnonymous ? " If the repository is private, set GH_TOKEN (or GH_API_BASIC_AUTH=user:token)." : string.Empty;
-            throw new StateStoreException(StateStoreError.NotFound, $"State {key} was not found in {Description} (no asset {GitHubReleaseLayout.GetAssetName(key)} in release {Layout.GetTag(key.StateType)}).{hint}", key);
+            throw MissingAsset(key);
         }
 
         return await DecompressingStateStream.OpenAsync(response, _options.MaxDecompressedSize, key, Description, cancellationToken).ConfigureAwait(false);

@@ -75,7 +75,7 @@ internal sealed class HubFileSource(HubClient client, string revision, string pa
     /// <summary>Opens the whole file, checked against its content id as it is read (see <see cref="HubVerifyingStream"/>).</summary>
     public async Task<Stream> OpenVerifiedAsync(CancellationToken cancellationToken)
     {
-        var metadata = _metadata ?? throw new InvalidOperationException("GetObjectAsync has not run.");
+        var metadata = Metadata;
         var response = await client.GetAsync(Address(metadata), null, $"download of {path}", key, retry: true, cancellationToken).ConfigureAwait(false);
         try
         {

@@ -83,7 +83,7 @@ public static class HttpResilience
                     BackoffType = DelayBackoffType.Exponential,
                     UseJitter = true,
                     ShouldHandle = static arguments => ValueTask.FromResult(IsTransient(arguments.Outcome, arguments.Context.CancellationToken)),
-                    DelayGenerator = static arguments => ValueTask.FromResult(RetryAfter(arguments.Outcome.Result)),
+                    DelayGenerator = static arguments => ValueTask.FromResult(HttpStateErrors.RetryAfter(arguments.Outcome.Result)),
                 });
             }
 
@@ -97,17 +97,10 @@ public static class HttpResilience
             { Result: { } response } => response.StatusCode switch
             {
                 HttpStatusCode.RequestTimeout or HttpStatusCode.InternalServerError or HttpStatusCode.BadGateway or HttpStatusCode.GatewayTimeout => true,
-                HttpStatusCode.TooManyRequests or HttpStatusCode.ServiceUnavailable => RetryAfter(response) is not { } wait || wait <= LongestRetryAfter,
+                HttpStatusCode.TooManyRequests or HttpStatusCode.ServiceUnavailable => HttpStateErrors.RetryAfter(response) is not { } wait || wait <= LongestRetryAfter,
                 _ => false,
             },
             _ => false,
-        };
-
-        private static TimeSpan? RetryAfter(HttpResponseMessage? response) => response?.Headers.RetryAfter switch
-        {
-            { Delta: { } delta } => delta,
-            { Date: { } date } => date - DateTimeOffset.UtcNow is var wait && wait > TimeSpan.Zero ? wait : TimeSpan.Zero,
-            _ => null,
         };
 
         private Task<HttpResponseMessage> SendCoreAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>

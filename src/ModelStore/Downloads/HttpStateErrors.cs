@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Security.Authentication;
 using ModelStore.States;
@@ -59,7 +58,7 @@ public static class HttpStateErrors
         }
 
         var status = (int)response.StatusCode;
-        var retryAfter = RetryAfter(response.Headers.RetryAfter);
+        var retryAfter = RetryAfter(response);
         var (error, reason) = response.StatusCode switch
         {
             HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden => (StateStoreError.AccessDenied, $"access was refused (HTTP {status}).{(accessHint is null ? "" : " " + accessHint)}"),
@@ -73,14 +72,16 @@ public static class HttpStateErrors
         return new StateStoreException(error, UrlRedaction.RedactText($"The {what} failed: {reason}"), key) { RetryAfter = retryAfter };
     }
 
-    private static TimeSpan? RetryAfter(RetryConditionHeaderValue? header) => header switch
+    /// <summary>How long <c>Retry-After</c> asks to wait (a date already past is no wait), or <see langword="null"/> without it.</summary>
+    internal static TimeSpan? RetryAfter(HttpResponseMessage? response) => response?.Headers.RetryAfter switch
     {
         { Delta: { } delta } => delta,
         { Date: { } date } => date - DateTimeOffset.UtcNow is var wait && wait > TimeSpan.Zero ? wait : TimeSpan.Zero,
         _ => null,
     };
 
-    private static string Innermost(Exception exception)
+    /// <summary>The message of the innermost exception (the socket's or TLS's own words, not the wrapper's).</summary>
+    internal static string Innermost(Exception exception)
     {
         while (exception.InnerException is not null)
         {

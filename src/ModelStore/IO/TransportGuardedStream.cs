@@ -1,3 +1,4 @@
+using ModelStore.Downloads;
 using ModelStore.States;
 using ModelStore.Stores;
 
@@ -123,15 +124,5 @@ public sealed class TransportGuardedStream : Stream
     }
 
     private StateStoreException Interrupted(Exception e) =>
-        new(StateStoreError.Unreachable, $"{_description}: the connection failed after {_position} bytes ({Innermost(e)}). Try again; a download through the cache resumes where it stopped.", _key, e);
-
-    private static string Innermost(Exception exception)
-    {
-        while (exception.InnerException is not null)
-        {
-            exception = exception.InnerException;
-        }
-
-        return exception.Message;
-    }
+        new(StateStoreError.Unreachable, $"{_description}: the connection failed after {_position} bytes ({HttpStateErrors.Innermost(e)}). Try again; a download through the cache resumes where it stopped.", _key, e);
 }
