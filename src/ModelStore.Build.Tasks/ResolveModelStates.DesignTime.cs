@@ -81,13 +81,10 @@ public sealed partial class ResolveModelStates
             }
             catch (ArgumentException e)
             {
-                Error(ErrorCodes.InvalidStore, $"ModelStoreProvider '{item.ItemSpec}': {WithoutParameterName(e)}");
+                Error(ErrorCodes.InvalidStore, $"ModelStoreProvider '{item.ItemSpec}': {ArgumentExceptionText.WithoutParameterName(e)}");
             }
         }
 
         return loaded.Count == 0 ? registry : registry.With(loaded);
     }
-
-    private static string WithoutParameterName(ArgumentException e) =>
-        e.ParamName is null ? e.Message : e.Message.Replace($" (Parameter '{e.ParamName}')", "", StringComparison.Ordinal);
 }

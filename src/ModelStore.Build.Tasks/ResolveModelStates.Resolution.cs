@@ -89,9 +89,7 @@ public sealed partial class ResolveModelStates
         }
         catch (ArgumentException e)
         {
-            // The provider's message names the setting; the parameter name it appends means nothing in a project file.
-            var message = e.ParamName is null ? e.Message : e.Message.Replace($" (Parameter '{e.ParamName}')", "", StringComparison.Ordinal);
-            Error(ErrorCodes.InvalidStore, $"ModelStore '{request.Store}' is not a valid store definition: {message}");
+            Error(ErrorCodes.InvalidStore, $"ModelStore '{request.Store}' is not a valid store definition: {ArgumentExceptionText.WithoutParameterName(e)}");
         }
         catch (TimeoutException e)
         {
