@@ -33,18 +33,7 @@ public sealed partial class ResolveModelStates
             return null;
         }
 
-        return new ResolvedState(
-            request.Key,
-            request.Item.ItemSpec.Trim(),
-            request.Store,
-            sha256,
-            size,
-            cache.GetBlobPath(sha256),
-            request.AccessorName,
-            request.CopyToOutput ? StateDescriptor.OutputRelativePath(request.Key) : null)
-        {
-            StateDictPath = StateDictPathMetadata.TryRead(request.Item, out var stateDictPath, out _) ? stateDictPath : null,
-        };
+        return request.Resolved(sha256, size, cache.GetBlobPath(sha256));
     }
 
     // Creating a store contacts nothing (providers only check settings); a store that cannot be created is simply not looked up.

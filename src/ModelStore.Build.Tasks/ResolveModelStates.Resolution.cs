@@ -47,20 +47,7 @@ public sealed partial class ResolveModelStates
                 target.Open(cancellationToken);
             }
 
-            return cached is null ? null : new ResolvedState(
-                request.Key,
-                request.Item.ItemSpec.Trim(),
-                request.Store,
-                cached.Sha256,
-                cached.Size,
-                cached.BlobPath,
-                request.AccessorName,
-                request.CopyToOutput ? StateDescriptor.OutputRelativePath(request.Key) : null)
-            {
-                StateDictPath = StateDictPathMetadata.TryRead(request.Item, out var stateDictPath, out _) ? stateDictPath : null,
-                FilePath = request.FilePath,
-                Revision = target.Revision,
-            };
+            return cached is null ? null : request.Resolved(cached.Sha256, cached.Size, cached.BlobPath, target.Revision);
         }
         catch (StateStoreException e) when (e.Error == StateStoreError.NotFound && request.Url is not null)
         {
