@@ -48,7 +48,7 @@ internal sealed class DeclaredStores
                 }
                 catch (ArgumentException e)
                 {
-                    invalid(item, $"ModelStore '{name}' names a provider that cannot be used: {(e.ParamName is null ? e.Message : e.Message.Replace($" (Parameter '{e.ParamName}')", "", StringComparison.Ordinal))}");
+                    invalid(item, $"ModelStore '{name}' names a provider that cannot be used: {ArgumentExceptionText.WithoutParameterName(e)}");
                     stores._declarations[name] = Declaration.Invalid;
                     continue;
                 }
@@ -99,7 +99,7 @@ internal sealed class DeclaredStores
             }
             catch (ArgumentException e)
             {
-                invalid(item, $"ModelStore '{StateStoreSettingsText.Printable(name)}' is not a valid store definition: {(e.ParamName is null ? e.Message : e.Message.Replace($" (Parameter '{e.ParamName}')", "", StringComparison.Ordinal))}");
+                invalid(item, $"ModelStore '{StateStoreSettingsText.Printable(name)}' is not a valid store definition: {ArgumentExceptionText.WithoutParameterName(e)}");
                 stores._declarations[name] = Declaration.Invalid;
                 continue;
             }

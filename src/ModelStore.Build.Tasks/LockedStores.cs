@@ -27,6 +27,9 @@ internal static partial class LockedStores
     {
         var lockFolder = Path.GetDirectoryName(Path.GetFullPath(lockFile))!;
         var project = Path.GetFullPath(projectDirectory);
+        var baseDirectory = string.Equals(project.TrimEnd(Path.DirectorySeparatorChar), lockFolder.TrimEnd(Path.DirectorySeparatorChar), StringComparison.Ordinal)
+            ? null
+            : Path.GetRelativePath(lockFolder, project).Replace('\\', '/');
         var result = new List<LockedStore>();
         foreach (var name in names.Distinct(StringComparer.OrdinalIgnoreCase).Order(StringComparer.Ordinal))
         {
@@ -44,9 +47,6 @@ internal static partial class LockedStores
                 }
             }
 
-            var baseDirectory = string.Equals(project.TrimEnd(Path.DirectorySeparatorChar), lockFolder.TrimEnd(Path.DirectorySeparatorChar), StringComparison.Ordinal)
-                ? null
-                : Path.GetRelativePath(lockFolder, project).Replace('\\', '/');
             result.Add(new LockedStore(settings.Name, settings.Kind, values, baseDirectory));
         }
 

@@ -33,18 +33,7 @@ public sealed partial class ResolveModelStates
             return null;
         }
 
-        return new ResolvedState(
-            request.Key,
-            request.Item.ItemSpec.Trim(),
-            request.Store,
-            sha256,
-            size,
-            cache.GetBlobPath(sha256),
-            request.AccessorName,
-            request.CopyToOutput ? StateDescriptor.OutputRelativePath(request.Key) : null)
-        {
-            StateDictPath = StateDictPathMetadata.TryRead(request.Item, out var stateDictPath, out _) ? stateDictPath : null,
-        };
+        return request.Resolved(sha256, size, cache.GetBlobPath(sha256));
     }
 
     // Creating a store contacts nothing (providers only check settings); a store that cannot be created is simply not looked up.
@@ -81,13 +70,10 @@ public sealed partial class ResolveModelStates
             }
             catch (ArgumentException e)
             {
-                Error(ErrorCodes.InvalidStore, $"ModelStoreProvider '{item.ItemSpec}': {WithoutParameterName(e)}");
+                Error(ErrorCodes.InvalidStore, $"ModelStoreProvider '{item.ItemSpec}': {ArgumentExceptionText.WithoutParameterName(e)}");
             }
         }
 
         return loaded.Count == 0 ? registry : registry.With(loaded);
     }
-
-    private static string WithoutParameterName(ArgumentException e) =>
-        e.ParamName is null ? e.Message : e.Message.Replace($" (Parameter '{e.ParamName}')", "", StringComparison.Ordinal);
 }

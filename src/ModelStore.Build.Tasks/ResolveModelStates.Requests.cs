@@ -74,15 +74,15 @@ public sealed partial class ResolveModelStates
                 }
             }
 
-            if (!StateDictPathMetadata.TryRead(item, out _, out var pathProblem))
+            if (!StateDictPathMetadata.TryRead(item, out var stateDictPath, out var pathProblem))
             {
-                Error(ErrorCodes.InvalidStateItem, $"ModelState '{spec}' has StateDictPath=\"{item.GetMetadata(StateDictPathMetadata.Name).Trim()}\", which {pathProblem}. Fix it or remove it.");
+                Error(ErrorCodes.InvalidStateItem, $"ModelState '{spec}' has StateDictPath=\"{stateDictPath}\", which {pathProblem}. Fix it or remove it.");
                 continue;
             }
 
             if (!FilePathMetadata.TryRead(item, out var filePath, out var fileProblem))
             {
-                Error(ErrorCodes.InvalidStateItem, $"ModelState '{spec}' has Path=\"{item.GetMetadata(FilePathMetadata.Name).Trim()}\", which {fileProblem}. Write the file's path as in the store, for example onnx/model.onnx.");
+                Error(ErrorCodes.InvalidStateItem, $"ModelState '{spec}' has Path=\"{filePath}\", which {fileProblem}. Write the file's path as in the store, for example onnx/model.onnx.");
                 continue;
             }
 
@@ -100,7 +100,7 @@ public sealed partial class ResolveModelStates
 
             seen[key] = spec;
             var accessor = item.GetMetadata("AccessorName").Trim();
-            requests.Add(new StateRequest(item, key, store, pin, accessor.Length == 0 ? null : accessor, IsCopied(item.GetMetadata("CopyToOutputDirectory"))) { FilePath = filePath, Url = url });
+            requests.Add(new StateRequest(item, key, store, pin, accessor.Length == 0 ? null : accessor, IsCopied(item.GetMetadata("CopyToOutputDirectory"))) { FilePath = filePath, Url = url, StateDictPath = stateDictPath });
         }
 
         return requests;

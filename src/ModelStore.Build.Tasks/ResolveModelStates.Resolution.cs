@@ -47,20 +47,7 @@ public sealed partial class ResolveModelStates
                 target.Open(cancellationToken);
             }
 
-            return cached is null ? null : new ResolvedState(
-                request.Key,
-                request.Item.ItemSpec.Trim(),
-                request.Store,
-                cached.Sha256,
-                cached.Size,
-                cached.BlobPath,
-                request.AccessorName,
-                request.CopyToOutput ? StateDescriptor.OutputRelativePath(request.Key) : null)
-            {
-                StateDictPath = StateDictPathMetadata.TryRead(request.Item, out var stateDictPath, out _) ? stateDictPath : null,
-                FilePath = request.FilePath,
-                Revision = target.Revision,
-            };
+            return cached is null ? null : request.Resolved(cached.Sha256, cached.Size, cached.BlobPath, target.Revision);
         }
         catch (StateStoreException e) when (e.Error == StateStoreError.NotFound && request.Url is not null)
         {
@@ -89,9 +76,7 @@ public sealed partial class ResolveModelStates
         }
         catch (ArgumentException e)
         {
-            // The provider's message names the setting; the parameter name it appends means nothing in a project file.
-            var message = e.ParamName is null ? e.Message : e.Message.Replace($" (Parameter '{e.ParamName}')", "", StringComparison.Ordinal);
-            Error(ErrorCodes.InvalidStore, $"ModelStore '{request.Store}' is not a valid store definition: {message}");
+            Error(ErrorCodes.InvalidStore, $"ModelStore '{request.Store}' is not a valid store definition: {ArgumentExceptionText.WithoutParameterName(e)}");
         }
         catch (TimeoutException e)
         {

@@ -18,6 +18,18 @@ internal sealed record StateRequest(ITaskItem Item, StateKey Key, string Store, 
 
     /// <summary>Metadata <c>Url</c>: the address a store-less state is fetched from; <see cref="Store"/> is then its <see cref="UrlStateStore.Id"/>.</summary>
     public Uri? Url { get; init; }
+
+    /// <summary>Metadata <c>StateDictPath</c> (where the state dict is inside a checkpoint), or <see langword="null"/>.</summary>
+    public string? StateDictPath { get; init; }
+
+    /// <summary>This state resolved to the bytes <paramref name="sha256"/> at <paramref name="resolvedPath"/>, read at <paramref name="revision"/> of a versioned store.</summary>
+    public ResolvedState Resolved(string sha256, long size, string resolvedPath, StoreRevision? revision = null) =>
+        new(Key, Item.ItemSpec.Trim(), Store, sha256, size, resolvedPath, AccessorName, CopyToOutput ? StateDescriptor.OutputRelativePath(Key) : null)
+        {
+            StateDictPath = StateDictPath,
+            FilePath = FilePath,
+            Revision = revision,
+        };
 }
 
 /// <summary>A state resolved to verified bytes in the cache.</summary>

@@ -89,12 +89,7 @@ public static partial class CliApp
 
     private static async Task<IReadOnlyList<MirrorItem>> PlanByTypeAsync(IStateStore origin, StateType stateType, CancellationToken cancellationToken)
     {
-        if (origin is LocalStateStore { Folder: var folder } && !Directory.Exists(folder))
-        {
-            throw new StateStoreException(StateStoreError.ContainerNotFound, $"The folder '{folder}' of the local store does not exist.");
-        }
-
-        var keys = await origin.GetStateKeysAsync(stateType, cancellationToken).ConfigureAwait(false);
+        var keys = await ListKeysAsync(origin, stateType, cancellationToken).ConfigureAwait(false);
         return [.. keys.Select(key => new MirrorItem(key, origin, null))];
     }
 

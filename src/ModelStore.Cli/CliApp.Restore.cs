@@ -25,6 +25,7 @@ public static partial class CliApp
 
             var cache = OpenCache(parse.GetValue(options.Cache));
             var lockFolder = Path.GetDirectoryName(lockFile)!;
+            var opened = new Dictionary<string, IStateStore>(StringComparer.OrdinalIgnoreCase);
             var results = new List<object>();
             int fetched = 0, cached = 0, failed = 0;
             foreach (var state in states)
@@ -41,7 +42,7 @@ public static partial class CliApp
                         continue;
                     }
 
-                    var store = OpenLockedStore(stores, state, lockFolder);
+                    var store = OpenLockedStore(stores, opened, state, lockFolder);
                     var result = await FetchAsync(cache, store, state.Key, state.Sha256, cli, cancellationToken).ConfigureAwait(false);
                     fetched++;
                     await cli.LineAsync($"fetched  {state.Key}  ({state.Store}, {ProgressBar.FormatBytes(result.Size)})").ConfigureAwait(false);
@@ -90,8 +91,9 @@ public static partial class CliApp
         }
     }
 
-    // The store as the build declared it, pinned to the recorded revision and narrowed to the recorded file when it has them.
-    private static IStateStore OpenLockedStore(IReadOnlyDictionary<string, LockedStoreDefinition>? stores, LockedState state, string lockFolder)
+    // The store as the build declared it (created once per definition, as the build does, and kept in opened), pinned to
+    // the recorded revision and narrowed to the recorded file when it has them.
+    private static IStateStore OpenLockedStore(IReadOnlyDictionary<string, LockedStoreDefinition>? stores, Dictionary<string, IStateStore> opened, LockedState state, string lockFolder)
     {
         // A Url state is recorded under its store's id, url:<address>.
         if (state.Store.StartsWith("url:", StringComparison.Ordinal) && Uri.TryCreate(state.Store["url:".Length..], UriKind.Absolute, out var address))
@@ -104,7 +106,12 @@ public static partial class CliApp
             throw new ArgumentException($"the lock file records no definition of store '{state.Store}'. Build the project once to write it.");
         }
 
-        return Narrow(CreateLockedStore(definition, lockFolder), state);
+        if (!opened.TryGetValue(definition.Name, out var store))
+        {
+            opened[definition.Name] = store = CreateLockedStore(definition, lockFolder);
+        }
+
+        return Narrow(store, state);
     }
 
     // A store from its definition in a lock file (relative folders start at the lock file's folder), as the build created it.

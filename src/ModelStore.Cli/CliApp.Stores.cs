@@ -18,13 +18,7 @@ public static partial class CliApp
         {
             var stateType = StateType.Parse(parse.GetValue(type)!);
             var store = CreateStore(parse.GetValue(options.Store)!, parse.GetValue(options.Setting));
-            if (store is LocalStateStore { Folder: var folder } && !Directory.Exists(folder))
-            {
-                // The store lists nothing (as MoZuMa's); a person asking needs to know the folder is not there.
-                throw new StateStoreException(StateStoreError.ContainerNotFound, $"The folder '{folder}' of the local store does not exist.");
-            }
-
-            var keys = await store.GetStateKeysAsync(stateType, cancellationToken).ConfigureAwait(false);
+            var keys = await ListKeysAsync(store, stateType, cancellationToken).ConfigureAwait(false);
             foreach (var key in keys)
             {
                 await cli.LineAsync(key.ToString()).ConfigureAwait(false);
@@ -175,6 +169,18 @@ public static partial class CliApp
         return store is IFileAddressableStore files
             ? files.ForFile(path)
             : throw new UsageException($"--path needs a store whose files can be named by path (a Hugging Face Hub repository); {store.Description} cannot.");
+    }
+
+    // The keys of a store compatible with a type (list, mirror --type).
+    private static Task<IReadOnlyList<StateKey>> ListKeysAsync(IStateStore store, StateType stateType, CancellationToken cancellationToken)
+    {
+        if (store is LocalStateStore { Folder: var folder } && !Directory.Exists(folder))
+        {
+            // The store lists nothing (as MoZuMa's); a person asking needs to know the folder is not there.
+            throw new StateStoreException(StateStoreError.ContainerNotFound, $"The folder '{folder}' of the local store does not exist.");
+        }
+
+        return store.GetStateKeysAsync(stateType, cancellationToken);
     }
 
     private static Argument<string> KeyArgument() => new("key") { Description = "A state key: backend/architecture[.extra...].trainingId." };
