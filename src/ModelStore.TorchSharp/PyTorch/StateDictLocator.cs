@@ -47,10 +47,10 @@ internal static class StateDictLocator
             }
 
             // A dict mixing tensors with other values (an epoch beside the weights): the tensors are the state dict.
-            var tensors = dict.Items.Where(item => item is { Key: string, Value: TensorRef }).ToList();
+            var tensors = dict.Items.Where(IsTensorEntry).ToList();
             if (tensors.Count > 0)
             {
-                return new LocatedState(converter.Tensors(tensors, prefix: ""), null, converter.Entries(dict, item => item.Value is TensorRef && item.Key is string));
+                return new LocatedState(converter.Tensors(tensors, prefix: ""), null, converter.Entries(dict, IsTensorEntry));
             }
 
             throw NotFound(
@@ -153,8 +153,9 @@ internal static class StateDictLocator
         return null;
     }
 
-    private static bool IsTensorDict(PickleDict dict) =>
-        dict.Items.Count > 0 && dict.Items.All(item => item is { Key: string, Value: TensorRef });
+    private static bool IsTensorDict(PickleDict dict) => dict.Items.Count > 0 && dict.Items.All(IsTensorEntry);
+
+    private static bool IsTensorEntry(KeyValuePair<object?, object?> item) => item is { Key: string, Value: TensorRef };
 
     private static bool TryGet(PickleDict dict, string key, out object? value)
     {
