@@ -14,12 +14,8 @@ public static class ModuleStateExtensions
     /// <param name="strict">True: every name and shape must match (else nothing is loaded); false: load what fits.</param>
     /// <exception cref="StateLoadException">Strict load and the state does not match.</exception>
     /// <exception cref="StateFormatException">The file is not a valid state.</exception>
-    public static StateLoadReport LoadState(this nn.Module module, string path, bool strict = true)
-    {
-        ArgumentNullException.ThrowIfNull(module);
-        using var file = StateFile.Open(path);
-        return StateLoader.Load(module, file, strict);
-    }
+    public static StateLoadReport LoadState(this nn.Module module, string path, bool strict = true) =>
+        module.LoadState(path, StateLoadOptions.For(strict));
 
     /// <summary>
     /// Loads a state file into the module with <paramref name="options"/>: where the state dict is inside a checkpoint,
@@ -48,13 +44,8 @@ public static class ModuleStateExtensions
     /// <summary>Loads a state from a stream (format detected from its content; a stream that cannot seek is spooled to a temporary file).</summary>
     /// <exception cref="StateLoadException">Strict load and the state does not match.</exception>
     /// <exception cref="StateFormatException">The bytes are not a valid state.</exception>
-    public static async Task<StateLoadReport> LoadStateAsync(this nn.Module module, Stream source, bool strict = true, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(module);
-        ArgumentNullException.ThrowIfNull(source);
-        using var file = await StateFile.OpenAsync(source, leaveOpen: true, cancellationToken).ConfigureAwait(false);
-        return StateLoader.Load(module, file, strict);
-    }
+    public static Task<StateLoadReport> LoadStateAsync(this nn.Module module, Stream source, bool strict = true, CancellationToken cancellationToken = default) =>
+        module.LoadStateAsync(source, StateLoadOptions.For(strict), cancellationToken);
 
     /// <summary>Writes the module's state (parameters and buffers, by state-dict name) to a stream.</summary>
     public static void SaveState(this nn.Module module, Stream destination, StateFormat format = StateFormat.PyTorch)

@@ -43,14 +43,14 @@ internal static class StateDictLocator
 
             if (Search(dict, 0) is { } found)
             {
-                return ByPath(root, found, converter);
+                return Located(converter.Tensors(found.StateDict.Items, prefix: ""), string.Join('.', found.Keys), root, found.Keys, converter);
             }
 
             // A dict mixing tensors with other values (an epoch beside the weights): the tensors are the state dict.
-            var tensors = dict.Items.Where(item => item is { Key: string, Value: TensorRef }).ToList();
+            var tensors = dict.Items.Where(IsTensorEntry).ToList();
             if (tensors.Count > 0)
             {
-                return new LocatedState(converter.Tensors(tensors, prefix: ""), null, converter.Entries(dict, item => item.Value is TensorRef && item.Key is string));
+                return new LocatedState(converter.Tensors(tensors, prefix: ""), null, converter.Entries(dict, IsTensorEntry));
             }
 
             throw NotFound(
@@ -125,10 +125,14 @@ internal static class StateDictLocator
             : throw NotFound($"StateDictPath '{path}' is {Describe(node)}, not a state dict (a dict of tensors).");
     }
 
-    private static LocatedState Located(IReadOnlyList<StateTensorInfo> tensors, string path, object? root, List<string> walked, ValueConverter converter) =>
+    private static LocatedState Located(IReadOnlyList<StateTensorInfo> tensors, string path, object? root, IReadOnlyList<string> walked, ValueConverter converter) =>
         new(tensors, path, root is PickleDict dict && walked.Count > 0 ? converter.Entries(dict, item => Equals(item.Key, walked[0])) : Empty);
 
-    private static string? Search(PickleDict dict, int depth)
+    /// <summary>
+    /// The first conventional key (depth first) that holds a state dict: the keys walked to it and the dict itself, so
+    /// it is taken as found rather than looked up again by its dotted path (which a key containing a dot would misread).
+    /// </summary>
+    private static (string[] Keys, PickleDict StateDict)? Search(PickleDict dict, int depth)
     {
         foreach (var key in ConventionalKeys)
         {
@@ -136,12 +140,12 @@ internal static class StateDictLocator
             {
                 if (IsTensorDict(candidate))
                 {
-                    return key;
+                    return ([key], candidate);
                 }
 
                 if (depth + 1 < MaxSearchDepth && Search(candidate, depth + 1) is { } inner)
                 {
-                    return $"{key}.{inner}";
+                    return ([key, .. inner.Keys], inner.StateDict);
                 }
             }
         }
@@ -149,8 +153,9 @@ internal static class StateDictLocator
         return null;
     }
 
-    private static bool IsTensorDict(PickleDict dict) =>
-        dict.Items.Count > 0 && dict.Items.All(item => item is { Key: string, Value: TensorRef });
+    private static bool IsTensorDict(PickleDict dict) => dict.Items.Count > 0 && dict.Items.All(IsTensorEntry);
+
+    private static bool IsTensorEntry(KeyValuePair<object?, object?> item) => item is { Key: string, Value: TensorRef };
 
     private static bool TryGet(PickleDict dict, string key, out object? value)
     {
