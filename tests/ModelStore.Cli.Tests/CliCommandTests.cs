@@ -83,6 +83,26 @@ public sealed class CliCommandTests
     }
 
     [TestMethod]
+    public async Task A_misspelt_or_mistyped_setting_is_a_usage_error_naming_the_close_match_before_any_request()
+    {
+        var misspelt = await RunAsync("list", "--store", "s3://models", "--setting", "ServiceUrl=http://127.0.0.1:1", "--setting", "RequestTimeoutSecond=5", "--type", "pytorch/mlp");
+        var mistyped = await RunAsync("pull", Key, "--store", "github:mozuma/mozuma", "--setting", "MaxRetries=three");
+        var secret = await RunAsync("pull", Key, "--store", "hf:acme/tiny", "--setting", "Token=hf_CliSecret123");
+        var local = await RunAsync("pull", Key, "--store", _store, "--setting", "Foldr=elsewhere");
+
+        Assert.AreEqual(2, misspelt.Exit, misspelt.Error);
+        StringAssert.Contains(misspelt.Error, "the setting 'RequestTimeoutSecond' is unknown: did you mean RequestTimeoutSeconds?");
+        Assert.AreEqual(2, mistyped.Exit, mistyped.Error);
+        StringAssert.Contains(mistyped.Error, "setting 'MaxRetries' must be a non-negative whole number, not 'three'");
+        Assert.AreEqual(2, secret.Exit, secret.Error);
+        StringAssert.Contains(secret.Error, "'Token' is a credential");
+        Assert.DoesNotContain("hf_CliSecret123", secret.Error);
+        Assert.AreEqual(2, local.Exit, local.Error);
+        StringAssert.Contains(local.Error, "did you mean Folder?");
+        Assert.IsFalse(Directory.Exists(_cache) && Directory.EnumerateFiles(_cache, "*", SearchOption.AllDirectories).Any(), "Nothing was fetched.");
+    }
+
+    [TestMethod]
     public async Task Json_output_carries_the_result_and_errors_are_json_too()
     {
         var bytes = await PushAsync(Key, 5000);

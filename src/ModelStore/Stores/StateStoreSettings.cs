@@ -125,9 +125,9 @@ public sealed class StateStoreSettings
             if (!known.TryGetValue(name, out var descriptor))
             {
                 var usable = known.Values.Where(candidate => !candidate.IsSecret).Select(candidate => candidate.Name).ToList();
-                var close = CloseMatches.Find(name, usable, count: 2);
+                var close = CloseMatches.Find(name, usable, count: 1);
                 problems.Add(close.Count > 0
-                    ? $"the setting '{name}' is unknown: did you mean {string.Join(" or ", close)}?"
+                    ? $"the setting '{name}' is unknown: did you mean {close[0]}?"
                     : $"the setting '{name}' is unknown (settings of kind {Kind}: {string.Join(", ", usable.Order(StringComparer.OrdinalIgnoreCase))}).");
             }
             else if (descriptor.IsSecret)
