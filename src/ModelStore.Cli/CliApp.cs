@@ -81,6 +81,7 @@ public static partial class CliApp
         async (parse, cancellationToken) =>
         {
             var cli = new CliOutput(output, error, parse.GetValue(options.Json), parse.GetValue(options.Quiet));
+            var created = CreatedStores.Value = [];
             try
             {
                 return await action(parse, cli, cancellationToken).ConfigureAwait(false);
@@ -128,10 +129,29 @@ public static partial class CliApp
                 await cli.FailAsync("Internal", Downloads.UrlRedaction.RedactText($"{e.GetType().Name}: {e.Message}"), 1).ConfigureAwait(false);
                 return 1;
             }
+            finally
+            {
+                CreatedStores.Value = null;
+                foreach (var store in created)
+                {
+                    await store.DisposeAsync().ConfigureAwait(false);
+                }
+            }
         };
 
+    // The stores the running command created (CreateStore, Own), disposed when it ends: one command creates them in
+    // many places (pull, mirror, restore...), and the command's action is the one owner that sees them all.
+    private static readonly AsyncLocal<List<IStateStore>?> CreatedStores = new();
+
     private static IStateStore CreateStore(string spec, string[]? settings) =>
-        StateStoreRegistry.Default.Create(StoreSpec.Parse(spec, settings ?? [], Environment.CurrentDirectory));
+        Own(StateStoreRegistry.Default.Create(StoreSpec.Parse(spec, settings ?? [], Environment.CurrentDirectory)));
+
+    // Hands a store the command created to the command, which disposes it when it ends.
+    private static IStateStore Own(IStateStore store)
+    {
+        CreatedStores.Value?.Add(store);
+        return store;
+    }
 
     private static StateCache OpenCache(string? root) => new(root ?? StateCache.DefaultRoot);
 
