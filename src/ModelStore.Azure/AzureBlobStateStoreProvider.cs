@@ -27,18 +27,11 @@ public sealed class AzureBlobStateStoreProvider : IStateStoreProvider
         new("UseEnvironmentConnectionString", StateStoreSettingType.Boolean, "Whether the connection string of " + AzureBlobStateStoreOptions.ConnectionStringVariable + " may be used (false: DefaultAzureCredential only).") { DefaultValue = "true" },
         new("UploadBlockSize", StateStoreSettingType.Bytes, "The size of each staged block, and the largest state sent in one Put Blob (at least 65536).") { DefaultValue = "8388608" },
         new("UploadParallelism", StateStoreSettingType.WholeNumber, "Blocks uploaded at once.") { DefaultValue = "4" },
-        new("DownloadChunkSize", StateStoreSettingType.Bytes, "The size of each ranged read of a download (at least 65536).") { DefaultValue = "8388608" },
-        new("DownloadParallelism", StateStoreSettingType.WholeNumber, "Ranges downloaded at once.") { DefaultValue = "8" },
-        new("RequestTimeoutSeconds", StateStoreSettingType.Seconds, "The time one request may take.") { DefaultValue = "60" },
-        new("MaxRetries", StateStoreSettingType.Count, "Retries of a failed request (0 for none).") { DefaultValue = "3" },
-        new("ConnectionString", StateStoreSettingType.Text, CredentialHint) { IsSecret = true },
-        new("AccountKey", StateStoreSettingType.Text, CredentialHint) { IsSecret = true },
-        new("SharedAccessSignature", StateStoreSettingType.Text, CredentialHint) { IsSecret = true },
-        new("SasToken", StateStoreSettingType.Text, CredentialHint) { IsSecret = true },
-        new("Sas", StateStoreSettingType.Text, CredentialHint) { IsSecret = true },
-        new("ClientSecret", StateStoreSettingType.Text, CredentialHint) { IsSecret = true },
-        new("Password", StateStoreSettingType.Text, CredentialHint) { IsSecret = true },
-        new("Credentials", StateStoreSettingType.Text, CredentialHint) { IsSecret = true },
+        StateStoreSettingDescriptor.DownloadChunkSize(8 * 1024 * 1024),
+        StateStoreSettingDescriptor.DownloadParallelism(8),
+        StateStoreSettingDescriptor.RequestTimeoutSeconds(60),
+        StateStoreSettingDescriptor.MaxRetries(3),
+        .. StateStoreSettingDescriptor.Secrets(CredentialHint, "ConnectionString", "AccountKey", "SharedAccessSignature", "SasToken", "Sas", "ClientSecret", "Password", "Credentials"),
     ];
 
     /// <inheritdoc />

@@ -22,13 +22,11 @@ public sealed class GitHubStateStoreProvider : IStateStoreProvider
         new("ReleaseNamePrefix", StateStoreSettingType.Text, "The prefix of release names and tags ({prefix}.{backend}.{architecture}; no dot).") { DefaultValue = "state" },
         new("BaseAddress", StateStoreSettingType.Url, "The GitHub instance: github.com, or a GitHub Enterprise server.") { DefaultValue = "https://github.com/" },
         new("ResponseCacheDirectory", StateStoreSettingType.Path, "A folder keeping API responses and their ETags between builds, relative to the project.") { DefaultValue = "(in memory)" },
-        new("RequestTimeoutSeconds", StateStoreSettingType.Seconds, "The time one API call or download request may wait for GitHub, retries included.") { DefaultValue = "60" },
-        new("MaxRetries", StateStoreSettingType.Count, "Retries of a failed request (0 for none).") { DefaultValue = "3" },
-        new("DownloadChunkSize", StateStoreSettingType.Bytes, "The size of each ranged read of a download.") { DefaultValue = "8388608" },
-        new("DownloadParallelism", StateStoreSettingType.WholeNumber, "Ranges downloaded at once.") { DefaultValue = "4" },
-        new("Token", StateStoreSettingType.Text, CredentialHint) { IsSecret = true },
-        new("Password", StateStoreSettingType.Text, CredentialHint) { IsSecret = true },
-        new("Credentials", StateStoreSettingType.Text, CredentialHint) { IsSecret = true },
+        StateStoreSettingDescriptor.RequestTimeoutSeconds(60),
+        StateStoreSettingDescriptor.MaxRetries(3),
+        StateStoreSettingDescriptor.DownloadChunkSize(8 * 1024 * 1024),
+        StateStoreSettingDescriptor.DownloadParallelism(4),
+        .. StateStoreSettingDescriptor.Secrets(CredentialHint, "Token", "Password", "Credentials"),
     ];
 
     private readonly Func<string, string?>? _environment;

@@ -21,15 +21,9 @@ public sealed class HuggingFaceStateStoreProvider : IStateStoreProvider
         new("Revision", StateStoreSettingType.Text, "A branch, tag or commit; pinned to its commit in the lock file.") { DefaultValue = "main" },
         new("BasePath", StateStoreSettingType.Text, "The folder of MoZuMa's layout inside the repository.") { DefaultValue = "(root)" },
         new("Endpoint", StateStoreSettingType.Url, "The Hub's address, without user information or query.") { DefaultValue = "HF_ENDPOINT, else https://huggingface.co" },
-        new("RequestTimeoutSeconds", StateStoreSettingType.Seconds, "The time one request may take.") { DefaultValue = "60" },
-        new("MaxRetries", StateStoreSettingType.Count, "Retries of a failed request (0 for none).") { DefaultValue = "3" },
-        new("Token", StateStoreSettingType.Text, TokenHint) { IsSecret = true },
-        new("HfToken", StateStoreSettingType.Text, TokenHint) { IsSecret = true },
-        new("HF_TOKEN", StateStoreSettingType.Text, TokenHint) { IsSecret = true },
-        new("AccessToken", StateStoreSettingType.Text, TokenHint) { IsSecret = true },
-        new("ApiKey", StateStoreSettingType.Text, TokenHint) { IsSecret = true },
-        new("Password", StateStoreSettingType.Text, TokenHint) { IsSecret = true },
-        new("Credentials", StateStoreSettingType.Text, TokenHint) { IsSecret = true },
+        StateStoreSettingDescriptor.RequestTimeoutSeconds(60),
+        StateStoreSettingDescriptor.MaxRetries(3),
+        .. StateStoreSettingDescriptor.Secrets(TokenHint, "Token", "HfToken", "HF_TOKEN", "AccessToken", "ApiKey", "Password", "Credentials"),
     ];
 
     private readonly Func<string, string?>? _environment;

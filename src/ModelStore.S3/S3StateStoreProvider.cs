@@ -28,18 +28,12 @@ public sealed class S3StateStoreProvider : IStateStoreProvider
         new("UseConditionalCreate", StateStoreSettingType.Boolean, "Creates keys atomically with If-None-Match: * (servers that honour it, as Amazon S3 does).") { DefaultValue = "false" },
         new("MultipartPartSize", StateStoreSettingType.Bytes, "The part size of multipart uploads.") { DefaultValue = "16777216" },
         new("UploadParallelism", StateStoreSettingType.WholeNumber, "Parts uploaded at once.") { DefaultValue = "4" },
-        new("DownloadChunkSize", StateStoreSettingType.Bytes, "The size of each ranged GET of a download.") { DefaultValue = "8388608" },
-        new("DownloadParallelism", StateStoreSettingType.WholeNumber, "Ranges downloaded at once.") { DefaultValue = "8" },
-        new("RequestTimeoutSeconds", StateStoreSettingType.Seconds, "The time one request may take.") { DefaultValue = "60" },
         new("UploadTimeoutSeconds", StateStoreSettingType.Seconds, "The time one upload may take.") { DefaultValue = "600" },
-        new("MaxRetries", StateStoreSettingType.Count, "Retries of a failed request (0 for none).") { DefaultValue = "3" },
-        new("AccessKey", StateStoreSettingType.Text, CredentialHint) { IsSecret = true },
-        new("AccessKeyId", StateStoreSettingType.Text, CredentialHint) { IsSecret = true },
-        new("SecretKey", StateStoreSettingType.Text, CredentialHint) { IsSecret = true },
-        new("SecretAccessKey", StateStoreSettingType.Text, CredentialHint) { IsSecret = true },
-        new("SessionToken", StateStoreSettingType.Text, CredentialHint) { IsSecret = true },
-        new("Password", StateStoreSettingType.Text, CredentialHint) { IsSecret = true },
-        new("Credentials", StateStoreSettingType.Text, CredentialHint) { IsSecret = true },
+        StateStoreSettingDescriptor.DownloadChunkSize(8 * 1024 * 1024),
+        StateStoreSettingDescriptor.DownloadParallelism(8),
+        StateStoreSettingDescriptor.RequestTimeoutSeconds(60),
+        StateStoreSettingDescriptor.MaxRetries(3),
+        .. StateStoreSettingDescriptor.Secrets(CredentialHint, "AccessKey", "AccessKeyId", "SecretKey", "SecretAccessKey", "SessionToken", "Password", "Credentials"),
     ];
 
     /// <inheritdoc />

@@ -55,7 +55,10 @@ public sealed partial class StateCache
         var tags = KindTags(storeId);
         ModelStoreTelemetry.Downloaded.Add(downloaded, tags);
         ModelStoreTelemetry.Verified.Add(verified, tags);
-        Activity.Current?.SetTag("modelstore.download.bytes", downloaded);
+        if (downloaded > 0)
+        {
+            Activity.Current?.SetTag(ModelStoreTelemetry.BytesDownloaded, downloaded);
+        }
     }
 
     private static partial class Log

@@ -38,6 +38,33 @@ public sealed class StateStoreSettingDescriptor
         new("Mirrors", StateStoreSettingType.Text, "Other ModelStore items holding copies of this store's states, tried first, in order (a;b)."),
     ];
 
+    /// <summary><c>RequestTimeoutSeconds</c>: the longest one request may take, its retries included.</summary>
+    /// <param name="defaultSeconds">The kind's default, for the documentation.</param>
+    public static StateStoreSettingDescriptor RequestTimeoutSeconds(int defaultSeconds) =>
+        new("RequestTimeoutSeconds", StateStoreSettingType.Seconds, "The longest one request may take, its retries included.") { DefaultValue = Invariant(defaultSeconds) };
+
+    /// <summary><c>MaxRetries</c>: retries of a failed request or download range (0 for none).</summary>
+    /// <param name="defaultRetries">The kind's default, for the documentation.</param>
+    public static StateStoreSettingDescriptor MaxRetries(int defaultRetries) =>
+        new("MaxRetries", StateStoreSettingType.Count, "Retries of a failed request or download range (0 for none).") { DefaultValue = Invariant(defaultRetries) };
+
+    /// <summary><c>DownloadChunkSize</c>: the size of each ranged read of a download.</summary>
+    /// <param name="defaultBytes">The kind's default, for the documentation.</param>
+    public static StateStoreSettingDescriptor DownloadChunkSize(long defaultBytes) =>
+        new("DownloadChunkSize", StateStoreSettingType.Bytes, "The size of each ranged read of a download.") { DefaultValue = Invariant(defaultBytes) };
+
+    /// <summary><c>DownloadParallelism</c>: ranged reads in flight.</summary>
+    /// <param name="defaultParallelism">The kind's default, for the documentation.</param>
+    public static StateStoreSettingDescriptor DownloadParallelism(int defaultParallelism) =>
+        new("DownloadParallelism", StateStoreSettingType.WholeNumber, "Ranged reads of a download in flight.") { DefaultValue = Invariant(defaultParallelism) };
+
+    /// <summary>Credentials under each of <paramref name="names"/>, refused as settings with <paramref name="hint"/> (where they come from instead).</summary>
+    public static IEnumerable<StateStoreSettingDescriptor> Secrets(string hint, params string[] names)
+    {
+        ArgumentNullException.ThrowIfNull(names);
+        return names.Select(name => new StateStoreSettingDescriptor(name, StateStoreSettingType.Text, hint) { IsSecret = true });
+    }
+
     /// <summary>The setting's name.</summary>
     public string Name { get; }
 
@@ -58,4 +85,6 @@ public sealed class StateStoreSettingDescriptor
 
     /// <inheritdoc />
     public override string ToString() => $"{Name} ({Type})";
+
+    private static string Invariant(long value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }
