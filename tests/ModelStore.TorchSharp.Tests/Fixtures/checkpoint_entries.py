@@ -7,6 +7,8 @@ files with quantized and sparse tensors, made by real PyTorch and NumPy for Chec
                 with pickle protocols 2 (torch.save's default), 4 and 5 and in the legacy format; state dicts that hold
                 something other than tensors; quantized and sparse tensors; and manifest.json: the state dict's exact
                 bytes and every hyper-parameter as PyTorch and NumPy report it here.
+  seeds FOLDER  writes the small valid files ReaderFuzzTests mutates: a checkpoint with views, a float16 tensor and
+                harmless hyper-parameters, in the zip and the legacy format.
 """
 import argparse
 import collections
@@ -131,6 +133,16 @@ def make(folder):
         json.dump(manifest, f)
 
 
+def seeds(folder):
+    base = torch.arange(6, dtype=torch.float32).reshape(2, 3)
+    state = collections.OrderedDict(weight=base, bias=torch.zeros(2, dtype=torch.float16), transposed=base.t(), steps=torch.tensor(3))
+    hyper = {"size": torch.Size([2, 3]), "tags": {"a"}, "salt": b"\x00\xff", "dtype": torch.float16, "lr": np.float32(0.5),
+             "mean": np.arange(3, dtype=np.float32), "args": argparse.Namespace(lr=0.1)}
+    checkpoint = {"state_dict": state, "epoch": 1, "hyper_parameters": hyper}
+    torch.save(checkpoint, f"{folder}/seed-zip.pt")
+    torch.save(checkpoint, f"{folder}/seed-legacy.pt", _use_new_zipfile_serialization=False)
+
+
 if __name__ == "__main__":
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-    {"make": make}[sys.argv[1]](sys.argv[2])
+    {"make": make, "seeds": seeds}[sys.argv[1]](sys.argv[2])
