@@ -15,16 +15,7 @@ public sealed class RowFileFuzzTests
     [TestMethod]
     public async Task Mutated_row_files_read_or_are_refused_with_a_typed_error()
     {
-        var seed = await TestFiles.WriteToBytesAsync(TestFiles.SmallRow(TestFiles.TrainingRow, i => (float)i, new Dictionary<string, object?>
-        {
-            ["epoch"] = 42L,
-            ["accuracy"] = 0.875f,
-            ["commit_sha"] = "0123abcd",
-            ["converged"] = true,
-            ["losses"] = new object?[] { 2.5, null, 0.125 },
-            ["digest"] = new byte[] { 0, 1, 254, 255 },
-            ["optimizer"] = new Dictionary<string, object?> { ["name"] = "adam", ["learning_rate"] = null },
-        }));
+        var seed = await TestFiles.WriteToBytesAsync(TestFiles.SmallRow(TestFiles.TrainingRow, i => (float)i, TestFiles.TrainingValues()));
         await TestFiles.ReadAsync(seed, TestFiles.TrainingRow);
 
         var report = ByteFuzzer.Run(
