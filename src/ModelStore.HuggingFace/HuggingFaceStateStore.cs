@@ -37,6 +37,7 @@ public sealed class HuggingFaceStateStore : StateStore, IFileDownloadingStore, I
 
     private readonly HuggingFaceStoreOptions _options;
     private readonly HubClient _client;
+    private readonly HuggingFaceHubCache? _hubCache;
 
     /// <summary>Creates a store on <paramref name="repository"/>; no request is made until the first operation.</summary>
     /// <param name="repository">The repository id, <c>org/name</c>.</param>
@@ -65,6 +66,10 @@ public sealed class HuggingFaceStateStore : StateStore, IFileDownloadingStore, I
 
         Endpoint = ResolveEndpoint(_options);
         _client = new HubClient(Endpoint, Repository, _options.RepoType, HuggingFaceCredentials.FromEnvironment(_options.EnvironmentVariables), _options, IsOffline(_options.EnvironmentVariables));
+        if (_options.ReadHubCache || _options.ShareHubCache)
+        {
+            _hubCache = new HuggingFaceHubCache(_options.HubCacheFolder ?? HuggingFaceHubCache.GetDefaultRoot(_options.EnvironmentVariables));
+        }
     }
 
     /// <summary>The repository id, <c>org/name</c>.</summary>
@@ -260,6 +265,11 @@ public sealed class HuggingFaceStateStore : StateStore, IFileDownloadingStore, I
     {
         var source = new HubFileSource(_client, Revision, path, key);
         await GetObjectAsync(source, path, key, notFound, cancellationToken).ConfigureAwait(false);
+        if (await FindInHubCacheAsync(source.Metadata, cancellationToken).ConfigureAwait(false) is { } cached)
+        {
+            return new FileStream(cached, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        }
+
         return await source.OpenVerifiedAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -269,6 +279,11 @@ public sealed class HuggingFaceStateStore : StateStore, IFileDownloadingStore, I
         var file = Path.GetFullPath(target);
         var source = new HubFileSource(_client, Revision, path, key);
         var remote = await GetObjectAsync(source, path, key, notFound, cancellationToken).ConfigureAwait(false);
+        if (await FindInHubCacheAsync(source.Metadata, cancellationToken).ConfigureAwait(false) is { } cached)
+        {
+            return await CopyFromHubCacheAsync(cached, file, cancellationToken).ConfigureAwait(false);
+        }
+
         var download = await ChunkedDownloader.DownloadAsync(source, remote, file, _options.Download, progress, cancellationToken).ConfigureAwait(false);
         try
         {
@@ -282,7 +297,66 @@ public sealed class HuggingFaceStateStore : StateStore, IFileDownloadingStore, I
             throw;
         }
 
+        if (_options.ShareHubCache)
+        {
+            await ShareWithHubCacheAsync(source.Metadata, file, cancellationToken).ConfigureAwait(false);
+        }
+
         return download;
+    }
+
+    /// <summary>The file in huggingface_hub's cache with the content id the Hub gives, when reading that cache is on.</summary>
+    private Task<string?> FindInHubCacheAsync(HubFileMetadata metadata, CancellationToken cancellationToken) =>
+        _options.ReadHubCache && _hubCache is not null ? _hubCache.FindAsync(Repository, RepoType, metadata, cancellationToken) : Task.FromResult<string?>(null);
+
+    /// <summary>Copies a file found (and already verified) in huggingface_hub's cache to <paramref name="target"/> atomically: no byte is downloaded.</summary>
+    private static async Task<FileDownload> CopyFromHubCacheAsync(string cached, string target, CancellationToken cancellationToken)
+    {
+        var source = new FileStream(cached, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        await using (source.ConfigureAwait(false))
+        {
+            var temporary = AtomicFile.CreateTemporary(target, out var temporaryPath);
+            try
+            {
+                using var sha256 = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+                var buffer = new byte[1 << 20];
+                long size = 0;
+                int read;
+                while ((read = await source.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+                {
+                    sha256.AppendData(buffer, 0, read);
+                    await temporary.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
+                    size += read;
+                }
+
+                await AtomicFile.CommitAsync(temporary, temporaryPath, target, overwrite: true).ConfigureAwait(false);
+                return new FileDownload(size, 0, Convert.ToHexStringLower(sha256.GetHashAndReset()));
+            }
+            catch
+            {
+                await temporary.DisposeAsync().ConfigureAwait(false);
+                AtomicFile.Discard(temporaryPath);
+                throw;
+            }
+        }
+    }
+
+    /// <summary>Writes a verified download into huggingface_hub's layout; a cache that cannot be written does not fail the download.</summary>
+    private async Task ShareWithHubCacheAsync(HubFileMetadata metadata, string file, CancellationToken cancellationToken)
+    {
+        if ((metadata.Sha256 ?? metadata.GitBlobSha1) is not { } etag || !HubNames.IsCommit(metadata.Commit))
+        {
+            return; // huggingface_hub names blobs by content id: a file without one has no place in its cache.
+        }
+
+        try
+        {
+            await _hubCache!.WriteAsync(Repository, metadata.Commit, metadata.Path, etag, file, HubNames.IsCommit(Revision) ? null : Revision, RepoType, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Sharing is a courtesy to other tools; our own cache already holds the verified bytes.
+        }
     }
 
     private async Task<RemoteObject> GetObjectAsync(HubFileSource source, string path, StateKey key, string notFound, CancellationToken cancellationToken)
