@@ -108,6 +108,50 @@ public sealed class OnnxStateTests
         Assert.IsInstanceOfType<OnnxRuntimeException>(garbage.InnerException);
     }
 
+    [TestMethod]
+    public void A_graph_with_its_weights_in_an_external_data_file_next_to_it_runs_with_PyTorchs_outputs()
+    {
+        using var session = OnnxModelFile.CreateInferenceSession(Path.Combine(s_folder, "external", "cnn.onnx"));
+
+        AssertPyTorchOutputs(session);
+        Assert.IsLessThan(1000, new FileInfo(Path.Combine(s_folder, "external", "cnn.onnx")).Length, "the weights are not in the graph file");
+    }
+
+    [TestMethod]
+    [DataRow("escape-parent.onnx", "../outside.weights")]
+    [DataRow("escape-absolute.onnx", "outside.weights")]
+    [DataRow("escape-link.onnx", "a symbolic link that leads outside")]
+    public void External_data_outside_the_models_folder_is_refused_before_ONNX_Runtime_reads_it(string graph, string named)
+    {
+        var error = Assert.ThrowsExactly<StateStoreException>(() => OnnxModelFile.CreateInferenceSession(Path.Combine(s_folder, "external", graph)));
+
+        Assert.AreEqual(StateStoreError.InvalidContent, error.Error);
+        StringAssert.Contains(error.Message, named);
+    }
+
+    [TestMethod]
+    public void A_missing_external_data_file_is_not_found_and_a_cut_graph_is_invalid_content()
+    {
+        var folder = Directory.CreateTempSubdirectory("modelstore-onnx-external-").FullName;
+        try
+        {
+            File.Copy(Path.Combine(s_folder, "external", "cnn.onnx"), Path.Combine(folder, "cnn.onnx"));
+            var graph = File.ReadAllBytes(Path.Combine(folder, "cnn.onnx"));
+            File.WriteAllBytes(Path.Combine(folder, "cut.onnx"), graph[..(graph.Length - 7)]);
+
+            var missing = Assert.ThrowsExactly<StateStoreException>(() => OnnxModelFile.CreateInferenceSession(Path.Combine(folder, "cnn.onnx")));
+            var cut = Assert.ThrowsExactly<StateStoreException>(() => OnnxModelFile.CreateInferenceSession(Path.Combine(folder, "cut.onnx")));
+
+            Assert.AreEqual(StateStoreError.NotFound, missing.Error);
+            StringAssert.Contains(missing.Message, "cnn.weights");
+            Assert.AreEqual(StateStoreError.InvalidContent, cut.Error);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
     private PretrainedState Publish(string fixture, string key)
     {
         var path = Path.Combine(AppContext.BaseDirectory, _relative);
