@@ -176,22 +176,7 @@ public sealed class HuggingFaceHubCache
         var blob = Path.Combine(folder, "blobs", etag);
         if (!await HasContentAsync(blob, folder, etag, gitBlob: etag.Length == 40, cancellationToken).ConfigureAwait(false))
         {
-            var source = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
-            await using (source.ConfigureAwait(false))
-            {
-                var temporary = AtomicFile.CreateTemporary(blob, out var temporaryPath);
-                try
-                {
-                    await source.CopyToAsync(temporary, 1 << 20, cancellationToken).ConfigureAwait(false);
-                    await AtomicFile.CommitAsync(temporary, temporaryPath, blob, overwrite: true).ConfigureAwait(false);
-                }
-                catch
-                {
-                    await temporary.DisposeAsync().ConfigureAwait(false);
-                    AtomicFile.Discard(temporaryPath);
-                    throw;
-                }
-            }
+            await CopyAsync(file, blob, cancellationToken).ConfigureAwait(false);
         }
 
         var pointer = Path.Combine(folder, "snapshots", commit!, path);
@@ -213,6 +198,42 @@ public sealed class HuggingFaceHubCache
         }
 
         return pointer;
+    }
+
+    /// <summary>
+    /// Copies <paramref name="source"/> to <paramref name="destination"/> atomically (a temporary file beside it, renamed
+    /// over it once complete), hashing the bytes on the way: no reader ever sees half a file.
+    /// </summary>
+    /// <returns>The size and SHA-256 of what was copied.</returns>
+    internal static async Task<(long Size, string Sha256)> CopyAsync(string source, string destination, CancellationToken cancellationToken)
+    {
+        var input = new FileStream(source, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        await using (input.ConfigureAwait(false))
+        {
+            var temporary = AtomicFile.CreateTemporary(destination, out var temporaryPath);
+            try
+            {
+                using var sha256 = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+                var buffer = new byte[1 << 20];
+                long size = 0;
+                int read;
+                while ((read = await input.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+                {
+                    sha256.AppendData(buffer, 0, read);
+                    await temporary.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
+                    size += read;
+                }
+
+                await AtomicFile.CommitAsync(temporary, temporaryPath, destination, overwrite: true).ConfigureAwait(false);
+                return (size, Convert.ToHexStringLower(sha256.GetHashAndReset()));
+            }
+            catch
+            {
+                await temporary.DisposeAsync().ConfigureAwait(false);
+                AtomicFile.Discard(temporaryPath);
+                throw;
+            }
+        }
     }
 
     /// <summary>Whether <paramref name="path"/> is a regular file inside <paramref name="folder"/> (links followed) whose bytes hash to <paramref name="id"/>.</summary>

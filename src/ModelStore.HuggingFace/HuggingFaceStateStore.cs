@@ -312,33 +312,8 @@ public sealed class HuggingFaceStateStore : StateStore, IFileDownloadingStore, I
     /// <summary>Copies a file found (and already verified) in huggingface_hub's cache to <paramref name="target"/> atomically: no byte is downloaded.</summary>
     private static async Task<FileDownload> CopyFromHubCacheAsync(string cached, string target, CancellationToken cancellationToken)
     {
-        var source = new FileStream(cached, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
-        await using (source.ConfigureAwait(false))
-        {
-            var temporary = AtomicFile.CreateTemporary(target, out var temporaryPath);
-            try
-            {
-                using var sha256 = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
-                var buffer = new byte[1 << 20];
-                long size = 0;
-                int read;
-                while ((read = await source.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
-                {
-                    sha256.AppendData(buffer, 0, read);
-                    await temporary.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
-                    size += read;
-                }
-
-                await AtomicFile.CommitAsync(temporary, temporaryPath, target, overwrite: true).ConfigureAwait(false);
-                return new FileDownload(size, 0, Convert.ToHexStringLower(sha256.GetHashAndReset()));
-            }
-            catch
-            {
-                await temporary.DisposeAsync().ConfigureAwait(false);
-                AtomicFile.Discard(temporaryPath);
-                throw;
-            }
-        }
+        var (size, sha256) = await HuggingFaceHubCache.CopyAsync(cached, target, cancellationToken).ConfigureAwait(false);
+        return new FileDownload(size, 0, sha256);
     }
 
     /// <summary>Writes a verified download into huggingface_hub's layout; a cache that cannot be written does not fail the download.</summary>

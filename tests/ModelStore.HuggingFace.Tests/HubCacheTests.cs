@@ -172,7 +172,7 @@ public sealed class HubCacheTests : HubTestBase
 
     private async Task<JsonElement> RunClientAsync(params string[] arguments)
     {
-        Assert.IsTrue(Directory.Exists(Path.Combine(NodeModules, "@huggingface", "hub")), $"@huggingface/hub is not installed in {NodeModules}; run build/prereqs/45-hfhub-npm.sh.");
+        Assert.IsTrue(Directory.Exists(Path.Combine(NodeModules, "@huggingface", "hub")), $"@huggingface/hub is not installed in {NodeModules}; run build/prereqs/20-arrow-npm.sh.");
         var start = new ProcessStartInfo("node") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "js", "hf-hub-cache.cjs"));
         start.ArgumentList.Add(arguments[0]);

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
@@ -20,21 +18,7 @@ public sealed class OnnxStateTests
     private string _relative = null!;
 
     [ClassInitialize]
-    public static void ExportWithPyTorch(TestContext context)
-    {
-        s_folder = Directory.CreateTempSubdirectory("modelstore-onnx-").FullName;
-        var start = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Fixtures", "onnx_fixtures.py"));
-        start.ArgumentList.Add("make");
-        start.ArgumentList.Add(s_folder);
-        using var process = Process.Start(start)!;
-        var error = process.StandardError.ReadToEndAsync();
-        var output = process.StandardOutput.ReadToEndAsync();
-        process.WaitForExit();
-        Assert.AreEqual(0, process.ExitCode, $"onnx_fixtures.py failed: {error.Result}{output.Result}");
-        using var document = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(s_folder, "manifest.json")));
-        s_manifest = document.RootElement.Clone();
-    }
+    public static void ExportWithPyTorch(TestContext context) => (s_folder, s_manifest) = PyTorchFixtures.Make("onnx_fixtures.py");
 
     [ClassCleanup]
     public static void DeleteFixtures() => Directory.Delete(s_folder, recursive: true);
@@ -101,7 +85,7 @@ public sealed class OnnxStateTests
         Assert.AreEqual(StateStoreError.InvalidContent, pytorch.Error);
         StringAssert.Contains(pytorch.Message, "a zip archive (a PyTorch state dict or TorchScript file");
 
-        File.WriteAllBytes(Path.Combine(s_folder, "garbage.onnx"), RandomNumberGenerator.GetBytes(512));
+        File.WriteAllBytes(Path.Combine(s_folder, "garbage.onnx"), System.Security.Cryptography.RandomNumberGenerator.GetBytes(512));
         var garbage = Assert.ThrowsExactly<StateStoreException>(() => Publish("garbage.onnx", "onnx/cnn.garbage.v1").CreateInferenceSession());
         Assert.AreEqual(StateStoreError.InvalidContent, garbage.Error);
         StringAssert.Contains(garbage.Message, "is not a valid ONNX model");
@@ -152,14 +136,7 @@ public sealed class OnnxStateTests
         }
     }
 
-    private PretrainedState Publish(string fixture, string key)
-    {
-        var path = Path.Combine(AppContext.BaseDirectory, _relative);
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        File.Copy(Path.Combine(s_folder, fixture), path, overwrite: true);
-        var bytes = File.ReadAllBytes(path);
-        return new PretrainedState(key, "local", Convert.ToHexStringLower(SHA256.HashData(bytes)), bytes.Length, _relative);
-    }
+    private PretrainedState Publish(string fixture, string key) => PyTorchFixtures.Publish(Path.Combine(s_folder, fixture), _relative, key);
 
     private static void AssertPyTorchOutputs(InferenceSession session)
     {

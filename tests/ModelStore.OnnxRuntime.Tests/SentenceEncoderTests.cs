@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
@@ -25,21 +23,7 @@ public sealed class SentenceEncoderTests
     public TestContext TestContext { get; set; } = null!;
 
     [ClassInitialize]
-    public static void ExportWithPyTorch(TestContext context)
-    {
-        s_folder = Directory.CreateTempSubdirectory("modelstore-bert-").FullName;
-        var start = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Fixtures", "bert_fixtures.py"));
-        start.ArgumentList.Add("make");
-        start.ArgumentList.Add(s_folder);
-        using var process = Process.Start(start)!;
-        var error = process.StandardError.ReadToEndAsync();
-        var output = process.StandardOutput.ReadToEndAsync();
-        process.WaitForExit();
-        Assert.AreEqual(0, process.ExitCode, $"bert_fixtures.py failed: {error.Result}{output.Result}");
-        using var document = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(s_folder, "manifest.json")));
-        s_manifest = document.RootElement.Clone();
-    }
+    public static void ExportWithPyTorch(TestContext context) => (s_folder, s_manifest) = PyTorchFixtures.Make("bert_fixtures.py");
 
     [ClassCleanup]
     public static void DeleteFixtures() => Directory.Delete(s_folder, recursive: true);
@@ -134,12 +118,5 @@ public sealed class SentenceEncoderTests
         return worst;
     }
 
-    private PretrainedState Publish(string fixture)
-    {
-        var path = Path.Combine(AppContext.BaseDirectory, _relative);
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        File.Copy(Path.Combine(s_folder, fixture), path, overwrite: true);
-        var bytes = File.ReadAllBytes(path);
-        return new PretrainedState("onnx/sentence-encoder.v1", "local", Convert.ToHexStringLower(SHA256.HashData(bytes)), bytes.Length, _relative);
-    }
+    private PretrainedState Publish(string fixture) => PyTorchFixtures.Publish(Path.Combine(s_folder, fixture), _relative, "onnx/sentence-encoder.v1");
 }
