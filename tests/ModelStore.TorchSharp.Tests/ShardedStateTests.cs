@@ -168,14 +168,78 @@ public sealed class ShardedStateTests
         StringAssert.Contains(error.Message, "open it by its path");
     }
 
+    [TestMethod]
+    public void The_sentence_encoder_as_sharded_safetensors_loads_into_a_TorchSharp_twin_that_gives_PyTorchs_embeddings()
+    {
+        PyTorchProcess.Run("shard_fixtures.py", "encoder", _scratch);
+        var spec = PyTorchProcess.ReadJson(Path.Combine(_scratch, "encoder.json"));
+        using var twin = new SentenceEncoder(spec);
+
+        var report = twin.LoadState(Path.Combine(_scratch, "encoder", "model.safetensors.index.json"));
+
+        Assert.IsTrue(report.IsComplete, report.ToString());
+        var loaded = twin.state_dict();
+        foreach (var item in spec.GetProperty("tensors").EnumerateObject())
+        {
+            Assert.AreEqual(item.Value.GetProperty("hex").GetString(), PyTorchProcess.Hex(loaded[item.Name]), item.Name);
+        }
+
+        twin.eval();
+        using var ids = Matrix(spec.GetProperty("ids"));
+        using var mask = Matrix(spec.GetProperty("mask"));
+        using (no_grad())
+        {
+            using var embeddings = twin.forward(ids, mask);
+            var expected = spec.GetProperty("embeddings").EnumerateArray().SelectMany(row => row.EnumerateArray()).Select(e => e.GetSingle()).ToArray();
+            PyTorchProcess.AssertClose(expected, embeddings.reshape(-1).data<float>().ToArray(), "sentence embeddings");
+        }
+    }
+
     private static nn.Module<Tensor, Tensor> Twin() => nn.Sequential(
         ("0", nn.Linear(32, 64)), ("1", nn.BatchNorm1d(64)), ("2", nn.ReLU()), ("3", nn.LayerNorm(64)),
         ("4", nn.Linear(64, 64)), ("5", nn.ReLU()), ("6", nn.Linear(64, 48)), ("7", nn.ReLU()), ("8", nn.Linear(48, 10)));
+
+    private static Tensor Matrix(JsonElement rows) =>
+        tensor(rows.EnumerateArray().SelectMany(row => row.EnumerateArray()).Select(e => e.GetInt64()).ToArray()).reshape(rows.GetArrayLength(), -1);
 
     private string WriteIndex(Dictionary<string, string> weightMap)
     {
         var path = Path.Combine(_scratch, "model.safetensors.index.json");
         File.WriteAllText(path, JsonSerializer.Serialize(new { metadata = new { total_size = 1 }, weight_map = weightMap }), Encoding.UTF8);
         return path;
+    }
+
+    /// <summary>The TorchSharp twin of bert_fixtures.py's SentenceEncoder (same state-dict names; TorchSharp's encoder layer is sequence-first).</summary>
+    private sealed class SentenceEncoder : nn.Module<Tensor, Tensor, Tensor>
+    {
+        private readonly nn.Module<Tensor, Tensor> token_embeddings;
+        private readonly nn.Module<Tensor, Tensor> position_embeddings;
+        private readonly nn.Module<Tensor, Tensor> norm;
+        private readonly global::TorchSharp.Modules.ModuleList<global::TorchSharp.Modules.TransformerEncoderLayer> layers;
+
+        public SentenceEncoder(JsonElement spec)
+            : base(nameof(SentenceEncoder))
+        {
+            var hidden = spec.GetProperty("hidden").GetInt64();
+            token_embeddings = nn.Embedding(spec.GetProperty("vocab_size").GetInt64(), hidden, padding_idx: 0);
+            position_embeddings = nn.Embedding(spec.GetProperty("max_positions").GetInt64(), hidden);
+            norm = nn.LayerNorm(hidden);
+            layers = nn.ModuleList([.. Enumerable.Range(0, spec.GetProperty("layers").GetInt32()).Select(_ => nn.TransformerEncoderLayer(hidden, spec.GetProperty("heads").GetInt64(), spec.GetProperty("ffn").GetInt64(), dropout: 0.0))]);
+            RegisterComponents();
+        }
+
+        public override Tensor forward(Tensor inputIds, Tensor attentionMask)
+        {
+            using var positions = arange(inputIds.shape[1]).unsqueeze(0);
+            var x = norm.call(token_embeddings.call(inputIds) + position_embeddings.call(positions)).transpose(0, 1);
+            using var padding = attentionMask.eq(0);
+            foreach (var layer in layers)
+            {
+                x = layer.call(x, null, padding);
+            }
+
+            using var mask = attentionMask.unsqueeze(-1).to(x.dtype);
+            return (x.transpose(0, 1) * mask).sum(1) / mask.sum(1).clamp_min(1e-9);
+        }
     }
 }

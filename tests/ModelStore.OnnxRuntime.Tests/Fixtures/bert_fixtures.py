@@ -103,6 +103,16 @@ class SentenceEncoder(nn.Module):
         return (x * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1e-9)
 
 
+def trained_encoder():
+    """The encoder with fixed weights moved away from their init (so every parameter matters), in eval mode."""
+    torch.manual_seed(19)
+    model = SentenceEncoder()
+    with torch.no_grad():
+        for p in model.parameters():
+            p.add_(torch.randn_like(p) * 0.05)
+    return model.eval()
+
+
 def tokenizer_json(vocab):
     return {
         "version": "1.0", "truncation": None, "padding": None,
@@ -130,12 +140,7 @@ def make(folder):
     with open(f"{folder}/config.json", "w") as f:
         json.dump(config, f, indent=2)
 
-    torch.manual_seed(19)
-    model = SentenceEncoder()
-    with torch.no_grad():  # weights away from their init, so every parameter matters
-        for p in model.parameters():
-            p.add_(torch.randn_like(p) * 0.05)
-    model.eval()
+    model = trained_encoder()
 
     ids = [encode(s, vocab) for s in SENTENCES]
     length = max(len(i) for i in ids)

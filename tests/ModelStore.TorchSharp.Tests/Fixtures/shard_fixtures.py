@@ -6,6 +6,10 @@
                 bin/ (2 shards pytorch_model-0000N-of-00002.bin written by torch.save + pytorch_model.bin.index.json),
                 each index as transformers writes it ({"metadata": {"total_size"}, "weight_map"}, sorted, indent 2);
                 manifest.json holds every tensor's exact bytes and the model's output on a fixed input.
+  encoder FOLDER
+                the small BERT-like sentence encoder of ModelStore.OnnxRuntime.Tests (bert_fixtures.py, linked here) as
+                3 safetensors shards + index in FOLDER/encoder/, with encoder.json: its sizes, token ids and attention
+                mask of a padded batch, and PyTorch's sentence embeddings for them.
 The safetensors shards are written by pytorch_fixtures.save_safetensors (an independent writer, not ours).
 """
 import json
@@ -79,5 +83,23 @@ def make(folder):
         json.dump(manifest, f)
 
 
+def encoder(folder):
+    import bert_fixtures as bert
+    vocab = {token: i for i, token in enumerate(bert.VOCAB)}
+    model = bert.trained_encoder()
+    state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+    write_sharded(state, os.path.join(folder, "encoder"), 3, "model", "safetensors", save_safetensors)
+    ids = [bert.encode(s, vocab) for s in bert.SENTENCES]
+    length = max(len(i) for i in ids)
+    input_ids = torch.tensor([i + [0] * (length - len(i)) for i in ids], dtype=torch.int64)
+    mask = torch.tensor([[1] * len(i) + [0] * (length - len(i)) for i in ids], dtype=torch.int64)
+    with torch.no_grad():
+        embeddings = model(input_ids, mask)
+    with open(os.path.join(folder, "encoder.json"), "w") as f:
+        json.dump({"vocab_size": len(bert.VOCAB), "hidden": bert.HIDDEN, "layers": bert.LAYERS, "heads": bert.HEADS,
+                   "ffn": bert.FFN, "max_positions": bert.MAX_POSITIONS, "ids": input_ids.tolist(), "mask": mask.tolist(),
+                   "embeddings": embeddings.tolist(), "tensors": {k: describe(v) for k, v in state.items()}}, f)
+
+
 if __name__ == "__main__":
-    {"make": make}[sys.argv[1]](sys.argv[2])
+    {"make": make, "encoder": encoder}[sys.argv[1]](sys.argv[2])
