@@ -136,6 +136,37 @@ public sealed class OnnxStateTests
         }
     }
 
+    [TestMethod]
+    public void A_graph_cut_anywhere_is_refused_with_a_typed_error_never_another_exception()
+    {
+        var folder = Directory.CreateTempSubdirectory("modelstore-onnx-cut-").FullName;
+        try
+        {
+            var graph = File.ReadAllBytes(Path.Combine(s_folder, "external", "cnn.onnx"));
+            File.Copy(Path.Combine(s_folder, "external", "cnn.weights"), Path.Combine(folder, "cnn.weights"));
+            var refused = 0;
+            for (var length = 1; length < graph.Length; length += 5)
+            {
+                var path = Path.Combine(folder, $"cut-{length}.onnx");
+                File.WriteAllBytes(path, graph[..length]);
+                try
+                {
+                    using var session = OnnxModelFile.CreateInferenceSession(path);
+                }
+                catch (StateStoreException e) when (e.Error is StateStoreError.InvalidContent or StateStoreError.NotFound)
+                {
+                    refused++;
+                }
+            }
+
+            Assert.IsGreaterThan(graph.Length / 10, refused, "most cuts leave no valid graph");
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
     private PretrainedState Publish(string fixture, string key) => PyTorchFixtures.Publish(Path.Combine(s_folder, fixture), _relative, key);
 
     private static void AssertPyTorchOutputs(InferenceSession session)
