@@ -36,4 +36,7 @@ print(f"{'':34} {'load s':>8} {'RSS before MB':>14} {'peak RSS MB':>12} {'overhe
 for name, r in rows:
     overhead = r["peak_rss_mb"] - r["rss_before_mb"]
     print(f"{name:34} {r['seconds']:8.3f} {r['rss_before_mb']:14.1f} {r['peak_rss_mb']:12.1f} {overhead:12.1f} {overhead / size:16.2%}")
+over = [r["peak_rss_mb"] - r["rss_before_mb"] for _, r in rows]
+print(f"sharded load overhead over the model's own: {over[1]:.0f} MB with {shards} safetensors shards, {over[2]:.0f} MB with {shards} torch.save shards, "
+      f"{over[0]:.0f} MB from one file ({size:.0f} MB model, largest tensor {largest:.0f} MB)")
 PY
