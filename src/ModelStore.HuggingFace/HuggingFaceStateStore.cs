@@ -267,7 +267,9 @@ public sealed class HuggingFaceStateStore : StateStore, IFileDownloadingStore, I
         await GetObjectAsync(source, path, key, notFound, cancellationToken).ConfigureAwait(false);
         if (await FindInHubCacheAsync(source.Metadata, cancellationToken).ConfigureAwait(false) is { } cached)
         {
-            return new FileStream(cached, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
+            // Checked again as it is read: the other program may change its cache after the check.
+            var file = new FileStream(cached, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
+            return new HubVerifyingStream(file, null, source.Metadata, _client.RepositoryLabel, key);
         }
 
         return await source.OpenVerifiedAsync(cancellationToken).ConfigureAwait(false);
@@ -279,9 +281,10 @@ public sealed class HuggingFaceStateStore : StateStore, IFileDownloadingStore, I
         var file = Path.GetFullPath(target);
         var source = new HubFileSource(_client, Revision, path, key);
         var remote = await GetObjectAsync(source, path, key, notFound, cancellationToken).ConfigureAwait(false);
-        if (await FindInHubCacheAsync(source.Metadata, cancellationToken).ConfigureAwait(false) is { } cached)
+        if (await FindInHubCacheAsync(source.Metadata, cancellationToken).ConfigureAwait(false) is { } cached
+            && await CopyFromHubCacheAsync(cached, source.Metadata, file, key, cancellationToken).ConfigureAwait(false) is { } copied)
         {
-            return await CopyFromHubCacheAsync(cached, file, cancellationToken).ConfigureAwait(false);
+            return copied;
         }
 
         var download = await ChunkedDownloader.DownloadAsync(source, remote, file, _options.Download, progress, cancellationToken).ConfigureAwait(false);
@@ -309,11 +312,25 @@ public sealed class HuggingFaceStateStore : StateStore, IFileDownloadingStore, I
     private Task<string?> FindInHubCacheAsync(HubFileMetadata metadata, CancellationToken cancellationToken) =>
         _options.ReadHubCache && _hubCache is not null ? _hubCache.FindAsync(Repository, RepoType, metadata, cancellationToken) : Task.FromResult<string?>(null);
 
-    /// <summary>Copies a file found (and already verified) in huggingface_hub's cache to <paramref name="target"/> atomically: no byte is downloaded.</summary>
-    private static async Task<FileDownload> CopyFromHubCacheAsync(string cached, string target, CancellationToken cancellationToken)
+    /// <summary>
+    /// Copies a file found in huggingface_hub's cache to <paramref name="target"/> atomically, with no byte downloaded,
+    /// and checks the copy against the Hub's content id again (the other program may have changed the file since it was
+    /// found); <see langword="null"/>, and no copy left, when it no longer matches.
+    /// </summary>
+    private async Task<FileDownload?> CopyFromHubCacheAsync(string cached, HubFileMetadata metadata, string target, StateKey key, CancellationToken cancellationToken)
     {
         var (size, sha256) = await HuggingFaceHubCache.CopyAsync(cached, target, cancellationToken).ConfigureAwait(false);
-        return new FileDownload(size, 0, sha256);
+        var copied = new FileDownload(size, 0, sha256);
+        try
+        {
+            await HubContentCheck.VerifyFileAsync(metadata, target, copied, _client.RepositoryLabel, key, cancellationToken).ConfigureAwait(false);
+            return copied;
+        }
+        catch (StateStoreException)
+        {
+            AtomicFile.Discard(target);
+            return null;
+        }
     }
 
     /// <summary>Writes a verified download into huggingface_hub's layout; a cache that cannot be written does not fail the download.</summary>

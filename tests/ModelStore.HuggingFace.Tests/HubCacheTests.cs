@@ -57,6 +57,9 @@ public sealed class HubCacheTests : HubTestBase
             Assert.IsNull(new FileInfo(target).LinkTarget, "a copy, not a link into another tool's cache");
         }
 
+        // A stream of a file (OpenRead) comes from the cache too, checked as it is read.
+        CollectionAssert.AreEqual(files["model.safetensors"], await ReadAsync(store.ForFile("model.safetensors"), Key));
+
         var requests = HubRequestsSince(hubBefore);
         Assert.IsTrue(requests.All(r => r.Method == "HEAD"), "only the metadata of each file was asked for: " + string.Join(", ", requests.Select(r => $"{r.Method} {r.PathAndQuery}")));
         Assert.AreEqual(storageBefore, Hub.Storage.Requests.Count, "no byte came from the storage host");
