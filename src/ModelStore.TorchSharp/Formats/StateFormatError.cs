@@ -36,9 +36,12 @@ public enum StateFormatError
     /// <summary>The file is valid but holds no state dict where one was looked for: the <c>StateDictPath</c> names no entry, or names one that is not a dict of tensors, or no conventional key holds one.</summary>
     StateDictNotFound = 10,
 
+    /// <summary>A shard index names a shard outside its folder: an absolute path, a <c>..</c> part, or a symbolic link that leads out.</summary>
+    UnsafePath = 11,
+
     /// <summary>The file holds a quantized tensor (<c>torch.quantize_per_tensor</c>, <c>quantize_dynamic</c>); call <c>.dequantize()</c> in PyTorch before saving.</summary>
-    QuantizedTensor = 11,
+    QuantizedTensor = 12,
 
     /// <summary>The file holds a sparse tensor (COO or CSR); call <c>.to_dense()</c> in PyTorch before saving.</summary>
-    SparseTensor = 12,
+    SparseTensor = 13,
 }
