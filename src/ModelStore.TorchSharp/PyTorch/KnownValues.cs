@@ -71,6 +71,11 @@ internal static class KnownValues
 
         var lengths = shape.Select(size => (int)(long)size!).ToArray();
         var count = lengths.Aggregate(1L, (product, size) => Math.Min(product * size, long.MaxValue / int.MaxValue));
+        if (count == 0 && lengths.Any(size => size > 1 << 24))
+        {
+            return null; // an empty array with an absurd other dimension: no .NET array needs it, and the runtime may refuse it
+        }
+
         object?[] elements;
         if (dtype.IsObject)
         {
