@@ -46,6 +46,9 @@ public sealed class OciStoreOptions
     /// <summary>Chunking, parallelism, retries and read timeout of blob downloads (<see cref="Stores.IFileDownloadingStore"/>).</summary>
     public ChunkedDownloadOptions Download { get; set; } = ChunkedDownloadOptions.Default;
 
+    /// <summary>How many tags one listing request asks for (the registry may give fewer and a <c>Link</c> to the next page).</summary>
+    internal int TagPageSize { get; set; } = 1000;
+
     /// <summary>A copy, so that a store never sees later changes of the caller's instance.</summary>
     internal OciStoreOptions Clone()
     {

@@ -198,7 +198,7 @@ internal sealed class RegistryClient
     public async Task<IReadOnlyList<string>> ListTagsAsync(CancellationToken cancellationToken)
     {
         var tags = new List<string>();
-        Uri? next = new(BaseAddress, $"v2/{Repository}/tags/list?n=1000");
+        Uri? next = new(BaseAddress, $"v2/{Repository}/tags/list?n={_options.TagPageSize}");
         var seen = new HashSet<string>(StringComparer.Ordinal);
         for (var page = 0; next is not null; page++)
         {
