@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using ModelStore.States;
 using ModelStore.Stores;
+using ModelStore.Oci.Testing;
 
 namespace ModelStore.Oci.Tests;
 

@@ -1,6 +1,7 @@
 using System.Text;
 using ModelStore.States;
 using ModelStore.Stores;
+using ModelStore.Oci.Testing;
 
 namespace ModelStore.Oci.Tests;
 

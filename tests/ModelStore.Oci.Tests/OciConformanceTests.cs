@@ -1,5 +1,6 @@
 using ModelStore.Stores;
 using ModelStore.Testing;
+using ModelStore.Oci.Testing;
 
 namespace ModelStore.Oci.Tests;
 

@@ -1,3 +1,5 @@
+using ModelStore.Oci.Testing;
+
 namespace ModelStore.Oci.Tests;
 
 /// <summary>The assembly's three registries (plain, basic over TLS, token), started once before the first test and stopped after the last.</summary>

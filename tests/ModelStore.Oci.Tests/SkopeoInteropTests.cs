@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
 using ModelStore.States;
+using ModelStore.Oci.Testing;
 
 namespace ModelStore.Oci.Tests;
 

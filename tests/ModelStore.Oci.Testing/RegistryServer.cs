@@ -4,7 +4,7 @@ using System.Net.Sockets;
 using System.Text;
 using ModelStore.Testing;
 
-namespace ModelStore.Oci.Tests;
+namespace ModelStore.Oci.Testing;
 
 /// <summary>How a <see cref="RegistryServer"/> authenticates.</summary>
 public enum RegistryAuth
@@ -199,7 +199,8 @@ public sealed class RegistryServer : IDisposable
         }
     }
 
-    internal static string Run(string program, params string[] arguments)
+    /// <summary>Runs a program to completion and returns its standard output; a failure throws with its standard error.</summary>
+    public static string Run(string program, params string[] arguments)
     {
         var start = new ProcessStartInfo(program, arguments) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         using var process = Process.Start(start)!;

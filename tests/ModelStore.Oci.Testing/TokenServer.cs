@@ -11,7 +11,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace ModelStore.Oci.Tests;
+namespace ModelStore.Oci.Testing;
 
 /// <summary>
 /// A token server as distribution's <c>auth: token</c> expects (docker's token authentication specification): <c>GET
