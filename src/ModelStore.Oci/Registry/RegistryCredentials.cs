@@ -58,7 +58,7 @@ internal static class RegistryCredentials
 
         var dockerConfig = environment("DOCKER_CONFIG") is { Length: > 0 } folder
             ? folder
-            : environment("HOME") is { Length: > 0 } home ? Path.Combine(home, ".docker") : null;
+            : (environment("HOME") ?? environment("USERPROFILE")) is { Length: > 0 } home ? Path.Combine(home, ".docker") : null;
         if (dockerConfig is not null)
         {
             yield return Path.Combine(dockerConfig, "config.json");
