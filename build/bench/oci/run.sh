@@ -32,7 +32,7 @@ registry_pid=$!
 for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$port/v2/" >/dev/null && break; sleep 0.1; done
 
 dotnet build -c Release "$root/src/ModelStore.Cli/ModelStore.Cli.csproj" -o "$work/cli" >"$work/build.log" 2>&1 || { cat "$work/build.log"; exit 1; }
-modelstore=(dotnet "$work/cli/modelstore.dll")
+modelstore=(dotnet "$work/cli/ModelStore.Cli.dll")
 store=(--store "oci://127.0.0.1:$port/bench/models" --setting Insecure=true)
 key="pytorch/resnet18.cls1000.imagenet"
 tag="pytorch.resnet18.cls1000.imagenet"
