@@ -1,42 +1,52 @@
+using ModelStore.Oci.Testing;
 using ModelStore.Stores;
 using ModelStore.Testing;
-using ModelStore.Oci.Testing;
 
 namespace ModelStore.Oci.Tests;
 
-/// <summary>The store contract against a real registry over plain http (anonymous), one fresh repository per test.</summary>
-[TestClass]
-public sealed class OciConformanceTests : StateStoreConformanceTests
+/// <summary>The store contract against one of the assembly's real registries, one fresh repository per test.</summary>
+public abstract class RegistryConformanceTests : StateStoreConformanceTests
 {
     // A tag is created by a PUT that cannot be conditional: of concurrent creators, the last one wins.
     protected override bool HasAtomicCreate => false;
 
+    protected abstract RegistryServer Server { get; }
+
+    protected abstract bool WithCredentials { get; }
+
     protected override Task<IStateStore> CreateStoreAsync() =>
-        Task.FromResult<IStateStore>(new OciStateStore(Registries.Plain.Registry, RegistryServer.NewRepository(), Registries.Plain.Options(withCredentials: false)));
+        Task.FromResult<IStateStore>(new OciStateStore(Server.Registry, RegistryServer.NewRepository(), Server.Options(WithCredentials)));
 }
 
-/// <summary>The store contract against a registry with basic auth over TLS with a self-signed certificate trusted through <c>CaCertificateFile</c>.</summary>
+/// <summary>Over plain http, anonymous.</summary>
 [TestClass]
-public sealed class OciBasicTlsConformanceTests : StateStoreConformanceTests
+public sealed class OciConformanceTests : RegistryConformanceTests
 {
-    protected override bool HasAtomicCreate => false;
+    protected override RegistryServer Server => Registries.Plain;
 
-    protected override long LargeStateSize => 64L * 1024 * 1024;
-
-    protected override Task<IStateStore> CreateStoreAsync() =>
-        Task.FromResult<IStateStore>(new OciStateStore(Registries.BasicTls.Registry, RegistryServer.NewRepository(), Registries.BasicTls.Options()));
+    protected override bool WithCredentials => false;
 }
 
-/// <summary>The store contract against a registry with token auth (a local token server issuing signed JWTs).</summary>
+/// <summary>Basic auth over TLS with a self-signed certificate trusted through <c>CaCertificateFile</c>.</summary>
 [TestClass]
-public sealed class OciTokenConformanceTests : StateStoreConformanceTests
+public sealed class OciBasicTlsConformanceTests : RegistryConformanceTests
 {
-    protected override bool HasAtomicCreate => false;
+    protected override RegistryServer Server => Registries.BasicTls;
+
+    protected override bool WithCredentials => true;
 
     protected override long LargeStateSize => 64L * 1024 * 1024;
+}
 
-    protected override Task<IStateStore> CreateStoreAsync() =>
-        Task.FromResult<IStateStore>(new OciStateStore(Registries.Token.Registry, RegistryServer.NewRepository(), Registries.Token.Options()));
+/// <summary>Token auth: a local token server issuing signed JWTs the registry verifies.</summary>
+[TestClass]
+public sealed class OciTokenConformanceTests : RegistryConformanceTests
+{
+    protected override RegistryServer Server => Registries.Token;
+
+    protected override bool WithCredentials => true;
+
+    protected override long LargeStateSize => 64L * 1024 * 1024;
 }
 
 /// <summary>Parallel, resumable downloads into files, through the shared download path, against the real registry.</summary>
