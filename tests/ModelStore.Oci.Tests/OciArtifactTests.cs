@@ -170,6 +170,39 @@ public sealed class OciArtifactTests
         StringAssert.Contains(error.Message, goodDigest);
     }
 
+    [TestMethod]
+    [DataRow("../../etc/passwd", "unsafe")]
+    [DataRow("/abs/model.pt", "unsafe")]
+    [DataRow(null, "two layers have the file path")]
+    public async Task A_hostile_manifest_is_invalid_content_before_any_blob_is_fetched(string? filePath, string expected)
+    {
+        var repository = RegistryServer.NewRepository();
+        var store = new OciStateStore(Server.Registry, repository, Server.Options());
+        await store.WriteAsync(Key, new MemoryStream([1, 2, 3]), cancellationToken: Cancel);
+        using var http = Server.RawClient();
+        using var get = new HttpRequestMessage(HttpMethod.Get, $"v2/{repository}/manifests/{OciStateStore.GetTag(Key)}");
+        get.Headers.Accept.ParseAdd(ModelPack.ManifestMediaType);
+        using var got = await http.SendAsync(get, Cancel);
+        var manifest = JsonNode.Parse(await got.Content.ReadAsStringAsync(Cancel))!;
+        if (filePath is null)
+        {
+            manifest["layers"]!.AsArray().Add(manifest["layers"]![0]!.DeepClone()); // One path, two blobs: which one is the file?
+        }
+        else
+        {
+            manifest["layers"]![0]!["annotations"]![ModelPack.FilePathAnnotation] = filePath;
+        }
+
+        using var put = new ByteArrayContent(Encoding.UTF8.GetBytes(manifest.ToJsonString()));
+        put.Headers.ContentType = new(ModelPack.ManifestMediaType);
+        (await http.PutAsync($"v2/{repository}/manifests/hostile.x.y", put, Cancel)).EnsureSuccessStatusCode();
+
+        var error = await Assert.ThrowsExactlyAsync<StateStoreException>(() => store.OpenReadAsync(OciNamesFor("hostile.x.y"), Cancel));
+
+        Assert.AreEqual(StateStoreError.InvalidContent, error.Error);
+        StringAssert.Contains(error.Message, expected);
+    }
+
     private static StateKey OciNamesFor(string tag) => StateKey.Parse(tag[..tag.IndexOf('.')] + "/" + tag[(tag.IndexOf('.') + 1)..]);
 
     private async Task TagAsync(string repository, string from, string to)
