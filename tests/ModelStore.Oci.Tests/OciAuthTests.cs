@@ -128,6 +128,18 @@ public sealed class OciAuthTests
     }
 
     [TestMethod]
+    public void Credentials_for_a_plain_http_registry_off_loopback_are_withheld_and_the_message_says_so()
+    {
+        using var handler = new Registry.RegistryAuthHandler(new Uri("http://registry.example.com:5000/"), () => new Registry.RegistryCredential("ci", "s3cret-value", "MODELSTORE_OCI_USERNAME/MODELSTORE_OCI_PASSWORD"), new HttpClientHandler());
+
+        var description = handler.DescribeCredentials();
+
+        StringAssert.StartsWith(description, "anonymous: the credentials of user 'ci'");
+        StringAssert.Contains(description, "plain http");
+        Assert.DoesNotContain("s3cret-value", description);
+    }
+
+    [TestMethod]
     public void Challenges_with_quoted_commas_and_several_scopes_parse()
     {
         var parameters = Registry.RegistryAuthHandler.ParseChallenge("realm=\"https://auth.example.com/token\",service=\"registry.example.com\",scope=\"repository:a/b:pull,push repository:c:pull\"");

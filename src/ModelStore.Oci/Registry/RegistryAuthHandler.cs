@@ -37,7 +37,12 @@ internal sealed class RegistryAuthHandler : DelegatingHandler
     }
 
     /// <summary>Where the credentials came from, for messages (never the secret): <c>anonymous</c> or the source.</summary>
-    public string DescribeCredentials() => _credential.Value is { } credential ? $"user '{credential.Username}' from {credential.Source}" : "anonymous (no credentials found)";
+    public string DescribeCredentials() => _credential.Value switch
+    {
+        null => "anonymous (no credentials found)",
+        var credential when !MayCarryCredentials(_registry) => $"anonymous: the credentials of user '{credential.Username}' from {credential.Source} are withheld, as they are never sent over plain http to a host other than loopback (use https)",
+        var credential => $"user '{credential.Username}' from {credential.Source}",
+    };
 
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
