@@ -3,6 +3,7 @@ using ModelStore.Azure;
 using ModelStore.Build.Tests.Integration;
 using ModelStore.GitHub;
 using ModelStore.HuggingFace;
+using ModelStore.Oci;
 using ModelStore.S3;
 using ModelStore.Stores;
 
@@ -25,6 +26,7 @@ public sealed partial class DeclaredSettingsTests
         (new AzureBlobStateStoreProvider(), "docs/azure.md"),
         (new GitHubStateStoreProvider(), "docs/github.md"),
         (new HuggingFaceStateStoreProvider(), "docs/huggingface.md"),
+        (new OciStateStoreProvider(), "docs/oci.md"),
     ];
 
     [TestMethod]
