@@ -7,20 +7,38 @@ namespace ModelStore.Azure;
 /// <c>&lt;ModelStore Include="team" Kind="AzureBlob" Container="models" BasePath="states" AccountName="myaccount" /&gt;</c>.
 /// </summary>
 /// <remarks>
-/// Settings (case-insensitive): <c>Container</c> (required), <c>BasePath</c>, <c>ServiceUri</c> or <c>AccountName</c>,
-/// <c>ServiceVersion</c>, <c>UseEnvironmentConnectionString</c>, <c>UploadBlockSize</c>, <c>UploadParallelism</c>,
-/// <c>DownloadChunkSize</c>, <c>DownloadParallelism</c>, <c>RequestTimeoutSeconds</c>, <c>MaxRetries</c>.
-/// Credentials never come from settings (they would end up in a project file): a connection string comes from the
+/// The settings are declared in <see cref="Settings"/> (and listed in docs/stores/azure.md). Credentials never come from
+/// settings (they would end up in a project file): a connection string comes from the
 /// <c>AZURE_STORAGE_CONNECTION_STRING</c> environment variable, a token from Azure.Identity's <c>DefaultAzureCredential</c>.
 /// </remarks>
 public sealed class AzureBlobStateStoreProvider : IStateStoreProvider
 {
     private const int MinimumBlockSize = 64 * 1024;
 
-    private static readonly string[] ForbiddenSettings = ["ConnectionString", "AccountKey", "SharedAccessSignature", "SasToken", "Sas", "ClientSecret", "Password", "Credentials"];
+    private const string CredentialHint = "Put a connection string in the " + AzureBlobStateStoreOptions.ConnectionStringVariable + " environment variable, or sign in for DefaultAzureCredential (az login, a managed identity, AZURE_CLIENT_ID/AZURE_TENANT_ID/AZURE_CLIENT_SECRET).";
+
+    private static readonly StateStoreSettingDescriptor[] Declared =
+    [
+        new("Container", StateStoreSettingType.Text, "The blob container holding the states.") { IsRequired = true },
+        new("BasePath", StateStoreSettingType.Text, "The prefix of the layout inside the container, such as pretrained-models/.") { DefaultValue = "(none)" },
+        new("ServiceUri", StateStoreSettingType.Url, "The blob service endpoint, such as https://myaccount.blob.core.windows.net or Azurite's; not with AccountName."),
+        new("AccountName", StateStoreSettingType.Text, "The storage account, for the public endpoint https://{account}.blob.core.windows.net; not with ServiceUri."),
+        new("ServiceVersion", StateStoreSettingType.Text, "The storage service version to send (such as 2025-01-05), for servers behind the SDK's newest.") { DefaultValue = "the SDK's" },
+        new("UseEnvironmentConnectionString", StateStoreSettingType.Boolean, "Whether the connection string of " + AzureBlobStateStoreOptions.ConnectionStringVariable + " may be used (false: DefaultAzureCredential only).") { DefaultValue = "true" },
+        new("UploadBlockSize", StateStoreSettingType.Bytes, "The size of each staged block, and the largest state sent in one Put Blob (at least 65536).") { DefaultValue = "8388608" },
+        new("UploadParallelism", StateStoreSettingType.WholeNumber, "Blocks uploaded at once.") { DefaultValue = "4" },
+        StateStoreSettingDescriptor.DownloadChunkSize(8 * 1024 * 1024),
+        StateStoreSettingDescriptor.DownloadParallelism(8),
+        StateStoreSettingDescriptor.RequestTimeoutSeconds(60),
+        StateStoreSettingDescriptor.MaxRetries(3),
+        .. StateStoreSettingDescriptor.Secrets(CredentialHint, "ConnectionString", "AccountKey", "SharedAccessSignature", "SasToken", "Sas", "ClientSecret", "Password", "Credentials"),
+    ];
 
     /// <inheritdoc />
     public string Kind => "AzureBlob";
+
+    /// <inheritdoc />
+    public IReadOnlyList<StateStoreSettingDescriptor> Settings => Declared;
 
     /// <inheritdoc />
     public IStateStore Create(StateStoreSettings settings)
@@ -52,14 +70,7 @@ public sealed class AzureBlobStateStoreProvider : IStateStoreProvider
     public static AzureBlobStateStoreOptions CreateOptions(StateStoreSettings settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        foreach (var forbidden in ForbiddenSettings)
-        {
-            if (settings.Get(forbidden) is not null)
-            {
-                throw new ArgumentException($"Store '{settings.Name}' of kind AzureBlob: credentials are never read from settings ('{forbidden}' was given). Put a connection string in the {AzureBlobStateStoreOptions.ConnectionStringVariable} environment variable, or sign in for DefaultAzureCredential (az login, a managed identity, AZURE_CLIENT_ID/AZURE_TENANT_ID/AZURE_CLIENT_SECRET).", nameof(settings));
-            }
-        }
-
+        settings.Validate(Declared);
         var serviceUri = settings.Get("ServiceUri");
         if (serviceUri is not null && (!Uri.TryCreate(serviceUri, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || uri.Query.Length > 0 || uri.UserInfo.Length > 0))
         {
@@ -85,7 +96,7 @@ public sealed class AzureBlobStateStoreProvider : IStateStoreProvider
             UploadParallelism = settings.GetWholeNumber("UploadParallelism") ?? defaults.UploadParallelism,
             DownloadChunkSize = settings.GetWholeNumber("DownloadChunkSize") ?? defaults.DownloadChunkSize,
             DownloadParallelism = settings.GetWholeNumber("DownloadParallelism") ?? defaults.DownloadParallelism,
-            RequestTimeout = settings.GetWholeNumber("RequestTimeoutSeconds") is { } seconds ? TimeSpan.FromSeconds(seconds) : defaults.RequestTimeout,
+            RequestTimeout = settings.GetSeconds("RequestTimeoutSeconds") ?? defaults.RequestTimeout,
             MaxRetries = settings.GetWholeNumber("MaxRetries", allowZero: true) ?? defaults.MaxRetries,
         };
     }

@@ -5,9 +5,10 @@ namespace ModelStore.Build.Tasks;
 
 /// <summary>
 /// The <c>ModelStore</c> items of the project, validated up front and turned into stores only when a state
-/// actually has to be fetched (so a warm or offline build creates none).
+/// actually has to be fetched (so a warm or offline build creates none). Owns the stores it created: disposing it
+/// disposes them.
 /// </summary>
-internal sealed class DeclaredStores
+internal sealed class DeclaredStores : IDisposable
 {
     private readonly Dictionary<string, Declaration> _declarations = new(StringComparer.OrdinalIgnoreCase);
 
@@ -147,6 +148,17 @@ internal sealed class DeclaredStores
     {
         var declaration = _declarations[name];
         return declaration.Store ??= declaration.Provider!.Create(declaration.Settings!);
+    }
+
+    /// <summary>Disposes the stores <see cref="Open"/> created (their SDK clients), once.</summary>
+    public void Dispose()
+    {
+        foreach (var declaration in _declarations.Values)
+        {
+            // A store's disposal releases clients synchronously (the task itself is synchronous).
+            declaration.Store?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            declaration.Store = null;
+        }
     }
 
     // Metadata Mirrors="a;b": store names, separated by semicolons (MSBuild's list separator) or commas.

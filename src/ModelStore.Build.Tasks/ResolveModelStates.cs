@@ -104,7 +104,7 @@ public sealed partial class ResolveModelStates : Microsoft.Build.Utilities.Task,
         var projectDirectory = Path.GetDirectoryName(Path.GetFullPath(ProjectFile))!;
         var cache = new StateCache(string.IsNullOrWhiteSpace(CacheRoot) ? StateCache.DefaultRoot : CacheRoot);
         var registry = WithProviderItems(Registry, projectDirectory);
-        var stores = DeclaredStores.Read(Stores, projectDirectory, registry, (item, message) => Error(ErrorCodes.InvalidStore, message));
+        using var stores = DeclaredStores.Read(Stores, projectDirectory, registry, (item, message) => Error(ErrorCodes.InvalidStore, message));
 
         IReadOnlyDictionary<string, LockEntry> locked;
         try

@@ -122,7 +122,7 @@ public static partial class CliApp
         var registry = settings.Get("ProviderType") is { } type
             ? StateStoreRegistry.Default.With(StateStoreRegistry.LoadProvider(type, settings.GetPath("ProviderAssembly")))
             : StateStoreRegistry.Default;
-        return registry.Create(settings);
+        return Own(registry.Create(settings));
     }
 
     // The store pinned to the commit the lock entry records and narrowed to the file it records, when it records them.

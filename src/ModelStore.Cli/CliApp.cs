@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.CommandLine.Help;
 using System.Net.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using ModelStore.Caching;
 using ModelStore.Stores;
 
@@ -53,6 +55,7 @@ public static partial class CliApp
             options.Cache,
             options.Json,
             options.Quiet,
+            options.Verbose,
         };
 
         foreach (var command in new[]
@@ -81,6 +84,8 @@ public static partial class CliApp
         async (parse, cancellationToken) =>
         {
             var cli = new CliOutput(output, error, parse.GetValue(options.Json), parse.GetValue(options.Quiet));
+            var created = CreatedStores.Value = [];
+            CommandLogger.Value = parse.GetValue(options.Verbose) ? new ErrorStreamLogger(error) : NullLogger.Instance;
             try
             {
                 return await action(parse, cli, cancellationToken).ConfigureAwait(false);
@@ -128,12 +133,35 @@ public static partial class CliApp
                 await cli.FailAsync("Internal", Downloads.UrlRedaction.RedactText($"{e.GetType().Name}: {e.Message}"), 1).ConfigureAwait(false);
                 return 1;
             }
+            finally
+            {
+                CommandLogger.Value = null;
+                CreatedStores.Value = null;
+                foreach (var store in created)
+                {
+                    await store.DisposeAsync().ConfigureAwait(false);
+                }
+            }
         };
 
-    private static IStateStore CreateStore(string spec, string[]? settings) =>
-        StateStoreRegistry.Default.Create(StoreSpec.Parse(spec, settings ?? [], Environment.CurrentDirectory));
+    // The stores the running command created (CreateStore, Own), disposed when it ends: one command creates them in
+    // many places (pull, mirror, restore...), and the command's action is the one owner that sees them all.
+    private static readonly AsyncLocal<List<IStateStore>?> CreatedStores = new();
 
-    private static StateCache OpenCache(string? root) => new(root ?? StateCache.DefaultRoot);
+    private static IStateStore CreateStore(string spec, string[]? settings) =>
+        Own(StateStoreRegistry.Default.Create(StoreSpec.Parse(spec, settings ?? [], Environment.CurrentDirectory)));
+
+    // Hands a store the command created to the command, which disposes it when it ends.
+    private static IStateStore Own(IStateStore store)
+    {
+        CreatedStores.Value?.Add(store);
+        return store;
+    }
+
+    // Where the running command's library logs go: the error stream with --verbose, nowhere otherwise.
+    private static readonly AsyncLocal<ILogger?> CommandLogger = new();
+
+    private static StateCache OpenCache(string? root) => new(root ?? StateCache.DefaultRoot) { Logger = CommandLogger.Value ?? NullLogger.Instance };
 
     /// <summary>The options every command takes, and the store options several share.</summary>
     private sealed class CommonOptions
@@ -143,6 +171,8 @@ public static partial class CliApp
         public Option<bool> Json { get; } = new("--json") { Description = "Write results (and errors) as JSON, for scripts.", Recursive = true };
 
         public Option<bool> Quiet { get; } = new("--quiet", "-q") { Description = "No progress bar and no notes; results and errors only.", Recursive = true };
+
+        public Option<bool> Verbose { get; } = new("--verbose", "-v") { Description = "Log what the cache does (hits, fetches, sizes, hashes) on the error stream.", Recursive = true };
 
         public Option<string> Store { get; } = new("--store", "-s") { Description = "The store: local:FOLDER (or a folder), s3://BUCKET/BASE/PATH, az://CONTAINER/BASE/PATH, github:OWNER/REPOSITORY, hf:ORG/NAME.", Required = true };
 

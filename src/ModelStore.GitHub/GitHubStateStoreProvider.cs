@@ -7,14 +7,28 @@ namespace ModelStore.GitHub;
 /// <c>&lt;ModelStore Include="mozuma" Kind="GitHub" Owner="mozuma" Repository="mozuma" /&gt;</c>.
 /// </summary>
 /// <remarks>
-/// Settings: <c>Owner</c> and <c>Repository</c> (required), <c>Branch</c> (default <c>model-store</c>),
-/// <c>ReleaseNamePrefix</c> (default <c>state</c>), <c>BaseAddress</c> (default <c>https://github.com/</c>, a GitHub
-/// Enterprise address otherwise), <c>ResponseCacheDirectory</c> (relative to the project; keeps ETags between
-/// builds), <c>RequestTimeoutSeconds</c> (default 60), <c>MaxRetries</c> (default 3, 0 allowed), <c>DownloadChunkSize</c> and
-/// <c>DownloadParallelism</c>. Credentials come from the environment only (<c>GH_API_BASIC_AUTH</c>, <c>GH_TOKEN</c>, <c>GITHUB_TOKEN</c>).
+/// The settings are declared in <see cref="Settings"/> (and listed in docs/stores/github.md). Credentials come from the
+/// environment only (<c>GH_API_BASIC_AUTH</c>, <c>GH_TOKEN</c>, <c>GITHUB_TOKEN</c>).
 /// </remarks>
 public sealed class GitHubStateStoreProvider : IStateStoreProvider
 {
+    private const string CredentialHint = "Set GH_TOKEN (or GITHUB_TOKEN, or GH_API_BASIC_AUTH as user:token) in the environment.";
+
+    private static readonly StateStoreSettingDescriptor[] Declared =
+    [
+        new("Owner", StateStoreSettingType.Text, "The user or organisation owning the repository.") { IsRequired = true },
+        new("Repository", StateStoreSettingType.Text, "The repository whose releases hold the states.") { IsRequired = true },
+        new("Branch", StateStoreSettingType.Text, "The branch the releases target.") { DefaultValue = "model-store" },
+        new("ReleaseNamePrefix", StateStoreSettingType.Text, "The prefix of release names and tags ({prefix}.{backend}.{architecture}; no dot).") { DefaultValue = "state" },
+        new("BaseAddress", StateStoreSettingType.Url, "The GitHub instance: github.com, or a GitHub Enterprise server.") { DefaultValue = "https://github.com/" },
+        new("ResponseCacheDirectory", StateStoreSettingType.Path, "A folder keeping API responses and their ETags between builds, relative to the project.") { DefaultValue = "(in memory)" },
+        StateStoreSettingDescriptor.RequestTimeoutSeconds(60),
+        StateStoreSettingDescriptor.MaxRetries(3),
+        StateStoreSettingDescriptor.DownloadChunkSize(8 * 1024 * 1024),
+        StateStoreSettingDescriptor.DownloadParallelism(4),
+        .. StateStoreSettingDescriptor.Secrets(CredentialHint, "Token", "Password", "Credentials"),
+    ];
+
     private readonly Func<string, string?>? _environment;
 
     /// <summary>Creates the provider; stores read credentials from the process environment.</summary>
@@ -33,6 +47,9 @@ public sealed class GitHubStateStoreProvider : IStateStoreProvider
     public string Kind => "GitHub";
 
     /// <inheritdoc />
+    public IReadOnlyList<StateStoreSettingDescriptor> Settings => Declared;
+
+    /// <inheritdoc />
     public IStateStore Create(StateStoreSettings settings)
     {
         Validate(settings);
@@ -40,7 +57,7 @@ public sealed class GitHubStateStoreProvider : IStateStoreProvider
         var options = new GitHubReleaseStoreOptions
         {
             ResponseCacheDirectory = settings.GetPath("ResponseCacheDirectory"),
-            RequestTimeout = settings.GetWholeNumber("RequestTimeoutSeconds") is { } seconds ? TimeSpan.FromSeconds(seconds) : defaults.RequestTimeout,
+            RequestTimeout = settings.GetSeconds("RequestTimeoutSeconds") ?? defaults.RequestTimeout,
             MaxRetries = settings.GetWholeNumber("MaxRetries", allowZero: true) ?? defaults.MaxRetries,
             DownloadChunkSize = settings.GetWholeNumber("DownloadChunkSize") ?? defaults.DownloadChunkSize,
             DownloadParallelism = settings.GetWholeNumber("DownloadParallelism") ?? defaults.DownloadParallelism,
@@ -72,15 +89,11 @@ public sealed class GitHubStateStoreProvider : IStateStoreProvider
     public void Validate(StateStoreSettings settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
+        settings.Validate(Declared);
         GitHubNames.Validate(settings.GetRequired("Owner"), settings.GetRequired("Repository"), settings.Get("Branch") ?? "model-store", $"Store '{settings.Name}' of kind GitHub");
         if (settings.Get("ReleaseNamePrefix") is { } prefix && !States.StateName.IsValid(prefix))
         {
             throw new ArgumentException($"Store '{settings.Name}' of kind GitHub: ReleaseNamePrefix '{prefix}' is not a valid release name prefix (letters, digits, '_' or '-', no dot).", nameof(settings));
         }
-
-        settings.GetWholeNumber("RequestTimeoutSeconds");
-        settings.GetWholeNumber("MaxRetries", allowZero: true);
-        settings.GetWholeNumber("DownloadChunkSize");
-        settings.GetWholeNumber("DownloadParallelism");
     }
 }

@@ -7,15 +7,24 @@ namespace ModelStore.HuggingFace;
 /// <c>&lt;ModelStore Include="hub" Kind="HuggingFace" Repository="sentence-transformers/all-MiniLM-L6-v2" Revision="main" /&gt;</c>.
 /// </summary>
 /// <remarks>
-/// Settings (case-insensitive): <c>Repository</c> (<c>org/name</c>, required), <c>RepoType</c> (<c>model</c>, the
-/// default, or <c>dataset</c>), <c>Revision</c> (a branch, tag or commit; default <c>main</c>), <c>BasePath</c> (the
-/// folder of MoZuMa's layout), <c>Endpoint</c> (default <c>HF_ENDPOINT</c>, else <c>https://huggingface.co</c>),
-/// <c>RequestTimeoutSeconds</c>. The token is never a setting: <c>HF_TOKEN</c>, <c>HUGGING_FACE_HUB_TOKEN</c> or the
-/// token file of <c>hf auth login</c>.
+/// The settings are declared in <see cref="Settings"/> (and listed in docs/stores/huggingface.md). The token is never a
+/// setting: <c>HF_TOKEN</c>, <c>HUGGING_FACE_HUB_TOKEN</c> or the token file of <c>hf auth login</c>.
 /// </remarks>
 public sealed class HuggingFaceStateStoreProvider : IStateStoreProvider
 {
-    private static readonly string[] ForbiddenSettings = ["Token", "HfToken", "HF_TOKEN", "AccessToken", "ApiKey", "Password", "Credentials"];
+    private const string TokenHint = "The token is never read from settings, so it stays out of project files: set the HF_TOKEN environment variable (or run `hf auth login`).";
+
+    private static readonly StateStoreSettingDescriptor[] Declared =
+    [
+        new("Repository", StateStoreSettingType.Text, "The Hub repository, org/name.") { IsRequired = true },
+        new("RepoType", StateStoreSettingType.Text, "model or dataset.") { DefaultValue = "model" },
+        new("Revision", StateStoreSettingType.Text, "A branch, tag or commit; pinned to its commit in the lock file.") { DefaultValue = "main" },
+        new("BasePath", StateStoreSettingType.Text, "The folder of MoZuMa's layout inside the repository.") { DefaultValue = "(root)" },
+        new("Endpoint", StateStoreSettingType.Url, "The Hub's address, without user information or query.") { DefaultValue = "HF_ENDPOINT, else https://huggingface.co" },
+        StateStoreSettingDescriptor.RequestTimeoutSeconds(60),
+        StateStoreSettingDescriptor.MaxRetries(3),
+        .. StateStoreSettingDescriptor.Secrets(TokenHint, "Token", "HfToken", "HF_TOKEN", "AccessToken", "ApiKey", "Password", "Credentials"),
+    ];
 
     private readonly Func<string, string?>? _environment;
 
@@ -33,6 +42,9 @@ public sealed class HuggingFaceStateStoreProvider : IStateStoreProvider
 
     /// <inheritdoc />
     public string Kind => "HuggingFace";
+
+    /// <inheritdoc />
+    public IReadOnlyList<StateStoreSettingDescriptor> Settings => Declared;
 
     /// <inheritdoc />
     public IStateStore Create(StateStoreSettings settings)
@@ -81,14 +93,7 @@ public sealed class HuggingFaceStateStoreProvider : IStateStoreProvider
     public HuggingFaceStoreOptions CreateOptions(StateStoreSettings settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        foreach (var forbidden in ForbiddenSettings)
-        {
-            if (settings.Get(forbidden) is not null)
-            {
-                throw new ArgumentException($"Store '{settings.Name}' of kind HuggingFace: the token is never read from settings ('{forbidden}' was given), so it stays out of project files. Set the HF_TOKEN environment variable (or run `hf auth login`).", nameof(settings));
-            }
-        }
-
+        settings.Validate(Declared);
         var options = new HuggingFaceStoreOptions
         {
             Revision = settings.Get("Revision") ?? "main",
@@ -112,11 +117,8 @@ public sealed class HuggingFaceStateStoreProvider : IStateStoreProvider
                 : throw new ArgumentException($"Store '{settings.Name}' of kind HuggingFace has an invalid Endpoint '{Downloads.UrlRedaction.RedactText(endpoint)}': expected an absolute http(s) address such as https://huggingface.co.", nameof(settings));
         }
 
-        if (settings.GetWholeNumber("RequestTimeoutSeconds") is { } seconds)
-        {
-            options.RequestTimeout = TimeSpan.FromSeconds(seconds);
-        }
-
+        options.RequestTimeout = settings.GetSeconds("RequestTimeoutSeconds") ?? options.RequestTimeout;
+        options.MaxRetries = settings.GetWholeNumber("MaxRetries", allowZero: true) ?? options.MaxRetries;
         return options;
     }
 }

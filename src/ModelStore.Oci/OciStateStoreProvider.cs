@@ -7,17 +7,27 @@ namespace ModelStore.Oci;
 /// <c>&lt;ModelStore Include="registry" Kind="Oci" Registry="ghcr.io" Repository="team/models" /&gt;</c>.
 /// </summary>
 /// <remarks>
-/// Settings (case-insensitive): <c>Registry</c> (<c>host[:port]</c>, required), <c>Repository</c> (required),
-/// <c>Reference</c> (a tag or <c>sha256:</c> digest: the store is then that one artifact, versioned, see
-/// <see cref="OciArtifactStore"/>; without it, every state is a tag of the repository, see <see cref="OciStateStore"/>),
-/// <c>Insecure</c> (<c>true</c> for plain http), <c>CaCertificateFile</c> (PEM authorities to trust, relative to the
-/// project), <c>MountFrom</c> (<c>;</c>-separated repositories to mount blobs from), <c>RequestTimeoutSeconds</c>,
-/// <c>MaxRetries</c>. Credentials are never settings: <c>MODELSTORE_OCI_USERNAME</c>/<c>MODELSTORE_OCI_PASSWORD</c>,
+/// The settings are declared in <see cref="Settings"/> (and listed in docs/oci.md). With <c>Reference</c> the store is
+/// that one artifact, versioned (<see cref="OciArtifactStore"/>); without it, every state is a tag of the repository
+/// (<see cref="OciStateStore"/>). Credentials are never settings: <c>MODELSTORE_OCI_USERNAME</c>/<c>MODELSTORE_OCI_PASSWORD</c>,
 /// <c>REGISTRY_AUTH_FILE</c> or docker's <c>config.json</c>.
 /// </remarks>
 public sealed class OciStateStoreProvider : IStateStoreProvider
 {
-    private static readonly string[] ForbiddenSettings = ["Username", "User", "Password", "Token", "Auth", "Credentials", "AccessToken", "IdentityToken"];
+    private const string CredentialHint = "Set MODELSTORE_OCI_USERNAME and MODELSTORE_OCI_PASSWORD, or run `docker login`.";
+
+    private static readonly StateStoreSettingDescriptor[] Declared =
+    [
+        new("Registry", StateStoreSettingType.Text, "The registry, host[:port] without scheme (ghcr.io, 127.0.0.1:5000).") { IsRequired = true },
+        new("Repository", StateStoreSettingType.Text, "The repository in the registry (acme/models).") { IsRequired = true },
+        new("Reference", StateStoreSettingType.Text, "A tag or sha256: digest: the store is that one artifact, read-only and versioned."),
+        new("Insecure", StateStoreSettingType.Boolean, "Plain http instead of https.") { DefaultValue = "false" },
+        new("CaCertificateFile", StateStoreSettingType.Path, "PEM authorities trusted for the registry's TLS besides the system's, relative to the project."),
+        new("MountFrom", StateStoreSettingType.Text, "Repositories of the same registry (;-separated) to mount blobs from instead of uploading them again."),
+        StateStoreSettingDescriptor.RequestTimeoutSeconds(60),
+        StateStoreSettingDescriptor.MaxRetries(3),
+        .. StateStoreSettingDescriptor.Secrets(CredentialHint, "Username", "User", "Password", "Token", "Auth", "Credentials", "AccessToken", "IdentityToken"),
+    ];
 
     private readonly Func<string, string?>? _environment;
 
@@ -35,6 +45,9 @@ public sealed class OciStateStoreProvider : IStateStoreProvider
 
     /// <inheritdoc />
     public string Kind => "Oci";
+
+    /// <inheritdoc />
+    public IReadOnlyList<StateStoreSettingDescriptor> Settings => Declared;
 
     /// <inheritdoc />
     public IStateStore Create(StateStoreSettings settings)
@@ -70,14 +83,7 @@ public sealed class OciStateStoreProvider : IStateStoreProvider
     public OciStoreOptions CreateOptions(StateStoreSettings settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        foreach (var forbidden in ForbiddenSettings)
-        {
-            if (settings.Get(forbidden) is not null)
-            {
-                throw new ArgumentException($"Store '{settings.Name}' of kind Oci: credentials are never read from settings ('{forbidden}' was given), so they stay out of project files. Set MODELSTORE_OCI_USERNAME and MODELSTORE_OCI_PASSWORD, or run `docker login`.", nameof(settings));
-            }
-        }
-
+        settings.Validate(Declared);
         var options = new OciStoreOptions
         {
             Insecure = settings.GetBoolean("Insecure") ?? false,
@@ -89,16 +95,8 @@ public sealed class OciStateStoreProvider : IStateStoreProvider
             options.EnvironmentVariables = _environment;
         }
 
-        if (settings.GetWholeNumber("RequestTimeoutSeconds") is { } seconds)
-        {
-            options.RequestTimeout = TimeSpan.FromSeconds(seconds);
-        }
-
-        if (settings.GetWholeNumber("MaxRetries", allowZero: true) is { } retries)
-        {
-            options.MaxRetries = retries;
-        }
-
+        options.RequestTimeout = settings.GetSeconds("RequestTimeoutSeconds") ?? options.RequestTimeout;
+        options.MaxRetries = settings.GetWholeNumber("MaxRetries", allowZero: true) ?? options.MaxRetries;
         return options;
     }
 

@@ -200,6 +200,14 @@ public sealed class S3StateStore : StateStore, IFileDownloadingStore, IDisposabl
     {
         _client.Dispose();
         _uploadClient.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Releases the HTTP clients (the SDK's disposal is synchronous).</summary>
+    public override ValueTask DisposeAsync()
+    {
+        Dispose();
+        return ValueTask.CompletedTask;
     }
 
     // Names the settings that make a server that refuses SDK v4's checksums or aws-chunked bodies work.

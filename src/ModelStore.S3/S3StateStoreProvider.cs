@@ -7,20 +7,40 @@ namespace ModelStore.S3;
 /// <c>&lt;ModelStore Include="team" Kind="S3" Bucket="models" BasePath="states" ServiceUrl="http://127.0.0.1:9000" /&gt;</c>.
 /// </summary>
 /// <remarks>
-/// Settings (case-insensitive): <c>Bucket</c> (required), <c>BasePath</c>, <c>ServiceUrl</c>, <c>Region</c>,
-/// <c>ForcePathStyle</c> (default: true when <c>ServiceUrl</c> is set), <c>Profile</c>, <c>DisableChunkEncoding</c>,
-/// <c>ChecksumsOnlyWhenRequired</c>, <c>UseConditionalCreate</c>, <c>MultipartPartSize</c>, <c>UploadParallelism</c>,
-/// <c>DownloadChunkSize</c>, <c>DownloadParallelism</c>, <c>RequestTimeoutSeconds</c>, <c>UploadTimeoutSeconds</c>, <c>MaxRetries</c>.
-/// Credentials never come from settings (they would end up in a project file): they come from the standard AWS
-/// chain (<c>AWS_ACCESS_KEY_ID</c>/<c>AWS_SECRET_ACCESS_KEY</c>, <c>AWS_PROFILE</c>, <c>~/.aws/credentials</c>, ...)
-/// or the named <c>Profile</c>.
+/// The settings are declared in <see cref="Settings"/> (and listed in docs/stores/s3.md). Credentials never come from
+/// settings (they would end up in a project file): they come from the standard AWS chain
+/// (<c>AWS_ACCESS_KEY_ID</c>/<c>AWS_SECRET_ACCESS_KEY</c>, <c>AWS_PROFILE</c>, <c>~/.aws/credentials</c>, ...) or the named <c>Profile</c>.
 /// </remarks>
 public sealed class S3StateStoreProvider : IStateStoreProvider
 {
-    private static readonly string[] ForbiddenSettings = ["AccessKey", "SecretKey", "SecretAccessKey", "AccessKeyId", "SessionToken", "Password", "Credentials"];
+    private const string CredentialHint = "Use the AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY environment variables or a shared profile (setting 'Profile').";
+
+    private static readonly StateStoreSettingDescriptor[] Declared =
+    [
+        new("Bucket", StateStoreSettingType.Text, "The bucket holding the states.") { IsRequired = true },
+        new("BasePath", StateStoreSettingType.Text, "The prefix of the layout inside the bucket, such as pretrained-models/.") { DefaultValue = "(none)" },
+        new("ServiceUrl", StateStoreSettingType.Url, "An S3-compatible endpoint (MinIO, Ceph, R2...); Amazon S3 when absent."),
+        new("Region", StateStoreSettingType.Text, "The region to sign for; from the AWS configuration when absent."),
+        new("ForcePathStyle", StateStoreSettingType.Boolean, "Path-style addresses (http://host/bucket/key) instead of virtual-hosted ones.") { DefaultValue = "true when ServiceUrl is set" },
+        new("Profile", StateStoreSettingType.Text, "A named profile of the shared AWS credentials file."),
+        new("DisableChunkEncoding", StateStoreSettingType.Boolean, "Sends plain signed bodies instead of aws-chunked ones, for servers that store the chunk signatures (implies ChecksumsOnlyWhenRequired).") { DefaultValue = "false" },
+        new("ChecksumsOnlyWhenRequired", StateStoreSettingType.Boolean, "Computes and validates checksums only when an operation requires them, for servers that refuse the CRC trailers of AWS SDK v4.") { DefaultValue = "true unless the endpoint is Amazon S3" },
+        new("UseConditionalCreate", StateStoreSettingType.Boolean, "Creates keys atomically with If-None-Match: * (servers that honour it, as Amazon S3 does).") { DefaultValue = "false" },
+        new("MultipartPartSize", StateStoreSettingType.Bytes, "The part size of multipart uploads.") { DefaultValue = "16777216" },
+        new("UploadParallelism", StateStoreSettingType.WholeNumber, "Parts uploaded at once.") { DefaultValue = "4" },
+        new("UploadTimeoutSeconds", StateStoreSettingType.Seconds, "The time one upload may take.") { DefaultValue = "600" },
+        StateStoreSettingDescriptor.DownloadChunkSize(8 * 1024 * 1024),
+        StateStoreSettingDescriptor.DownloadParallelism(8),
+        StateStoreSettingDescriptor.RequestTimeoutSeconds(60),
+        StateStoreSettingDescriptor.MaxRetries(3),
+        .. StateStoreSettingDescriptor.Secrets(CredentialHint, "AccessKey", "AccessKeyId", "SecretKey", "SecretAccessKey", "SessionToken", "Password", "Credentials"),
+    ];
 
     /// <inheritdoc />
     public string Kind => "S3";
+
+    /// <inheritdoc />
+    public IReadOnlyList<StateStoreSettingDescriptor> Settings => Declared;
 
     /// <inheritdoc />
     public IStateStore Create(StateStoreSettings settings) => new S3StateStore(CreateOptions(settings));
@@ -33,20 +53,8 @@ public sealed class S3StateStoreProvider : IStateStoreProvider
     public static S3StateStoreOptions CreateOptions(StateStoreSettings settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        foreach (var forbidden in ForbiddenSettings)
-        {
-            if (settings.Get(forbidden) is not null)
-            {
-                throw new ArgumentException($"Store '{settings.Name}' of kind S3: credentials are never read from settings ('{forbidden}' was given). Use the AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY environment variables or a shared profile (setting 'Profile').", nameof(settings));
-            }
-        }
-
+        settings.Validate(Declared);
         var serviceUrl = settings.Get("ServiceUrl");
-        if (serviceUrl is not null && (!Uri.TryCreate(serviceUrl, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https")))
-        {
-            throw new ArgumentException($"Store '{settings.Name}' of kind S3: ServiceUrl '{ModelStore.Downloads.UrlRedaction.RedactText(serviceUrl)}' is not an http(s) URL.", nameof(settings));
-        }
-
         var owner = $"Store '{settings.Name}' of kind S3";
         var bucket = settings.GetRequired("Bucket");
         S3BucketNames.Validate(bucket, owner);
@@ -67,8 +75,8 @@ public sealed class S3StateStoreProvider : IStateStoreProvider
             UploadParallelism = settings.GetWholeNumber("UploadParallelism") ?? defaults.UploadParallelism,
             DownloadChunkSize = settings.GetWholeNumber("DownloadChunkSize") ?? defaults.DownloadChunkSize,
             DownloadParallelism = settings.GetWholeNumber("DownloadParallelism") ?? defaults.DownloadParallelism,
-            RequestTimeout = settings.GetWholeNumber("RequestTimeoutSeconds") is { } seconds ? TimeSpan.FromSeconds(seconds) : defaults.RequestTimeout,
-            UploadTimeout = settings.GetWholeNumber("UploadTimeoutSeconds") is { } uploadSeconds ? TimeSpan.FromSeconds(uploadSeconds) : defaults.UploadTimeout,
+            RequestTimeout = settings.GetSeconds("RequestTimeoutSeconds") ?? defaults.RequestTimeout,
+            UploadTimeout = settings.GetSeconds("UploadTimeoutSeconds") ?? defaults.UploadTimeout,
             MaxRetries = settings.GetWholeNumber("MaxRetries", allowZero: true) ?? defaults.MaxRetries,
         };
     }

@@ -71,7 +71,7 @@ public sealed class AzureBlobStateStoreProviderTests
     [DataRow("BasePath", "team/../../victim", "the base path")]
     [DataRow("BasePath", "team//states", "the base path")]
     [DataRow("ServiceUri", "https://acct.blob.core.windows.net/?sv=2020&sig=SECRETSIG", "without query or user information")]
-    [DataRow("ServiceUri", "ftp://acct.blob.core.windows.net/", "ServiceUri must be an http(s) URL")]
+    [DataRow("ServiceUri", "ftp://acct.blob.core.windows.net/", "setting 'ServiceUri' must be an absolute http(s) address")]
     [DataRow("UploadBlockSize", "1024", "UploadBlockSize must be at least 65536")]
     [DataRow("SasToken", "sv=2020&sig=SECRETSIG", "credentials are never read from settings")]
     public void Validate_refuses_what_Azure_would_refuse_naming_the_store_and_no_secret(string name, string value, string rule)

@@ -11,6 +11,9 @@ internal sealed class ObservedStore(LocalStateStore inner) : StateStore
 {
     public int Opens { get; private set; }
 
+    /// <summary>How many times whoever created the store disposed it.</summary>
+    public int Disposals { get; private set; }
+
     public StateStoreError? Failure { get; set; }
 
     /// <summary>Delay between chunks of a read, to make a fetch long.</summary>
@@ -39,6 +42,12 @@ internal sealed class ObservedStore(LocalStateStore inner) : StateStore
 
     public override Task WriteAsync(StateKey key, Stream content, bool overwrite = false, CancellationToken cancellationToken = default) =>
         inner.WriteAsync(key, content, overwrite, cancellationToken);
+
+    public override ValueTask DisposeAsync()
+    {
+        Disposals++;
+        return base.DisposeAsync();
+    }
 
     private sealed class SlowStream(Stream inner, TimeSpan delay) : Stream
     {

@@ -83,6 +83,47 @@ public sealed class CliCommandTests
     }
 
     [TestMethod]
+    public async Task Verbose_logs_the_cache_on_the_error_stream_and_keeps_the_output_clean()
+    {
+        var bytes = await PushAsync(Key, 5000);
+
+        var fetched = await RunAsync("pull", Key, "--store", _store, "--verbose");
+        var quiet = await RunAsync("pull", Key, "--store", _store, "--json");
+        var hit = await RunAsync("pull", Key, "--store", _store, "-v", "--json");
+
+        Assert.AreEqual(0, quiet.Exit, quiet.Error);
+        Assert.DoesNotContain("modelstore: ", quiet.Error);
+        Assert.AreEqual(0, fetched.Exit, fetched.Error);
+        StringAssert.Contains(fetched.Error, $"modelstore: info: {Key}: not in the cache, fetching from the local store.");
+        StringAssert.Contains(fetched.Error, $"modelstore: info: {Key}: fetched {bytes.Length} bytes in ");
+        Assert.DoesNotContain("modelstore: ", fetched.Output);
+        Assert.AreEqual(0, hit.Exit, hit.Error);
+        StringAssert.Contains(hit.Error, $"modelstore: debug: {Key}: served by the cache (local store).");
+        using var document = JsonDocument.Parse(hit.Output);
+        Assert.AreEqual(Key, document.RootElement.GetProperty("key").GetString());
+    }
+
+    [TestMethod]
+    public async Task A_misspelt_or_mistyped_setting_is_a_usage_error_naming_the_close_match_before_any_request()
+    {
+        var misspelt = await RunAsync("list", "--store", "s3://models", "--setting", "ServiceUrl=http://127.0.0.1:1", "--setting", "RequestTimeoutSecond=5", "--type", "pytorch/mlp");
+        var mistyped = await RunAsync("pull", Key, "--store", "github:mozuma/mozuma", "--setting", "MaxRetries=three");
+        var secret = await RunAsync("pull", Key, "--store", "hf:acme/tiny", "--setting", "Token=hf_CliSecret123");
+        var local = await RunAsync("pull", Key, "--store", _store, "--setting", "Foldr=elsewhere");
+
+        Assert.AreEqual(2, misspelt.Exit, misspelt.Error);
+        StringAssert.Contains(misspelt.Error, "the setting 'RequestTimeoutSecond' is unknown: did you mean RequestTimeoutSeconds?");
+        Assert.AreEqual(2, mistyped.Exit, mistyped.Error);
+        StringAssert.Contains(mistyped.Error, "setting 'MaxRetries' must be a non-negative whole number, not 'three'");
+        Assert.AreEqual(2, secret.Exit, secret.Error);
+        StringAssert.Contains(secret.Error, "'Token' is a credential");
+        Assert.DoesNotContain("hf_CliSecret123", secret.Error);
+        Assert.AreEqual(2, local.Exit, local.Error);
+        StringAssert.Contains(local.Error, "did you mean Folder?");
+        Assert.IsFalse(Directory.Exists(_cache) && Directory.EnumerateFiles(_cache, "*", SearchOption.AllDirectories).Any(), "Nothing was fetched.");
+    }
+
+    [TestMethod]
     public async Task Json_output_carries_the_result_and_errors_are_json_too()
     {
         var bytes = await PushAsync(Key, 5000);

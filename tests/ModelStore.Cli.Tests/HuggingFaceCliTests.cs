@@ -98,7 +98,7 @@ public sealed class HuggingFaceCliTests
     public async Task A_malformed_hub_store_or_a_path_on_a_store_without_paths_is_a_usage_error()
     {
         var malformed = await RunAsync(["pull", "onnx/x.v1", "--store", "hf:just-a-name", .. Common()]);
-        var local = await RunAsync(["pull", "onnx/x.v1", "--store", _work, "--path", "model.onnx", .. Common()]);
+        var local = await RunAsync(["pull", "onnx/x.v1", "--store", _work, "--path", "model.onnx", "--cache", Path.Combine(_work, "cache")]);
 
         Assert.AreEqual(2, malformed.Exit);
         StringAssert.Contains(malformed.Error, "hf:ORG/NAME");

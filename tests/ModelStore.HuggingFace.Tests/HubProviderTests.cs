@@ -73,7 +73,7 @@ public sealed class HubProviderTests : HubTestBase
     [DataRow("BasePath", "states/../other", "the base path")]
     [DataRow("BasePath", "states//v1", "the base path")]
     [DataRow("Endpoint", "https://hub.example/?token=hf_EndpointSecret42", "without user information or query")]
-    [DataRow("Endpoint", "ftp://hub.example/", "invalid Endpoint")]
+    [DataRow("Endpoint", "ftp://hub.example/", "setting 'Endpoint' must be an absolute http(s) address")]
     [DataRow("Token", "hf_SettingSecret123", "never read from settings")]
     public void Validate_refuses_what_the_Hub_would_refuse_naming_the_store_and_no_secret(string name, string value, string rule)
     {

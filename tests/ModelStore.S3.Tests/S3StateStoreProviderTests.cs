@@ -55,7 +55,8 @@ public sealed class S3StateStoreProviderTests
 
         CollectionAssert.AreEqual(new[] { key }, (await store.GetStateKeysAsync(key.StateType, TestContext.CancellationToken)).ToArray());
         Assert.AreEqual($"s3:{RadosGateway.Endpoint}/{bucket}/team/", store.Id);
-        ((IDisposable)store).Dispose();
+        await store.DisposeAsync();
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => store.ExistsAsync(key, TestContext.CancellationToken), "disposing the store released its SDK clients");
     }
 
     private static StateStoreSettings Settings(params (string Name, string Value)[] values) =>

@@ -161,6 +161,8 @@ public sealed partial class StateCache
             RandomAccess.FlushToDisk(written);
         }
 
+        // The store hashed every byte of the file as it completed; only the transferred ones came over the wire.
+        CountTransfer(storeId, downloaded: download.BytesTransferred, verified: download.Size);
         var blob = GetBlobPath(actual);
         Directory.CreateDirectory(Path.GetDirectoryName(blob)!);
         File.Move(path, blob, overwrite: true);

@@ -137,10 +137,11 @@ public sealed partial class StateCache
     // The cache hit, the cross-process lock and the pinned-blob reuse shared by every fetch; fetchLocked runs under the lock.
     private async Task<CachedState> GetOrFetchCoreAsync(string storeId, StateKey key, string? expectedSha256, Func<CancellationToken, Task<CachedState>> fetchLocked, CancellationToken cancellationToken)
     {
+        using var activity = StartFetch(storeId, key);
         var hit = TryGetMatching(storeId, key, expectedSha256);
         if (hit is not null)
         {
-            return hit;
+            return Hit(activity, hit);
         }
 
         using var held = await CrossProcessLock.AcquireAsync(GetLockPath(storeId, key), LockTimeout, cancellationToken).ConfigureAwait(false);
@@ -149,7 +150,7 @@ public sealed partial class StateCache
         hit = TryGetMatching(storeId, key, expectedSha256);
         if (hit is not null)
         {
-            return hit;
+            return Hit(activity, hit);
         }
 
         // A blob with the pinned hash may already be here under another store or key; its name is only a
@@ -161,11 +162,16 @@ public sealed partial class StateCache
             var candidate = new CachedState(storeId, key, sha256, new FileInfo(blob).Length, blob);
             if (await VerifyAsync(candidate, cancellationToken).ConfigureAwait(false))
             {
-                return await IndexAsync(storeId, key, sha256, candidate.Size, cancellationToken).ConfigureAwait(false);
+                return Hit(activity, await IndexAsync(storeId, key, sha256, candidate.Size, cancellationToken).ConfigureAwait(false));
             }
+
+            Log.Damaged(Logger, key.ToString(), sha256);
         }
 
-        return await fetchLocked(cancellationToken).ConfigureAwait(false);
+        var started = Missed(activity, storeId, key);
+        var fetched = await fetchLocked(cancellationToken).ConfigureAwait(false);
+        Fetched(fetched, started);
+        return fetched;
     }
 
     /// <summary>Adds bytes to the cache under (store, key), verifying <paramref name="expectedSha256"/> when given.</summary>
@@ -180,6 +186,8 @@ public sealed partial class StateCache
     public static async Task<bool> VerifyAsync(CachedState state, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(state);
+        using var activity = Diagnostics.ModelStoreTelemetry.Source.StartActivity(Diagnostics.ModelStoreTelemetry.VerifyActivity);
+        activity?.SetTag(Diagnostics.ModelStoreTelemetry.KeyTag, state.Key.ToString());
         try
         {
             var stream = new FileStream(state.BlobPath, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 1 << 20, FileOptions.Asynchronous | FileOptions.SequentialScan);
@@ -191,6 +199,7 @@ public sealed partial class StateCache
                 }
 
                 var hash = await SHA256.HashDataAsync(stream, cancellationToken).ConfigureAwait(false);
+                CountTransfer(state.StoreId, downloaded: 0, verified: state.Size);
                 return string.Equals(Convert.ToHexStringLower(hash), state.Sha256, StringComparison.Ordinal);
             }
         }
@@ -356,6 +365,7 @@ public sealed partial class StateCache
                     key);
             }
 
+            CountTransfer(storeId, downloaded: size, verified: size);
             var blob = GetBlobPath(actual);
             Directory.CreateDirectory(Path.GetDirectoryName(blob)!);
 

@@ -48,6 +48,8 @@ public static class ChunkedDownloader
         ArgumentOutOfRangeException.ThrowIfNegative(remote.Size, nameof(remote));
         options ??= ChunkedDownloadOptions.Default;
         options.Validate();
+        using var activity = Diagnostics.ModelStoreTelemetry.Source.StartActivity(Diagnostics.ModelStoreTelemetry.DownloadActivity);
+        activity?.SetTag("modelstore.download.size", remote.Size);
 
         var size = remote.Size;
         var chunkSize = remote.AcceptsRanges ? options.ChunkSize : Math.Max(size, 1);
@@ -151,6 +153,7 @@ public static class ChunkedDownloader
                 }
                 catch (StateStoreException e) when (e.IsTransient && attempt < options.MaxRetries && !cancellationToken.IsCancellationRequested && RetryWait(e, attempt, options) is { } wait)
                 {
+                    Diagnostics.ModelStoreTelemetry.Retried("chunk");
                     await Task.Delay(wait, cancellationToken).ConfigureAwait(false);
                 }
             }

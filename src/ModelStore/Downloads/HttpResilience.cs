@@ -84,6 +84,11 @@ public static class HttpResilience
                     UseJitter = true,
                     ShouldHandle = static arguments => ValueTask.FromResult(IsTransient(arguments.Outcome, arguments.Context.CancellationToken)),
                     DelayGenerator = static arguments => ValueTask.FromResult(HttpStateErrors.RetryAfter(arguments.Outcome.Result)),
+                    OnRetry = static _ =>
+                    {
+                        Diagnostics.ModelStoreTelemetry.Retried("request");
+                        return default;
+                    },
                 });
             }
 

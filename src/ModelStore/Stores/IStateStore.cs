@@ -9,9 +9,14 @@ namespace ModelStore.Stores;
 /// <remarks>
 /// Failures are <see cref="StateStoreException"/>s with a <see cref="StateStoreError"/> code.
 /// Saving over an existing key is refused unless <c>overwrite</c> is asked for.
+/// Whoever creates a store (<see cref="StateStoreRegistry.Create"/>, a provider, a constructor) disposes it
+/// (<c>await using</c>): a store that owns SDK or HTTP clients releases them; one that owns none does nothing.
 /// </remarks>
-public interface IStateStore
+public interface IStateStore : IAsyncDisposable
 {
+    /// <summary>Releases what the store owns; nothing by default (stores on shared clients own none).</summary>
+    ValueTask IAsyncDisposable.DisposeAsync() => ValueTask.CompletedTask;
+
     /// <summary>A short description of the store for messages (never contains credentials).</summary>
     string Description { get; }
 

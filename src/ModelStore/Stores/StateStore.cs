@@ -8,6 +8,13 @@ namespace ModelStore.Stores;
 /// </summary>
 public abstract class StateStore : IStateStore
 {
+    /// <summary>Releases what the store owns (SDK or HTTP clients of its own); the base owns nothing.</summary>
+    public virtual ValueTask DisposeAsync()
+    {
+        GC.SuppressFinalize(this);
+        return ValueTask.CompletedTask;
+    }
+
     /// <inheritdoc />
     public abstract string Description { get; }
 

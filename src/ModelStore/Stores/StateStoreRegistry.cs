@@ -59,13 +59,17 @@ public sealed class StateStoreRegistry
     /// <summary>A registry with the providers of this one and <paramref name="providers"/> (which win on a shared kind).</summary>
     public StateStoreRegistry With(params IEnumerable<IStateStoreProvider> providers) => new(_providers.Values.Concat(providers));
 
-    /// <summary>Creates the store <paramref name="settings"/> describe.</summary>
-    /// <exception cref="ArgumentException">The kind is unknown (the message lists the known ones), or the provider rejected a setting.</exception>
+    /// <summary>
+    /// Creates the store <paramref name="settings"/> describe, after checking them (<see cref="IStateStoreProvider.Validate"/>:
+    /// the settings the kind declares, then its own rules). The caller owns the store and disposes it.
+    /// </summary>
+    /// <exception cref="ArgumentException">The kind is unknown (the message lists the known ones), a setting is unknown (the message names its close match), or the provider rejected a setting.</exception>
     public IStateStore Create(StateStoreSettings settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
         var provider = Find(settings.Kind)
             ?? throw new ArgumentException($"Store '{settings.Name}' has the unknown Kind '{settings.Kind}'. Known kinds: {string.Join(", ", Kinds)}.", nameof(settings));
+        provider.Validate(settings);
         return provider.Create(settings);
     }
 

@@ -76,8 +76,8 @@ public sealed class StateStoreSettings
     public bool? GetBoolean(string name) => Get(name) switch
     {
         null => null,
-        var text when bool.TryParse(text, out var value) => value,
-        var text => throw new ArgumentException($"Store '{Name}' of kind {Kind}: setting '{name}' must be true or false, not '{text}'.", name),
+        var text when TryParseBoolean(text, out var value) => value,
+        var text => throw InvalidValue(name, text, StateStoreSettingType.Boolean),
     };
 
     /// <summary>A whole-number setting above zero (or zero, with <paramref name="allowZero"/>), or <see langword="null"/> when absent.</summary>
@@ -85,12 +85,93 @@ public sealed class StateStoreSettings
     public int? GetWholeNumber(string name, bool allowZero = false) => Get(name) switch
     {
         null => null,
-        var text when int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) && (value > 0 || (allowZero && value == 0)) => value,
-        var text => throw new ArgumentException($"Store '{Name}' of kind {Kind}: setting '{name}' must be a {(allowZero ? "non-negative" : "positive")} whole number, not '{text}'.", name),
+        var text when TryParseWholeNumber(text, allowZero, out var value) => value,
+        var text => throw InvalidValue(name, text, allowZero ? StateStoreSettingType.Count : StateStoreSettingType.WholeNumber),
     };
+
+    /// <summary>A setting of whole seconds above zero (a timeout), or <see langword="null"/> when absent.</summary>
+    /// <exception cref="ArgumentException">The value is not such a number; the message names the store, the kind and the setting.</exception>
+    public TimeSpan? GetSeconds(string name) => Get(name) switch
+    {
+        null => null,
+        var text when TryParseWholeNumber(text, allowZero: false, out var seconds) => TimeSpan.FromSeconds(seconds),
+        var text => throw InvalidValue(name, text, StateStoreSettingType.Seconds),
+    };
+
+    /// <summary>
+    /// Checks these settings against the ones a kind declares: each given setting must be declared (or one of
+    /// <see cref="StateStoreSettingDescriptor.Common"/>), must not be a secret, and must hold a value of its declared
+    /// type; each required one must be given. An unknown setting names its close matches ("did you mean
+    /// RequestTimeoutSeconds?"). <paramref name="declared"/> <see langword="null"/> (a provider that declares nothing)
+    /// checks nothing.
+    /// </summary>
+    /// <exception cref="ArgumentException">A setting is unknown, a secret, of the wrong type or missing; the message names the store, the kind and every such setting, never a secret's value.</exception>
+    public void Validate(IEnumerable<StateStoreSettingDescriptor>? declared)
+    {
+        if (declared is null)
+        {
+            return;
+        }
+
+        var known = new Dictionary<string, StateStoreSettingDescriptor>(StringComparer.OrdinalIgnoreCase);
+        foreach (var descriptor in StateStoreSettingDescriptor.Common.Concat(declared))
+        {
+            known.TryAdd(descriptor.Name, descriptor);
+        }
+
+        var problems = new List<string>();
+        foreach (var (name, value) in Values.OrderBy(pair => pair.Key, StringComparer.OrdinalIgnoreCase))
+        {
+            if (!known.TryGetValue(name, out var descriptor))
+            {
+                var usable = known.Values.Where(candidate => !candidate.IsSecret).Select(candidate => candidate.Name).ToList();
+                var close = CloseMatches.Find(name, usable, count: 1);
+                problems.Add(close.Count > 0
+                    ? $"the setting '{name}' is unknown: did you mean {close[0]}?"
+                    : $"the setting '{name}' is unknown (settings of kind {Kind}: {string.Join(", ", usable.Order(StringComparer.OrdinalIgnoreCase))}).");
+            }
+            else if (descriptor.IsSecret)
+            {
+                problems.Add($"'{name}' is a credential, and credentials are never read from settings (they would end up in project files, lock files and logs). {descriptor.Description}");
+            }
+            else if (TypeProblem(descriptor.Type, value) is { } problem)
+            {
+                problems.Add($"setting '{name}' {problem}, not '{(descriptor.Type == StateStoreSettingType.Url ? UrlRedaction.RedactText(value) : value)}'.");
+            }
+        }
+
+        foreach (var required in known.Values.Where(descriptor => descriptor.IsRequired && Get(descriptor.Name) is null))
+        {
+            problems.Add($"it needs the setting '{required.Name}' ({required.Description.TrimEnd('.')}).");
+        }
+
+        if (problems.Count > 0)
+        {
+            throw new ArgumentException($"Store '{Printable(Name)}' of kind {Kind}: {string.Join(" ", problems)}", "settings");
+        }
+    }
 
     /// <summary>A path setting resolved against <see cref="BaseDirectory"/>.</summary>
     public string? GetPath(string name) => Get(name) is { } path ? Path.GetFullPath(path, BaseDirectory) : null;
+
+    // The rule of each type, in one place: Validate and the typed getters both apply it.
+    private static string? TypeProblem(StateStoreSettingType type, string text) => type switch
+    {
+        StateStoreSettingType.Boolean when !TryParseBoolean(text, out _) => "must be true or false",
+        StateStoreSettingType.WholeNumber or StateStoreSettingType.Bytes when !TryParseWholeNumber(text, allowZero: false, out _) => "must be a positive whole number",
+        StateStoreSettingType.Seconds when !TryParseWholeNumber(text, allowZero: false, out _) => "must be a positive whole number of seconds",
+        StateStoreSettingType.Count when !TryParseWholeNumber(text, allowZero: true, out _) => "must be a non-negative whole number",
+        StateStoreSettingType.Url when !(Uri.TryCreate(text, UriKind.Absolute, out var url) && url.Scheme is "http" or "https") => "must be an absolute http(s) address",
+        _ => null,
+    };
+
+    private static bool TryParseBoolean(string text, out bool value) => bool.TryParse(text, out value);
+
+    private static bool TryParseWholeNumber(string text, bool allowZero, out int value) =>
+        int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out value) && (value > 0 || (allowZero && value == 0));
+
+    private ArgumentException InvalidValue(string name, string text, StateStoreSettingType type) =>
+        new($"Store '{Name}' of kind {Kind}: setting '{name}' {TypeProblem(type, text)}, not '{text}'.", name);
 
     /// <summary><paramref name="text"/> with its control characters shown as <c>\uXXXX</c>, safe to put in a one-line message.</summary>
     internal static string Printable(string text) =>

@@ -1,4 +1,4 @@
-namespace ModelStore.HuggingFace;
+namespace ModelStore;
 
 /// <summary>
 /// Picks the names closest to one that was not found (a misspelt file or branch), for error messages: the same file name
