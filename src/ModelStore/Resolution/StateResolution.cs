@@ -34,7 +34,17 @@ public enum ResolutionWarningKind
 /// <summary>A warning of a resolution.</summary>
 /// <param name="Kind">What happened.</param>
 /// <param name="Message">What happened and what to do, for a person.</param>
-public sealed record ResolutionWarning(ResolutionWarningKind Kind, string Message);
+public sealed record ResolutionWarning(ResolutionWarningKind Kind, string Message)
+{
+    /// <summary>The build's warning code (<c>MST0012</c> for a missing pin, <c>MST0004</c> for a repaired cache, <c>MST0013</c> for a corrected lock entry), or <see langword="null"/> for a note (a skipped mirror).</summary>
+    public string? BuildCode => Kind switch
+    {
+        ResolutionWarningKind.PinRecommended => "MST0012",
+        ResolutionWarningKind.CacheRepaired => "MST0004",
+        ResolutionWarningKind.LockEntryCorrected => "MST0013",
+        _ => null,
+    };
+}
 
 /// <summary>
 /// The outcome of resolving one <see cref="StateRequest"/>: where the verified bytes are, what they are, where they came
