@@ -88,22 +88,13 @@ public sealed partial class ResolveModelStates
         StateRequest request;
         if (urlText.Length > 0)
         {
-            if (!Uri.TryCreate(urlText, UriKind.Absolute, out var url))
-            {
-                return Invalid($"has Url=\"{Downloads.UrlRedaction.RedactText(StateStoreSettingsText(urlText))}\", which is not an absolute http:// or https:// address.");
-            }
-
             try
             {
-                request = StateRequest.FromUrl(key, url);
+                request = StateRequest.FromUrl(key, StateRequest.ParseUrl(urlText));
             }
-            catch (ArgumentException) when (Downloads.UrlRedaction.HasUserInfo(url))
+            catch (ArgumentException e)
             {
-                return Invalid($"has a Url with a user name or password in it ({Downloads.UrlRedaction.Redact(url)}); credentials never go in a project file. Use a pre-signed address, or declare a ModelStore whose kind takes credentials from the environment.");
-            }
-            catch (ArgumentException)
-            {
-                return Invalid($"has Url=\"{Downloads.UrlRedaction.RedactText(StateStoreSettingsText(urlText))}\", which is not an absolute http:// or https:// address.");
+                return Invalid($"has a Url that {ResolutionFailure.WithoutParameterName(e)}");
             }
         }
         else

@@ -54,7 +54,9 @@ public static partial class LockFileStores
             {
                 problems.Add(name.StartsWith(StateLockFileFormat.UrlStoreIdPrefix, StringComparison.Ordinal)
                     ? $"a state of '{UrlRedaction.RedactText(shown)}' has no \"url\" (it was written by an older ModelStore.Build, or its address was redacted): build the project once with this version to record it"
-                    : $"the lock file records no definition of store '{shown}' (it was written by an older ModelStore.Build): build the project once with this version to add it, then commit the lock file");
+                    : lockFile.Stores.Count == 0
+                        ? $"the lock file records no store definitions, so nothing says what store '{shown}' is (it was written by an older ModelStore.Build): build the project once with this version to add them, then commit the lock file"
+                        : $"the lock file records no definition of store '{shown}': build the project once with this version to add it, then commit the lock file");
                 continue;
             }
 

@@ -72,6 +72,7 @@ public sealed class ResolutionFailure
             StateStoreException e => new(ResolutionFailureKind.StoreError, prefix + Clean(e.Message), e.Error),
             HttpRequestException e => new(ResolutionFailureKind.StoreError, $"{prefix}cannot be reached: {Clean(e.Message)}", StateStoreError.Unreachable),
             TimeoutException e => new(ResolutionFailureKind.CacheError, $"{prefix}{Clean(e.Message)} Another process may be stuck fetching it; retry, or end that process.", StateStoreError.Timeout),
+            OperationCanceledException { InnerException: TimeoutException } e => new(ResolutionFailureKind.StoreError, $"{prefix}no answer in time: {Clean(e.Message)}", StateStoreError.Timeout),
             OperationCanceledException => new(ResolutionFailureKind.Canceled, $"{prefix}canceled; a download through the cache resumes where it stopped next time."),
             IOException or UnauthorizedAccessException => new(ResolutionFailureKind.CacheError, $"{prefix}{Clean(exception.Message)} Check the folder's permissions and free space, or choose another cache."),
             ArgumentException e => new(ResolutionFailureKind.InvalidStore, prefix + Clean(WithoutParameterName(e))),

@@ -1,3 +1,4 @@
+using ModelStore.Downloads;
 using ModelStore.States;
 using ModelStore.Stores;
 
@@ -62,6 +63,37 @@ public sealed record StateRequest
         ArgumentNullException.ThrowIfNull(key);
         ArgumentNullException.ThrowIfNull(url);
         return new StateRequest(key, LockFileRules.Url(url));
+    }
+
+    /// <summary>Whether <paramref name="text"/> is written as a web address (<c>http://</c>, <c>https://</c>).</summary>
+    public static bool LooksLikeUrl(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        return text.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || text.StartsWith("https://", StringComparison.OrdinalIgnoreCase);
+    }
+
+    /// <summary>
+    /// The address of a state on the web as a person typed it (a <c>ModelState</c>'s <c>Url</c>, <c>pull --url</c>):
+    /// absolute <c>http://</c> or <c>https://</c>, no user name or password. A pre-signed address is fine; its secret query
+    /// values never reach a message.
+    /// </summary>
+    /// <exception cref="ArgumentException">Not such an address; the message says why and never shows a password.</exception>
+    public static Uri ParseUrl(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        if (!Uri.TryCreate(text.Trim(), UriKind.Absolute, out var url) || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps))
+        {
+            // Only the scheme is shown: what follows it may hold a password (ftp://user:secret@host/).
+            var scheme = url is not null && text.Contains("://", StringComparison.Ordinal) ? $" (its scheme is '{url.Scheme}')" : "";
+            throw new ArgumentException($"needs an absolute http:// or https:// address{scheme}.", nameof(text));
+        }
+
+        if (UrlRedaction.HasUserInfo(url))
+        {
+            throw new ArgumentException($"carries a user name or password ({UrlRedaction.Redact(url)}); ModelStore never takes credentials from addresses, which end up in logs and the cache index. Use a pre-signed address (its signature is kept out of every message), or a store kind that reads credentials from the environment.", nameof(text));
+        }
+
+        return LockFileRules.Url(url);
     }
 
     /// <summary>Why <paramref name="path"/> is not a store file path (relative, <c>/</c>-separated, no <c>.</c> or <c>..</c>), or <see langword="null"/>.</summary>

@@ -122,7 +122,8 @@ public sealed partial class StateResolver
                 var hint = request.Path is not null ? Clean(exception.Message)
                     : request.Url is null && Stores.Open(request.Store) is LocalStateStore { Folder: var folder } && !Directory.Exists(folder) ? $"The store's folder '{folder}' does not exist: check its Folder (relative folders start at the project's folder)."
                     : await CompatibleKeysAsync(request, exception.Message, cancellationToken).ConfigureAwait(false);
-                return new(failure.Kind, $"ModelState '{key}' is not in {store} ({description}). {hint}", failure.StoreError);
+                var own = request.Path is null && hint.StartsWith("Compatible", StringComparison.Ordinal) ? $"{Clean(exception.Message)} " : "";
+                return new(failure.Kind, $"ModelState '{key}' is not in {store} ({description}). {own}{hint}", failure.StoreError);
             case ResolutionFailureKind.HashMismatch:
                 var source = request.Sha256 is not null ? "its Sha256 metadata" : LockFileName;
                 return new(failure.Kind, $"ModelState '{key}': the bytes in {store} do not match the SHA-256 expected by {source}. {Clean(exception.Message)} If the state was republished on purpose, update the pin or delete its entry from the lock file; otherwise the store content changed and should be checked.", failure.StoreError);

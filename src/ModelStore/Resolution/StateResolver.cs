@@ -102,6 +102,41 @@ public sealed partial class StateResolver
     }
 
     /// <summary>
+    /// Fills the cache with exactly what a project's lock file pins, without MSBuild (what <c>modelstore restore</c>
+    /// does): the lock file's stores under the trust rules of <see cref="LockFileStores"/>, every state checked against
+    /// its SHA-256, at most <see cref="StateResolverOptions.MaxParallelFetches"/> at once.
+    /// </summary>
+    /// <param name="lockFilePath">The lock file.</param>
+    /// <param name="options">The cache and the parallelism (its stores, lock file and mode are set here).</param>
+    /// <param name="stores">What the user says about the lock file's stores (providers, confirmed addresses).</param>
+    /// <param name="cancellationToken">Cancels the restore.</param>
+    /// <exception cref="StateResolutionException">The lock file is invalid, or its stores cannot be used as they are (<see cref="ResolutionFailureKind.InvalidLockFile"/>); nothing was fetched.</exception>
+    public static async Task<IReadOnlyList<StateResolution>> RestoreAsync(string lockFilePath, StateResolverOptions options, LockFileStoreOptions? stores = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(lockFilePath);
+        ArgumentNullException.ThrowIfNull(options);
+        var full = Path.GetFullPath(lockFilePath);
+        if (!File.Exists(full))
+        {
+            throw new StateResolutionException(ResolutionFailureKind.InvalidLockFile, $"There is no lock file at '{full}'. Build the project once (dotnet build) to write it.");
+        }
+
+        var lockFile = StateLockFileFormat.Read(full);
+        var catalog = LockFileStores.CreateCatalog(lockFile, Path.GetDirectoryName(full)!, stores);
+        var resolver = new StateResolver(new StateResolverOptions
+        {
+            Cache = options.Cache,
+            Stores = catalog,
+            LockFile = lockFile,
+            LockFilePath = full,
+            Locked = true,
+            MaxParallelFetches = options.MaxParallelFetches,
+            Progress = options.Progress,
+        });
+        return await resolver.ResolveAllAsync(LockFileStores.CreateRequests(lockFile), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
     /// <paramref name="store"/> pinned to <paramref name="commit"/> when it is versioned (no request is made), then
     /// narrowed to the file <paramref name="path"/> when given: the one place a store is pinned and narrowed.
     /// </summary>
