@@ -85,7 +85,7 @@ public sealed record StateRequest
         {
             // Only the scheme is shown: what follows it may hold a password (ftp://user:secret@host/).
             var scheme = url is not null && text.Contains("://", StringComparison.Ordinal) ? $" (its scheme is '{url.Scheme}')" : "";
-            throw new ArgumentException($"needs an absolute http:// or https:// address{scheme}.", nameof(text));
+            throw new ArgumentException($"is not an absolute http:// or https:// address{scheme}.", nameof(text));
         }
 
         if (UrlRedaction.HasUserInfo(url))
