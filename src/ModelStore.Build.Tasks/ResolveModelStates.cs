@@ -1,7 +1,9 @@
+using System.Collections.Concurrent;
+using System.Globalization;
 using Microsoft.Build.Framework;
 using Microsoft.Build.Utilities;
 using ModelStore.Caching;
-using ModelStore.States;
+using ModelStore.Resolution;
 using ModelStore.Stores;
 
 namespace ModelStore.Build.Tasks;
@@ -11,9 +13,9 @@ namespace ModelStore.Build.Tasks;
 /// <c>modelstates.lock.json</c>, and writes the descriptors the source generator and the copy targets read.
 /// </summary>
 /// <remarks>
-/// Every state goes through <see cref="StateCache.GetOrFetchAsync(string, ModelStore.States.StateKey, Func{CancellationToken, Task{Stream}}, string?, IProgress{long}?, CancellationToken)"/> (one fetch per machine, cross-process lock,
-/// hash checked), and a blob already cached is re-hashed each time the task runs. Problems are coded errors
-/// (<c>MST0001</c>…) logged against the project file; the task fails when any was logged.
+/// A thin adapter of <see cref="StateResolver"/>: items become <see cref="StateRequest"/>s, outcomes become items,
+/// descriptors, the lock file, and coded errors (<see cref="ResolutionFailure.BuildCode"/>, <c>MST0001</c>…) logged
+/// against the project file; the task fails when any was logged.
 /// </remarks>
 public sealed partial class ResolveModelStates : Microsoft.Build.Utilities.Task, ICancelableTask
 {
@@ -59,6 +61,9 @@ public sealed partial class ResolveModelStates : Microsoft.Build.Utilities.Task,
     /// </summary>
     public bool DesignTime { get; set; }
 
+    /// <summary>How many states are fetched at once (<c>ModelStoreMaxParallelFetches</c>); 0 for the default, 4.</summary>
+    public int MaxParallelFetches { get; set; }
+
     /// <summary>The cache root; empty for <see cref="StateCache.DefaultRoot"/>.</summary>
     public string? CacheRoot { get; set; }
 
@@ -72,7 +77,7 @@ public sealed partial class ResolveModelStates : Microsoft.Build.Utilities.Task,
     /// <summary>The store kinds understood (tests substitute their own).</summary>
     internal StateStoreRegistry Registry { get; set; } = StateStoreRegistry.Default;
 
-    /// <summary>How many times a store was asked for bytes during this run.</summary>
+    /// <summary>How many states were fetched from a store during this run.</summary>
     internal int FetchCount { get; private set; }
 
     /// <inheritdoc />
@@ -83,7 +88,8 @@ public sealed partial class ResolveModelStates : Microsoft.Build.Utilities.Task,
     {
         try
         {
-            ExecuteCore(_cancellation.Token);
+            // MSBuild tasks are synchronous: the one wait of the task, around the whole asynchronous resolution.
+            ExecuteAsync(_cancellation.Token).GetAwaiter().GetResult();
         }
         catch (OperationCanceledException) when (_cancellation.IsCancellationRequested)
         {
@@ -99,64 +105,150 @@ public sealed partial class ResolveModelStates : Microsoft.Build.Utilities.Task,
         return !Log.HasLoggedErrors;
     }
 
-    private void ExecuteCore(CancellationToken cancellationToken)
+    private async System.Threading.Tasks.Task ExecuteAsync(CancellationToken cancellationToken)
     {
         var projectDirectory = Path.GetDirectoryName(Path.GetFullPath(ProjectFile))!;
-        var cache = new StateCache(string.IsNullOrWhiteSpace(CacheRoot) ? StateCache.DefaultRoot : CacheRoot);
-        var registry = WithProviderItems(Registry, projectDirectory);
-        using var stores = DeclaredStores.Read(Stores, projectDirectory, registry, (item, message) => Error(ErrorCodes.InvalidStore, message));
-
-        IReadOnlyDictionary<string, LockEntry> locked;
-        try
+        if (!string.Equals(Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(DescriptorDirectory))), StateDescriptor.OutputFolder, StringComparison.Ordinal))
         {
-            locked = Tasks.LockFile.Read(LockFile);
-        }
-        catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
-        {
-            Error(ErrorCodes.InvalidLockFile, $"The lock file '{LockFile}' cannot be read: {e.Message}. Fix it, or delete it to resolve every state again (not in locked mode).");
+            // The task deletes the descriptors of states no longer declared: only ever in a folder of its own.
+            Error(ResolutionFailureKind.InvalidRequest, $"The descriptor folder '{DescriptorDirectory}' is not a '{StateDescriptor.OutputFolder}' folder of the project's intermediate output; ModelStore writes and deletes descriptors only there.");
             return;
         }
 
-        var resolved = new List<ResolvedState>();
-        foreach (var request in ReadRequests(stores))
+        var registry = WithProviderItems(Registry, projectDirectory);
+        await using var stores = DeclaredStores.Read(Stores, projectDirectory, registry, (item, message) => Error(ResolutionFailureKind.InvalidStore, message));
+        StateLockFile locked;
+        try
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            var state = DesignTime ? Describe(request, stores, locked, cache) : Resolve(request, stores, locked, cache, cancellationToken);
-            if (state is not null)
+            locked = StateLockFileFormat.Read(LockFile);
+        }
+        catch (StateResolutionException e)
+        {
+            Error(e.Failure);
+            return;
+        }
+
+        var requests = ReadRequests(stores);
+        var progress = new ConcurrentDictionary<ModelStore.States.StateKey, FetchProgressLogger>();
+        var resolver = new StateResolver(new StateResolverOptions
+        {
+            Cache = new StateCache(string.IsNullOrWhiteSpace(CacheRoot) ? StateCache.DefaultRoot : CacheRoot),
+            Stores = stores.Catalog,
+            LockFile = locked,
+            LockFilePath = LockFile,
+            Offline = Offline,
+            Locked = LockedMode,
+            DescribeOnly = DesignTime,
+            MaxParallelFetches = MaxParallelFetches > 0 ? MaxParallelFetches : StateResolverOptions.DefaultMaxParallelFetches,
+            Progress = new Progress(report => progress.GetOrAdd(report.Key, key => Started(key)).Report(report.Bytes)),
+        });
+        var outcomes = await resolver.ResolveAllAsync(requests.Select(request => request.Request), cancellationToken).ConfigureAwait(false);
+        var resolved = new List<ResolvedState>();
+        foreach (var (request, outcome) in requests.Zip(outcomes))
+        {
+            if (Report(outcome, progress.GetValueOrDefault(outcome.Key)))
             {
-                resolved.Add(state);
+                resolved.Add(request.Resolved(outcome));
             }
         }
 
-        if (Log.HasLoggedErrors)
+        if (!Log.HasLoggedErrors)
         {
-            return;
+            await WriteOutputsAsync(resolved, stores, projectDirectory, cancellationToken).ConfigureAwait(false);
         }
 
-        WriteOutputs(resolved, stores);
+        FetchProgressLogger Started(ModelStore.States.StateKey key)
+        {
+            Log.LogMessage(MessageImportance.Normal, "ModelStore: downloading {0}.", key);
+            return new FetchProgressLogger(Log, key.ToString(), ProgressInterval);
+        }
     }
 
-    private void WriteOutputs(List<ResolvedState> resolved, DeclaredStores declared)
+    /// <summary>Logs an outcome (its warnings, and its failure as a coded error); returns whether it resolved.</summary>
+    private bool Report(StateResolution outcome, FetchProgressLogger? progress)
+    {
+        foreach (var warning in outcome.Warnings)
+        {
+            if (warning.BuildCode is { } code)
+            {
+                Warning(code, warning.Message);
+            }
+            else
+            {
+                Log.LogMessage(MessageImportance.High, "ModelStore: {0}", warning.Message);
+            }
+        }
+
+        if (outcome.Failure is { } failure)
+        {
+            if (DesignTime && failure.Kind == ResolutionFailureKind.OfflineMiss)
+            {
+                Warning(NotYetResolved, $"ModelState '{outcome.Key}' is not in the lock file '{LockFile}' nor in the cache yet, so it has no accessor in this design-time build. Build the project (dotnet build) to fetch it.");
+            }
+            else
+            {
+                Error(failure);
+            }
+
+            return false;
+        }
+
+        var store = $"store '{outcome.Request.Store}'";
+        switch (outcome.Source)
+        {
+            case StateSource.Cache when progress is not null:
+                Log.LogMessage(MessageImportance.Normal, "ModelStore: {0} was fetched by another build; using the cached copy.", outcome.Key);
+                break;
+            case StateSource.Cache:
+                Log.LogMessage(MessageImportance.Low, "ModelStore: {0} found in the cache ({1}), SHA-256 verified.", outcome.Key, outcome.Path);
+                break;
+            default:
+                FetchCount++;
+                Log.LogMessage(
+                    MessageImportance.High,
+                    "ModelStore: fetched {0} from {1}: {2} in {3:0.0} s ({4}), SHA-256 {5}.",
+                    outcome.Key,
+                    outcome.Mirror is { } mirror ? $"mirror '{mirror}' of {store}" : store,
+                    FetchProgressLogger.FormatBytes(outcome.Size),
+                    outcome.Elapsed.TotalSeconds,
+                    FetchProgressLogger.FormatRate(outcome.Size, outcome.Elapsed),
+                    outcome.Sha256);
+                break;
+        }
+
+        return true;
+    }
+
+    private async System.Threading.Tasks.Task WriteOutputsAsync(List<ResolvedState> resolved, DeclaredStores declared, string projectDirectory, CancellationToken cancellationToken)
     {
         try
         {
-            var stores = LockedStores.Describe(declared, resolved.Select(state => state.Store), Path.GetDirectoryName(Path.GetFullPath(ProjectFile))!, LockFile);
-            if (!LockedMode && !DesignTime && Tasks.LockFile.Write(LockFile, resolved.Select(state => new LockEntry(state.Key.ToString(), state.Store, state.Sha256, state.Size) { FilePath = state.FilePath, Revision = state.Revision }), stores))
+            if (!LockedMode && !DesignTime)
             {
-                Log.LogMessage(MessageImportance.Normal, "ModelStore: wrote {0}.", LockFile);
+                var stores = resolved.Select(state => state.Store).Distinct(StringComparer.OrdinalIgnoreCase)
+                    .Select(declared.Catalog.GetSettings).OfType<StateStoreSettings>()
+                    .Select(settings => LockFileStores.Describe(settings, projectDirectory, LockFile));
+                if (await StateLockFileFormat.WriteAsync(LockFile, new StateLockFile(resolved.Select(state => state.Outcome.ToLockEntry()), stores), cancellationToken).ConfigureAwait(false))
+                {
+                    Log.LogMessage(MessageImportance.Normal, "ModelStore: wrote {0}.", LockFile);
+                }
             }
 
-            var descriptors = StateDescriptor.WriteAll(DescriptorDirectory, resolved, writeCopyFiles: !DesignTime);
+            var descriptors = await StateDescriptor.WriteAllAsync(DescriptorDirectory, resolved, writeCopyFiles: !DesignTime, cancellationToken).ConfigureAwait(false);
             ResolvedStates = [.. resolved.Select(state => ToItem(state, descriptors[state.Key]))];
             if (StampFile is not null)
             {
                 Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(StampFile))!);
-                File.WriteAllLines(StampFile, resolved.Select(state => state.ResolvedPath).Distinct(StringComparer.Ordinal));
+                await File.WriteAllLinesAsync(StampFile, resolved.Select(state => state.ResolvedPath).Distinct(StringComparer.Ordinal), cancellationToken).ConfigureAwait(false);
             }
+        }
+        catch (StateResolutionException e)
+        {
+            Error(e.Failure);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            Error(ErrorCodes.InvalidLockFile, $"The lock file or the descriptors under '{DescriptorDirectory}' cannot be written: {e.Message}");
+            Error(ResolutionFailureKind.InvalidLockFile, $"The descriptors under '{DescriptorDirectory}' cannot be written: {e.Message}");
         }
     }
 
@@ -167,16 +259,57 @@ public sealed partial class ResolveModelStates : Microsoft.Build.Utilities.Task,
         item.SetMetadata("Store", state.Store);
         item.SetMetadata("ResolvedPath", state.ResolvedPath);
         item.SetMetadata("Sha256", state.Sha256);
-        item.SetMetadata("Size", state.Size.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        item.SetMetadata("Size", state.Size.ToString(CultureInfo.InvariantCulture));
         item.SetMetadata("AccessorName", state.AccessorName ?? "");
         item.SetMetadata("OutputRelativePath", state.OutputRelativePath ?? "");
         item.SetMetadata("DescriptorPath", descriptorPath);
         return item;
     }
 
-    private void Error(string code, string message) =>
-        Log.LogError(ErrorCodes.Subcategory, code, null, ProjectFile, 0, 0, 0, 0, message);
+    /// <summary>The registry plus the providers named by <see cref="Providers"/> items; a provider that cannot be loaded is MST0008.</summary>
+    private StateStoreRegistry WithProviderItems(StateStoreRegistry registry, string projectDirectory)
+    {
+        var loaded = new List<IStateStoreProvider>();
+        foreach (var item in Providers)
+        {
+            var type = item.GetMetadata("Type").Trim();
+            var assembly = Path.GetFullPath(item.ItemSpec.Trim(), projectDirectory);
+            if (type.Length == 0)
+            {
+                Error(ResolutionFailureKind.InvalidStore, $"ModelStoreProvider '{item.ItemSpec}' has no Type. Add Type=\"Namespace.ProviderType\" (a public IStateStoreProvider with a parameterless constructor).");
+                continue;
+            }
+
+            try
+            {
+                loaded.Add(StateStoreRegistry.LoadProvider(type, assembly));
+            }
+            catch (ArgumentException e)
+            {
+                Error(ResolutionFailureKind.InvalidStore, $"ModelStoreProvider '{item.ItemSpec}': {ResolutionFailure.WithoutParameterName(e)}");
+            }
+        }
+
+        return loaded.Count == 0 ? registry : registry.With(loaded);
+    }
+
+    private void Error(ResolutionFailure failure) => Error(failure.Kind, failure.Message);
+
+    private void Error(ResolutionFailureKind kind, string message) =>
+        Log.LogError(Subcategory, ResolutionFailure.BuildCodeOf(kind), null, ProjectFile, 0, 0, 0, 0, message);
 
     private void Warning(string code, string message) =>
-        Log.LogWarning(ErrorCodes.Subcategory, code, null, ProjectFile, 0, 0, 0, 0, message);
+        Log.LogWarning(Subcategory, code, null, ProjectFile, 0, 0, 0, 0, message);
+
+    /// <summary>The subcategory shown before the code.</summary>
+    private const string Subcategory = "ModelStore";
+
+    /// <summary>A design-time build met a state the lock file and the cache do not know yet (a warning; docs/build.md).</summary>
+    private const string NotYetResolved = "MST0022";
+
+    /// <summary>Reports on the thread that reports (<see cref="System.Progress{T}"/> would post to a captured context).</summary>
+    private sealed class Progress(Action<StateFetchProgress> report) : IProgress<StateFetchProgress>
+    {
+        public void Report(StateFetchProgress value) => report(value);
+    }
 }

@@ -58,7 +58,7 @@ internal static class StateDescriptor
     /// Without <paramref name="writeCopyFiles"/> (design-time builds, which may know a state's hash but not have its
     /// bytes) the copy files are left as the last real build wrote them.
     /// </summary>
-    public static IReadOnlyDictionary<StateKey, string> WriteAll(string folder, IReadOnlyList<ResolvedState> states, bool writeCopyFiles = true)
+    public static async Task<IReadOnlyDictionary<StateKey, string>> WriteAllAsync(string folder, IReadOnlyList<ResolvedState> states, bool writeCopyFiles, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(folder);
         var written = new Dictionary<StateKey, string>();
@@ -66,20 +66,22 @@ internal static class StateDescriptor
         foreach (var state in states)
         {
             var descriptor = Path.Combine(folder, Stem(state.Key) + Extension);
-            WriteIfChanged(descriptor, Format(state));
+            await WriteIfChangedAsync(descriptor, Format(state), cancellationToken).ConfigureAwait(false);
             keep.Add(descriptor);
             written[state.Key] = descriptor;
             if (state.OutputRelativePath is not null && writeCopyFiles)
             {
                 var copy = Path.Combine(folder, Stem(state.Key) + CopyExtension);
-                WriteIfChanged(copy, state.ResolvedPath);
+                await WriteIfChangedAsync(copy, state.ResolvedPath, cancellationToken).ConfigureAwait(false);
                 keep.Add(copy);
             }
         }
 
         foreach (var file in Directory.GetFiles(folder))
         {
-            if ((file.EndsWith(Extension, StringComparison.Ordinal) || (writeCopyFiles && file.EndsWith(CopyExtension, StringComparison.Ordinal))) && !keep.Contains(file))
+            // Only the descriptors this task writes, and never through a link: the folder is the build's, not the clone's.
+            if ((file.EndsWith(Extension, StringComparison.Ordinal) || (writeCopyFiles && file.EndsWith(CopyExtension, StringComparison.Ordinal)))
+                && !keep.Contains(file) && new FileInfo(file).LinkTarget is null)
             {
                 File.Delete(file);
             }
@@ -88,14 +90,16 @@ internal static class StateDescriptor
         return written;
     }
 
-    private static void WriteIfChanged(string path, string text)
+    private static async Task WriteIfChangedAsync(string path, string text, CancellationToken cancellationToken)
     {
         var content = Encoding.UTF8.GetBytes(text);
-        if (File.Exists(path) && File.ReadAllBytes(path).AsSpan().SequenceEqual(content))
+        var existing = new FileInfo(path);
+        if (existing.Exists && existing.LinkTarget is null && (await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false)).AsSpan().SequenceEqual(content))
         {
             return;
         }
 
-        AtomicFile.WriteAllBytesAsync(path, content).GetAwaiter().GetResult();
+        // Written beside and renamed over: a link planted under the name is replaced, never followed.
+        await AtomicFile.WriteAllBytesAsync(path, content, cancellationToken).ConfigureAwait(false);
     }
 }

@@ -89,7 +89,10 @@ public static partial class CliApp
             int good = 0, bad = 0;
             foreach (var state in cache.EnumerateStates().ToList())
             {
-                if (await StateCache.VerifyAsync(state, cancellationToken).ConfigureAwait(false))
+                // The cache judges a blob by its own hash (and deletes it only when that fails); an index entry that
+                // claims another size is wrong itself, so only the entry goes.
+                var check = await cache.CheckBlobAsync(state.Sha256, cancellationToken).ConfigureAwait(false);
+                if (check.Condition == BlobCondition.Valid && check.Size == state.Size)
                 {
                     good++;
                     await cli.LineAsync($"ok       {state.Key}  ({state.StoreId})").ConfigureAwait(false);
@@ -98,11 +101,11 @@ public static partial class CliApp
                 {
                     bad++;
                     cache.Remove(state.StoreId, state.Key);
-                    File.Delete(state.BlobPath);
-                    await cli.LineAsync($"CORRUPT  {state.Key}  ({state.StoreId}): removed from the cache; it will be fetched again.").ConfigureAwait(false);
+                    var what = check.Condition == BlobCondition.Valid ? "its index entry did not match its bytes and was removed; the bytes were kept" : "removed from the cache";
+                    await cli.LineAsync($"CORRUPT  {state.Key}  ({state.StoreId}): {what}; it will be fetched again.").ConfigureAwait(false);
                 }
 
-                results.Add(new { key = state.Key.ToString(), store = state.StoreId, ok = File.Exists(state.BlobPath) });
+                results.Add(new { key = state.Key.ToString(), store = state.StoreId, ok = check.Condition == BlobCondition.Valid && check.Size == state.Size });
             }
 
             await cli.LineAsync($"{good} verified, {bad} corrupt.").ConfigureAwait(false);

@@ -1,6 +1,5 @@
-using System.Net.Http;
 using System.Security.Cryptography;
-using ModelStore.Caching;
+using ModelStore.Resolution;
 using ModelStore.States;
 using ModelStore.Stores;
 
@@ -9,68 +8,57 @@ namespace ModelStore.Cli;
 // One state of a mirror: origin -> machine-wide cache (verified, resumable) -> destination.
 public static partial class CliApp
 {
-    private static async Task<MirrorResult> MirrorStateAsync(StateCache cache, MirrorItem item, IStateStore destination, bool overwrite, CliOutput cli, CancellationToken cancellationToken)
+    private static async Task<MirrorResult> MirrorStateAsync(StateResolver resolver, MirrorItem item, IStateStore destination, bool overwrite, CliOutput cli, CancellationToken cancellationToken)
     {
         var key = item.Key.ToString();
         try
         {
-            var source = item.Lock is { } locked ? Narrow(item.Source, locked) : item.Source;
-            var state = await FetchVerifiedAsync(cache, source, item.Key, item.Sha256, cli, cancellationToken).ConfigureAwait(false);
+            // The cache's copy is what gets uploaded: the resolver re-hashes one found there (its name is only a claim),
+            // replaces a damaged one, and with a locked hash refuses other bytes.
+            var outcome = await resolver.ResolveAsync(new StateRequest(item.Key, SourceName(item.Source)) { Sha256 = item.Sha256 }, cancellationToken).ConfigureAwait(false);
+            if (outcome.Failure is { } failure)
+            {
+                throw new StateResolutionException(failure);
+            }
+
+            foreach (var warning in outcome.Warnings)
+            {
+                await cli.NoteAsync(warning.Message).ConfigureAwait(false);
+            }
+
+            var sha256 = outcome.Sha256!;
             var replaced = false;
             if (await destination.ExistsAsync(item.Key, cancellationToken).ConfigureAwait(false))
             {
                 var held = await HashAsync(destination, item.Key, cancellationToken).ConfigureAwait(false);
-                if (held == state.Sha256)
+                if (held == sha256)
                 {
                     await cli.LineAsync($"skipped  {key}  (already there with the same bytes)").ConfigureAwait(false);
-                    return new MirrorResult(key, state.Sha256, state.Size, "skipped");
+                    return new MirrorResult(key, sha256, outcome.Size, "skipped");
                 }
 
                 if (!overwrite)
                 {
-                    throw new StateStoreException(StateStoreError.AlreadyExists, $"{destination.Description} holds other bytes under {key} (SHA-256 {held}, not {state.Sha256}); left as it is. Pass --overwrite to replace it.", item.Key);
+                    throw new StateStoreException(StateStoreError.AlreadyExists, $"{destination.Description} holds other bytes under {key} (SHA-256 {held}, not {sha256}); left as it is. Pass --overwrite to replace it.", item.Key);
                 }
 
                 replaced = true;
             }
 
-            var blob = new FileStream(state.BlobPath, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 1 << 20, FileOptions.Asynchronous | FileOptions.SequentialScan);
+            var blob = new FileStream(outcome.Path!, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 1 << 20, FileOptions.Asynchronous | FileOptions.SequentialScan);
             await using (blob.ConfigureAwait(false))
             {
                 await destination.WriteAsync(item.Key, blob, replaced, cancellationToken).ConfigureAwait(false);
             }
 
-            await cli.LineAsync($"copied   {key}  ({ProgressBar.FormatBytes(state.Size)}{(replaced ? ", replacing other bytes" : "")})").ConfigureAwait(false);
-            return new MirrorResult(key, state.Sha256, state.Size, "copied") { Replaced = replaced ? true : null };
+            await cli.LineAsync($"copied   {key}  ({ProgressBar.FormatBytes(outcome.Size)}{(replaced ? ", replacing other bytes" : "")})").ConfigureAwait(false);
+            return new MirrorResult(key, sha256, outcome.Size, "copied") { Replaced = replaced ? true : null };
         }
-        catch (Exception e) when (e is StateStoreException or ArgumentException or TimeoutException or IOException or HttpRequestException or UnauthorizedAccessException)
+        catch (Exception e) when (e is not OperationCanceledException && ResolutionFailure.FromException(e, key) is { } failure)
         {
-            var code = e switch
-            {
-                StateStoreException failure => failure.Error.ToString(),
-                ArgumentException => "InvalidStore",
-                TimeoutException => "Timeout",
-                HttpRequestException => "Unreachable",
-                _ => "Cache",
-            };
-            var message = Downloads.UrlRedaction.RedactText(e.Message);
-            await cli.FailAsync(code, $"{key}: {message}", 1).ConfigureAwait(false);
-            return new MirrorResult(key, item.Sha256, null, "failed") { Error = code, Message = message };
+            await cli.FailAsync(failure.Code, failure.Message, 1).ConfigureAwait(false);
+            return new MirrorResult(key, item.Sha256, null, "failed") { Error = failure.Code, Message = failure.Message };
         }
-    }
-
-    // The cache's copy is what gets uploaded: one found there is re-hashed first (its name is only a claim), and a damaged
-    // one is dropped and fetched again. With a locked hash, the fetch refuses other bytes.
-    private static async Task<CachedState> FetchVerifiedAsync(StateCache cache, IStateStore source, StateKey key, string? expectedSha256, CliOutput cli, CancellationToken cancellationToken)
-    {
-        if (cache.TryGet(source.Id, key) is { } cached && (expectedSha256 is null || cached.Sha256 == expectedSha256) && !await StateCache.VerifyAsync(cached, cancellationToken).ConfigureAwait(false))
-        {
-            await cli.NoteAsync($"The cached copy of {key} ({cached.BlobPath}) was damaged; fetching it again.").ConfigureAwait(false);
-            cache.Remove(cached.StoreId, key);
-            File.Delete(cached.BlobPath);
-        }
-
-        return await FetchAsync(cache, source, key, expectedSha256, cli, cancellationToken).ConfigureAwait(false);
     }
 
     // No store offers an exact content hash of what it holds (S3 and Azure checksums depend on how an object was
@@ -92,11 +80,8 @@ public static partial class CliApp
         return Convert.ToHexStringLower(hasher.GetHashAndReset());
     }
 
-    /// <summary>One state to mirror: its key, the store to read it from, the SHA-256 it must have, and its lock entry.</summary>
-    private sealed record MirrorItem(StateKey Key, IStateStore Source, string? Sha256)
-    {
-        public LockedState? Lock { get; init; }
-    }
+    /// <summary>One state to mirror: its key, the store to read it from (pinned and narrowed as the lock entry says), and the SHA-256 it must have.</summary>
+    private sealed record MirrorItem(StateKey Key, IStateStore Source, string? Sha256);
 
     /// <summary>What happened to one state (a row of the text report and of <c>--json</c>).</summary>
     private sealed record MirrorResult(string Key, string? Sha256, long? Size, string Result)

@@ -1,65 +1,65 @@
 using System.CommandLine;
-using ModelStore.Caching;
+using ModelStore.Resolution;
 using ModelStore.Stores;
 
 namespace ModelStore.Cli;
 
-// modelstore restore: the CI prefetch, from a lock file alone (no MSBuild).
+// modelstore restore: the CI prefetch, from a lock file alone (no MSBuild), under the lock file trust rules (docs/security.md).
 public static partial class CliApp
 {
-    /// <summary>The lock file's name beside a project.</summary>
-    internal const string LockFileName = "modelstates.lock.json";
-
     private static Command RestoreCommand(CommonOptions options, TextWriter output, TextWriter error)
     {
-        var target = new Argument<string?>("project-or-lock-file") { Description = $"A project file or folder (its {LockFileName} is read), or a lock file. Default: the current folder.", Arity = ArgumentArity.ZeroOrOne };
-        var restore = new Command("restore", $"Fill the cache with every state a lock file pins, from the stores it records, each checked against its SHA-256 (a CI prefetch, without MSBuild).") { target };
+        var target = new Argument<string?>("project-or-lock-file") { Description = $"A project file or folder (its {StateLockFile.FileName} is read), or a lock file. Default: the current folder.", Arity = ArgumentArity.ZeroOrOne };
+        var jobs = new Option<int>("--jobs", "-j") { Description = $"How many states to fetch at once (default {StateResolverOptions.DefaultMaxParallelFetches}).", DefaultValueFactory = _ => StateResolverOptions.DefaultMaxParallelFetches };
+        var provider = new Option<string[]>("--provider") { Description = "A store provider you trust for a kind that is not built in: \"Namespace.ProviderType, path/to/provider.dll\". A lock file never names code to load." };
+        var storeSetting = new Option<string[]>("--store-setting") { Description = "A setting of one of the lock file's stores, NAME:Setting=Value. It replaces the lock file's value, and confirms an address (Endpoint, BaseAddress, ServiceUrl, ServiceUri, AccountName) that only the lock file gives: credentials go only to addresses you confirm." };
+        var restore = new Command("restore", "Fill the cache with every state a lock file pins, each checked against its SHA-256 (a CI prefetch, without MSBuild). The lock file says what to fetch; you decide which code runs and where credentials go.")
+        {
+            target, jobs, provider, storeSetting,
+        };
         restore.SetAction(Action(options, output, error, async (parse, cli, cancellationToken) =>
         {
             var lockFile = FindLockFile(parse.GetValue(target));
-            var (states, stores) = ReadLockFile(lockFile);
-            if (stores is null && states.Any(state => !state.Store.StartsWith("url:", StringComparison.Ordinal)))
+            if (parse.GetValue(jobs) < 1)
             {
-                throw new UsageException($"the lock file '{lockFile}' records no store definitions (it was written by an older ModelStore.Build). Build the project once with this version to add them, then commit the lock file.");
+                throw new UsageException("--jobs must be 1 or more.");
             }
 
-            var cache = OpenCache(parse.GetValue(options.Cache));
-            var lockFolder = Path.GetDirectoryName(lockFile)!;
-            var opened = new Dictionary<string, IStateStore>(StringComparer.OrdinalIgnoreCase);
+            var outcomes = await StateResolver.RestoreAsync(
+                lockFile,
+                new StateResolverOptions { Cache = OpenCache(parse.GetValue(options.Cache)), MaxParallelFetches = parse.GetValue(jobs) },
+                new LockFileStoreOptions { Registry = WithProviders(parse.GetValue(provider) ?? []), Settings = StoreSettings(parse.GetValue(storeSetting) ?? []) },
+                cancellationToken).ConfigureAwait(false);
             var results = new List<object>();
             int fetched = 0, cached = 0, failed = 0;
-            foreach (var state in states)
+            foreach (var outcome in outcomes)
             {
-                try
-                {
-                    // The build finds a pinned state by its hash: a verified blob is all it needs.
-                    var blob = new FileInfo(cache.GetBlobPath(state.Sha256));
-                    if (blob.Exists && blob.Length == state.Size && await StateCache.VerifyAsync(new CachedState("", state.Key, state.Sha256, state.Size, blob.FullName), cancellationToken).ConfigureAwait(false))
-                    {
-                        cached++;
-                        await cli.LineAsync($"cached   {state.Key}  ({state.Store})").ConfigureAwait(false);
-                        results.Add(new { key = state.Key.ToString(), store = state.Store, sha256 = state.Sha256, result = "cached", path = blob.FullName });
-                        continue;
-                    }
-
-                    var store = OpenLockedStore(stores, opened, state, lockFolder);
-                    var result = await FetchAsync(cache, store, state.Key, state.Sha256, cli, cancellationToken).ConfigureAwait(false);
-                    fetched++;
-                    await cli.LineAsync($"fetched  {state.Key}  ({state.Store}, {ProgressBar.FormatBytes(result.Size)})").ConfigureAwait(false);
-                    results.Add(new { key = state.Key.ToString(), store = state.Store, sha256 = result.Sha256, result = "fetched", path = result.BlobPath });
-                }
-                catch (Exception e) when (e is StateStoreException or ArgumentException or TimeoutException or IOException)
+                var store = Printable(outcome.Request.Store);
+                if (outcome.Failure is { } failure)
                 {
                     failed++;
-                    var code = e is StateStoreException store ? store.Error.ToString() : e is ArgumentException ? "InvalidStore" : "Error";
-                    await cli.FailAsync(code, $"{state.Key} from store '{state.Store}': {e.Message}", 1).ConfigureAwait(false);
-                    results.Add(new { key = state.Key.ToString(), store = state.Store, sha256 = state.Sha256, result = "failed", error = code, message = e.Message });
+                    await cli.FailAsync(failure.Code, failure.Message, failure.ExitCode).ConfigureAwait(false);
+                    results.Add(new { key = outcome.Key.ToString(), store, result = "failed", error = failure.Code, message = failure.Message });
+                    continue;
                 }
+
+                var fromCache = outcome.Source == StateSource.Cache;
+                if (fromCache)
+                {
+                    cached++;
+                }
+                else
+                {
+                    fetched++;
+                }
+
+                await cli.LineAsync(fromCache ? $"cached   {outcome.Key}  ({store})" : $"fetched  {outcome.Key}  ({store}, {ProgressBar.FormatBytes(outcome.Size)})").ConfigureAwait(false);
+                results.Add(new { key = outcome.Key.ToString(), store, sha256 = outcome.Sha256, result = fromCache ? "cached" : "fetched", path = outcome.Path });
             }
 
-            await cli.LineAsync($"{states.Count} state{(states.Count == 1 ? "" : "s")} in {lockFile}: {fetched} fetched, {cached} already cached, {failed} failed.").ConfigureAwait(false);
+            await cli.LineAsync($"{outcomes.Count} state{(outcomes.Count == 1 ? "" : "s")} in {lockFile}: {fetched} fetched, {cached} already cached, {failed} failed.").ConfigureAwait(false);
             await cli.JsonAsync(new { lockFile, states = results, fetched, cached, failed }).ConfigureAwait(false);
-            return failed == 0 ? 0 : 1;
+            return failed == 0 ? 0 : outcomes.Where(outcome => outcome.Failure is not null).Max(outcome => outcome.Failure!.ExitCode);
         }));
         return restore;
     }
@@ -69,75 +69,60 @@ public static partial class CliApp
         var path = Path.GetFullPath(target ?? ".");
         if (Directory.Exists(path))
         {
-            path = Path.Combine(path, LockFileName);
+            path = Path.Combine(path, StateLockFile.FileName);
         }
         else if (File.Exists(path) && !path.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
         {
-            path = Path.Combine(Path.GetDirectoryName(path)!, LockFileName);
+            path = Path.Combine(Path.GetDirectoryName(path)!, StateLockFile.FileName);
         }
 
         return File.Exists(path) ? path : throw new UsageException($"no lock file at '{path}'. Build the project once (dotnet build) to write it, or name the lock file.");
     }
 
-    private static (IReadOnlyList<LockedState> States, IReadOnlyDictionary<string, LockedStoreDefinition>? Stores) ReadLockFile(string path)
+    // --provider "Namespace.Type, path/to/provider.dll": code the user chose to run, added to the built-in kinds.
+    private static StateStoreRegistry WithProviders(string[] providers)
     {
-        try
+        if (providers.Length == 0)
         {
-            return LockFileReader.Read(path);
+            return StateStoreRegistry.Default;
         }
-        catch (Exception e) when (e is InvalidDataException or ArgumentException)
+
+        var loaded = new List<IStateStoreProvider>();
+        foreach (var text in providers)
         {
-            throw new UsageException(e.Message);
+            var comma = text.IndexOf(',', StringComparison.Ordinal);
+            var type = (comma < 0 ? text : text[..comma]).Trim();
+            var assembly = comma < 0 ? null : Path.GetFullPath(text[(comma + 1)..].Trim());
+            loaded.Add(StateStoreRegistry.LoadProvider(type, assembly));
         }
+
+        return StateStoreRegistry.Default.With(loaded);
     }
 
-    // The store as the build declared it (created once per definition, as the build does, and kept in opened), pinned to
-    // the recorded revision and narrowed to the recorded file when it has them.
-    private static IStateStore OpenLockedStore(IReadOnlyDictionary<string, LockedStoreDefinition>? stores, Dictionary<string, IStateStore> opened, LockedState state, string lockFolder)
+    // --store-setting NAME:Setting=Value, grouped by store name.
+    private static Dictionary<string, IReadOnlyDictionary<string, string>> StoreSettings(string[] values)
     {
-        // A Url state is recorded under its store's id, url:<address>.
-        if (state.Store.StartsWith("url:", StringComparison.Ordinal) && Uri.TryCreate(state.Store["url:".Length..], UriKind.Absolute, out var address))
+        var byStore = new Dictionary<string, Dictionary<string, string>>(StringComparer.OrdinalIgnoreCase);
+        foreach (var text in values)
         {
-            return new UrlStateStore(state.Key, address);
+            var colon = text.IndexOf(':', StringComparison.Ordinal);
+            var equals = colon < 0 ? -1 : text.IndexOf('=', colon);
+            if (colon <= 0 || equals <= colon + 1)
+            {
+                throw new UsageException($"\"{Printable(text)}\" is not a store setting: expected NAME:Setting=Value, for example hub:Endpoint=https://hub.example.com.");
+            }
+
+            var store = text[..colon].Trim();
+            if (!byStore.TryGetValue(store, out var settings))
+            {
+                byStore[store] = settings = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+            }
+
+            settings[text[(colon + 1)..equals].Trim()] = text[(equals + 1)..].Trim();
         }
 
-        if (stores is null || !stores.TryGetValue(state.Store, out var definition))
-        {
-            throw new ArgumentException($"the lock file records no definition of store '{state.Store}'. Build the project once to write it.");
-        }
-
-        if (!opened.TryGetValue(definition.Name, out var store))
-        {
-            opened[definition.Name] = store = CreateLockedStore(definition, lockFolder);
-        }
-
-        return Narrow(store, state);
+        return byStore.ToDictionary(pair => pair.Key, pair => (IReadOnlyDictionary<string, string>)pair.Value, StringComparer.OrdinalIgnoreCase);
     }
 
-    // A store from its definition in a lock file (relative folders start at the lock file's folder), as the build created it.
-    private static IStateStore CreateLockedStore(LockedStoreDefinition definition, string lockFolder)
-    {
-        var baseDirectory = definition.BaseDirectory is { } relative ? Path.GetFullPath(relative, lockFolder) : lockFolder;
-        var settings = new StateStoreSettings(definition.Name, definition.Kind, definition.Settings, baseDirectory);
-        var registry = settings.Get("ProviderType") is { } type
-            ? StateStoreRegistry.Default.With(StateStoreRegistry.LoadProvider(type, settings.GetPath("ProviderAssembly")))
-            : StateStoreRegistry.Default;
-        return Own(registry.Create(settings));
-    }
-
-    // The store pinned to the commit the lock entry records and narrowed to the file it records, when it records them.
-    private static IStateStore Narrow(IStateStore store, LockedState state)
-    {
-        if (state.Revision is { } revision && store is IRevisionedStore revisioned)
-        {
-            store = revisioned.AtRevision(revision);
-        }
-
-        if (state.FilePath is { } file)
-        {
-            store = store is IFileAddressableStore files ? files.ForFile(file) : throw new ArgumentException($"store '{state.Store}' cannot name its files by path, so the recorded path '{file}' cannot be read.");
-        }
-
-        return store;
-    }
+    private static string Printable(string text) => StateStoreSettings.Printable(text);
 }

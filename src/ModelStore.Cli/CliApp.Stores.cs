@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Security.Cryptography;
 using ModelStore.Caching;
 using ModelStore.IO;
+using ModelStore.Resolution;
 using ModelStore.States;
 using ModelStore.Stores;
 
@@ -41,24 +42,25 @@ public static partial class CliApp
         pull.SetAction(Action(options, output, error, async (parse, cli, cancellationToken) =>
         {
             var stateKey = StateKey.Parse(parse.GetValue(key)!);
-            var expected = parse.GetValue(sha) is { } text ? StateCache.NormalizeSha256(text) : null;
-            var source = (parse.GetValue(store), parse.GetValue(url)) switch
+            var pin = parse.GetValue(sha) is { } text ? StateCache.NormalizeSha256(text) : null;
+            var stores = Own(new StoreCatalog());
+            var request = (parse.GetValue(store), parse.GetValue(url)) switch
             {
                 (null, null) => throw new UsageException("say where the state comes from: --store STORE, or --url URL for a file on the web."),
                 ({ }, { }) => throw new UsageException("--store and --url are mutually exclusive: a state comes from one place."),
-                (null, { } address) => OpenUrl(stateKey, address, parse.GetValue(path), parse.GetValue(options.Setting)),
-                ({ } spec, null) => await PinAsync(CreateStore(spec, parse.GetValue(options.Setting)), parse.GetValue(path), cli, cancellationToken).ConfigureAwait(false),
+                (null, { } address) => UrlRequest(stateKey, address, parse.GetValue(path), parse.GetValue(options.Setting)),
+                ({ } spec, null) => new StateRequest(stateKey, AddStore(stores, spec, parse.GetValue(options.Setting))) { Path = parse.GetValue(path) },
             };
-            var state = await FetchAsync(OpenCache(parse.GetValue(options.Cache)), source, stateKey, expected, cli, cancellationToken).ConfigureAwait(false);
-            await cli.LineAsync($"{state.Key}  sha256:{state.Sha256}  {ProgressBar.FormatBytes(state.Size)}  {state.BlobPath}").ConfigureAwait(false);
-            await cli.JsonAsync(Describe(state)).ConfigureAwait(false);
+            var outcome = await ResolveAsync(OpenCache(parse.GetValue(options.Cache)), stores, request with { Sha256 = pin }, cli, cancellationToken).ConfigureAwait(false);
+            await cli.LineAsync($"{outcome.Key}  sha256:{outcome.Sha256}  {ProgressBar.FormatBytes(outcome.Size)}  {outcome.Path}").ConfigureAwait(false);
+            await cli.JsonAsync(new { key = outcome.Key.ToString(), store = outcome.Request.Store, sha256 = outcome.Sha256, size = outcome.Size, path = outcome.Path, revision = outcome.Revision?.Resolved }).ConfigureAwait(false);
             return 0;
         }));
         return pull;
     }
 
     // The one file at a web address, served under the key (what a ModelState with Url reads in a build).
-    private static UrlStateStore OpenUrl(StateKey key, string address, string? path, string[]? settings)
+    private static StateRequest UrlRequest(StateKey key, string address, string? path, string[]? settings)
     {
         if (path is not null)
         {
@@ -70,7 +72,20 @@ public static partial class CliApp
             throw new UsageException("--setting configures a --store; a --url download takes none.");
         }
 
-        return new UrlStateStore(key, StateUrl.Parse(address, "--url"));
+        return StateRequest.FromUrl(key, ParseUrl(address, "--url"));
+    }
+
+    // The address a person typed, by the build's rules for a ModelState's Url; the message names the option.
+    private static Uri ParseUrl(string address, string option)
+    {
+        try
+        {
+            return StateRequest.ParseUrl(address);
+        }
+        catch (ArgumentException e)
+        {
+            throw new UsageException($"{option} {ResolutionFailure.WithoutParameterName(e)}");
+        }
     }
 
     private static Command PushCommand(CommonOptions options, TextWriter output, TextWriter error)
@@ -122,7 +137,9 @@ public static partial class CliApp
             CachedState state;
             if (parse.GetValue(options.OptionalStore) is { } spec)
             {
-                state = await FetchAsync(cache, CreateStore(spec, parse.GetValue(options.Setting)), stateKey, null, cli, cancellationToken).ConfigureAwait(false);
+                var stores = Own(new StoreCatalog());
+                var outcome = await ResolveAsync(cache, stores, new StateRequest(stateKey, AddStore(stores, spec, parse.GetValue(options.Setting))), cli, cancellationToken).ConfigureAwait(false);
+                state = new CachedState(outcome.Request.Store, stateKey, outcome.Sha256!, outcome.Size, outcome.Path!);
             }
             else
             {
@@ -146,31 +163,6 @@ public static partial class CliApp
         return export;
     }
 
-    // A versioned store (a Hub repository) is read at the commit its branch points to now, so the cache entry names that
-    // commit; a --path reads one file of the store instead of the layout.
-    private static async Task<IStateStore> PinAsync(IStateStore store, string? path, CliOutput cli, CancellationToken cancellationToken)
-    {
-        if (store is IRevisionedStore revisioned)
-        {
-            var commit = await revisioned.ResolveRevisionAsync(cancellationToken).ConfigureAwait(false);
-            if (!string.Equals(commit, revisioned.Revision, StringComparison.Ordinal))
-            {
-                await cli.NoteAsync($"Revision {revisioned.Revision} is commit {commit}.").ConfigureAwait(false);
-            }
-
-            store = revisioned.AtRevision(commit);
-        }
-
-        if (path is null)
-        {
-            return store;
-        }
-
-        return store is IFileAddressableStore files
-            ? files.ForFile(path)
-            : throw new UsageException($"--path needs a store whose files can be named by path (a Hugging Face Hub repository); {store.Description} cannot.");
-    }
-
     // The keys of a store compatible with a type (list, mirror --type).
     private static Task<IReadOnlyList<StateKey>> ListKeysAsync(IStateStore store, StateType stateType, CancellationToken cancellationToken)
     {
@@ -185,29 +177,45 @@ public static partial class CliApp
 
     private static Argument<string> KeyArgument() => new("key") { Description = "A state key: backend/architecture[.extra...].trainingId." };
 
-    /// <summary>Fetches through the cache: the store's resumable download when it has one, with a progress bar.</summary>
-    private static async Task<CachedState> FetchAsync(StateCache cache, IStateStore store, StateKey key, string? expectedSha256, CliOutput cli, CancellationToken cancellationToken)
+    /// <summary>
+    /// Resolves one request with the one resolver (verified cache hit, or a fetch through the cache), with a progress bar;
+    /// a failure is thrown, for <see cref="Action"/> to report with its code.
+    /// </summary>
+    private static async Task<StateResolution> ResolveAsync(StateCache cache, StoreCatalog stores, StateRequest request, CliOutput cli, CancellationToken cancellationToken)
     {
-        var bar = cli.ShowsProgress ? new ProgressBar(cli.Error, $"Pulling {key}", null, cli.IsInteractive) : null;
-        var reported = false;
-        var progress = new DelegateProgress(
-            value =>
-            {
-                reported = true;
-                bar?.Report(value);
-            },
-            total => bar?.ReportTotal(total));
-        var state = await cache.GetOrFetchAsync(store, key, expectedSha256, progress, cancellationToken).ConfigureAwait(false);
-        if (reported)
+        var bar = cli.ShowsProgress ? new ProgressBar(cli.Error, $"Pulling {request.Key}", null, cli.IsInteractive) : null;
+        var resolver = new StateResolver(new StateResolverOptions
         {
-            bar?.Complete();
+            Cache = cache,
+            Stores = stores,
+            Progress = bar is null ? null : new BarProgress(bar),
+        });
+        var outcome = await resolver.ResolveAsync(request, cancellationToken).ConfigureAwait(false);
+        if (outcome.Failure is { } failure)
+        {
+            throw new StateResolutionException(failure);
+        }
+
+        if (outcome.Revision is { } revision && !string.Equals(revision.Requested, revision.Resolved, StringComparison.Ordinal))
+        {
+            await cli.NoteAsync($"Revision {revision.Requested} is commit {revision.Resolved}.").ConfigureAwait(false);
+        }
+
+        foreach (var warning in outcome.Warnings)
+        {
+            await cli.NoteAsync(warning.Message).ConfigureAwait(false);
+        }
+
+        if (outcome.Source == StateSource.Cache)
+        {
+            await cli.NoteAsync($"{request.Key} was already in the cache.").ConfigureAwait(false);
         }
         else
         {
-            await cli.NoteAsync($"{key} was already in the cache.").ConfigureAwait(false);
+            bar?.Complete();
         }
 
-        return state;
+        return outcome;
     }
 
     // The copy is hashed on the way and renamed into place: the exported file is the cached bytes or nothing.
@@ -245,13 +253,17 @@ public static partial class CliApp
         }
     }
 
-    private static object Describe(CachedState state) =>
-        new { key = state.Key.ToString(), store = state.StoreId, sha256 = state.Sha256, size = state.Size, path = state.BlobPath };
-
-    private sealed class DelegateProgress(Action<long> report, Action<long> total) : Downloads.IDownloadProgress
+    // The resolver reports each fetch's bytes (and the total once known); the bar draws them.
+    private sealed class BarProgress(ProgressBar bar) : IProgress<StateFetchProgress>
     {
-        public void Report(long value) => report(value);
+        public void Report(StateFetchProgress value)
+        {
+            if (value.TotalBytes is { } total)
+            {
+                bar.ReportTotal(total);
+            }
 
-        public void ReportTotal(long totalBytes) => total(totalBytes);
+            bar.Report(value.Bytes);
+        }
     }
 }

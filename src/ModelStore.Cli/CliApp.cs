@@ -4,6 +4,7 @@ using System.Net.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using ModelStore.Caching;
+using ModelStore.Resolution;
 using ModelStore.Stores;
 
 namespace ModelStore.Cli;
@@ -95,36 +96,17 @@ public static partial class CliApp
                 await cli.FailAsync(null, e.Message, 2).ConfigureAwait(false);
                 return 2;
             }
-            catch (StateStoreException e)
-            {
-                await cli.FailAsync(e.Error.ToString(), e.Message, 1).ConfigureAwait(false);
-                return 1;
-            }
-            catch (Exception e) when (e is ArgumentException or FormatException)
-            {
-                // A bad key, store address or setting: the message names the rule; the parameter name means nothing here.
-                await cli.FailAsync(null, e is ArgumentException { ParamName: { } name } ? e.Message.Replace($" (Parameter '{name}')", "", StringComparison.Ordinal) : e.Message, 2).ConfigureAwait(false);
-                return 2;
-            }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
                 await cli.FailAsync("Canceled", "Stopped; a download through the cache resumes where it stopped next time.", 130).ConfigureAwait(false);
                 return 130;
             }
-            catch (TimeoutException e)
+            catch (Exception e) when (ResolutionFailure.FromException(e) is { } failure)
             {
-                await cli.FailAsync("Timeout", e.Message, 1).ConfigureAwait(false);
-                return 1;
-            }
-            catch (HttpRequestException e)
-            {
-                await cli.FailAsync("Unreachable", Downloads.UrlRedaction.RedactText(e.Message), 1).ConfigureAwait(false);
-                return 1;
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                await cli.FailAsync("Cache", $"{e.Message} Check the folder's permissions and free space, or choose another cache with --cache or MODELSTORE_HOME.", 1).ConfigureAwait(false);
-                return 1;
+                // The core's one mapping; what the user must fix in their input reads as a usage error (exit 2, no code).
+                var usage = failure.ExitCode == 2 && failure.StoreError is null;
+                await cli.FailAsync(usage ? null : failure.Code, failure.Message, failure.ExitCode).ConfigureAwait(false);
+                return failure.ExitCode;
             }
 #pragma warning disable CA1031 // The last resort: a tool reports, it does not crash with a stack trace.
             catch (Exception e)
@@ -144,18 +126,35 @@ public static partial class CliApp
             }
         };
 
-    // The stores the running command created (CreateStore, Own), disposed when it ends: one command creates them in
-    // many places (pull, mirror, restore...), and the command's action is the one owner that sees them all.
-    private static readonly AsyncLocal<List<IStateStore>?> CreatedStores = new();
+    // What the running command created and must release when it ends (stores, and catalogs, which release the stores
+    // they created): one command creates them in many places (pull, mirror, restore...), and the command's action is the
+    // one owner that sees them all.
+    private static readonly AsyncLocal<List<IAsyncDisposable>?> CreatedStores = new();
 
-    private static IStateStore CreateStore(string spec, string[]? settings) =>
-        Own(StateStoreRegistry.Default.Create(StoreSpec.Parse(spec, settings ?? [], Environment.CurrentDirectory)));
-
-    // Hands a store the command created to the command, which disposes it when it ends.
-    private static IStateStore Own(IStateStore store)
+    // A store of the command line, checked by the rules of a project's (an address is https, or http to loopback).
+    private static IStateStore CreateStore(string spec, string[]? settings)
     {
-        CreatedStores.Value?.Add(store);
-        return store;
+        var definition = StoreSpec.Parse(spec, settings ?? [], Environment.CurrentDirectory);
+        StoreEndpoints.CheckTransport(definition);
+        return Own(StateStoreRegistry.Default.Create(definition));
+    }
+
+    // Declares the store of the command line in a catalog for the resolver; returns its name.
+    private static string AddStore(StoreCatalog stores, string spec, string[]? settings)
+    {
+        var definition = StoreSpec.Parse(spec, settings ?? [], Environment.CurrentDirectory);
+        var provider = StateStoreRegistry.Default.Find(definition.Kind)
+            ?? throw new ArgumentException($"Store '{definition.Name}' has the unknown Kind '{definition.Kind}'. Known kinds: {string.Join(", ", StateStoreRegistry.Default.Kinds)}.");
+        stores.Add(provider, definition);
+        return definition.Name;
+    }
+
+    // Hands what the command created to the command, which disposes it when it ends.
+    private static T Own<T>(T created)
+        where T : IAsyncDisposable
+    {
+        CreatedStores.Value?.Add(created);
+        return created;
     }
 
     // Where the running command's library logs go: the error stream with --verbose, nowhere otherwise.

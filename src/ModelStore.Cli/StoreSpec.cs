@@ -15,7 +15,7 @@ internal static class StoreSpec
     public static StateStoreSettings Parse(string spec, IEnumerable<string> extraSettings, string baseDirectory)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(spec);
-        if (StateUrl.LooksLikeUrl(spec))
+        if (Resolution.StateRequest.LooksLikeUrl(spec))
         {
             // Not a folder named "https:": an address holds one file, read with pull --url (or mirror --from with --lock).
             throw new ArgumentException($"\"{Downloads.UrlRedaction.RedactText(spec)}\" is a web address, not a store. Fetch a file on the web with 'pull KEY --url URL'.");

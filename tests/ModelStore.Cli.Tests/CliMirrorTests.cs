@@ -99,7 +99,7 @@ public sealed class CliMirrorTests
 
         Assert.AreEqual(1, mirrored.Exit, mirrored.Error);
         StringAssert.Contains(mirrored.Output, $"copied   {Imagenet}");
-        StringAssert.Contains(mirrored.Error, $"error (IntegrityMismatch): {Cats}: ");
+        StringAssert.Contains(mirrored.Error, $"error (IntegrityMismatch): ModelState '{Cats}': ");
         StringAssert.Contains(mirrored.Error, "Left out 1 state the lock file pins from other stores (other).");
         StringAssert.Contains(mirrored.Output, "2 states from local store");
         StringAssert.Contains(mirrored.Output, "1 copied, 0 skipped, 1 failed.");
@@ -141,7 +141,7 @@ public sealed class CliMirrorTests
         var mirrored = await RunAsync("mirror", "--from", _origin, "--to", _fleet, "--type", "pytorch/resnet18");
 
         Assert.AreEqual(0, mirrored.Exit, mirrored.Error);
-        StringAssert.Contains(mirrored.Error, "was damaged; fetching it again");
+        StringAssert.Contains(mirrored.Error, "(it was modified on disk); it was removed and the state is fetched again");
         CollectionAssert.AreEqual(imagenet, await File.ReadAllBytesAsync(FleetFile(Imagenet), TestContext.CancellationToken));
     }
 

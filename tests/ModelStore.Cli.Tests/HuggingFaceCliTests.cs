@@ -103,7 +103,7 @@ public sealed class HuggingFaceCliTests
         Assert.AreEqual(2, malformed.Exit);
         StringAssert.Contains(malformed.Error, "hf:ORG/NAME");
         Assert.AreEqual(2, local.Exit);
-        StringAssert.Contains(local.Error, "--path needs a store whose files can be named by path");
+        StringAssert.Contains(local.Error, "cannot name its files by path");
     }
 
     private string[] Common() => ["--setting", $"Endpoint={_hub.Endpoint}", "--cache", Path.Combine(_work, "cache")];
