@@ -10,7 +10,7 @@ namespace ModelStore.HuggingFace;
 /// Settings (case-insensitive): <c>Repository</c> (<c>org/name</c>, required), <c>RepoType</c> (<c>model</c>, the
 /// default, or <c>dataset</c>), <c>Revision</c> (a branch, tag or commit; default <c>main</c>), <c>BasePath</c> (the
 /// folder of MoZuMa's layout), <c>Endpoint</c> (default <c>HF_ENDPOINT</c>, else <c>https://huggingface.co</c>),
-/// <c>RequestTimeoutSeconds</c>. The token is never a setting: <c>HF_TOKEN</c>, <c>HUGGING_FACE_HUB_TOKEN</c> or the
+/// <c>RequestTimeoutSeconds</c> (default 60, retries included), <c>MaxRetries</c> (default 3, 0 allowed). The token is never a setting: <c>HF_TOKEN</c>, <c>HUGGING_FACE_HUB_TOKEN</c> or the
 /// token file of <c>hf auth login</c>.
 /// </remarks>
 public sealed class HuggingFaceStateStoreProvider : IStateStoreProvider
@@ -115,6 +115,11 @@ public sealed class HuggingFaceStateStoreProvider : IStateStoreProvider
         if (settings.GetWholeNumber("RequestTimeoutSeconds") is { } seconds)
         {
             options.RequestTimeout = TimeSpan.FromSeconds(seconds);
+        }
+
+        if (settings.GetWholeNumber("MaxRetries", allowZero: true) is { } retries)
+        {
+            options.MaxRetries = retries;
         }
 
         return options;

@@ -207,6 +207,11 @@ public static class ChunkedDownloader
 
                     throw new StateStoreException(StateStoreError.Timeout, $"{source.Description}: no data for {readTimeout.TotalSeconds:0} s from offset {offset}.", null, e);
                 }
+                catch (StateStoreException e) when (e.IsTransient && copied > 0 && !cancellationToken.IsCancellationRequested)
+                {
+                    // A body stream that codes its own failures (TransportGuardedStream): what landed is kept, the rest is asked for again.
+                    return copied;
+                }
 
                 if (read == 0)
                 {
