@@ -20,6 +20,11 @@ internal sealed class AzureBlobConnection
         Endpoint = endpoint;
         Secrets = secrets;
         CredentialHint = credentialHint;
+        foreach (var secret in secrets)
+        {
+            Diagnostics.SecretScrubber.Register(secret);
+        }
+
     }
 
     /// <summary>The client of the store's container.</summary>

@@ -175,8 +175,12 @@ public sealed partial class ResolveModelStates : Microsoft.Build.Utilities.Task,
     }
 
     private void Error(string code, string message) =>
-        Log.LogError(ErrorCodes.Subcategory, code, null, ProjectFile, 0, 0, 0, 0, message);
+        Log.LogError(ErrorCodes.Subcategory, code, null, ProjectFile, 0, 0, 0, 0, Printable(message));
 
     private void Warning(string code, string message) =>
-        Log.LogWarning(ErrorCodes.Subcategory, code, null, ProjectFile, 0, 0, 0, 0, message);
+        Log.LogWarning(ErrorCodes.Subcategory, code, null, ProjectFile, 0, 0, 0, 0, Printable(message));
+
+    // A message may quote a server or a lock file: no credential, no terminal control sequence reaches the build log.
+    private static string Printable(string message) =>
+        Diagnostics.SecretScrubber.Scrub(Diagnostics.UntrustedText.Sanitize(message, keepLineBreaks: true));
 }
