@@ -28,6 +28,9 @@ public static class ChunkedDownloader
 
     private const int CopyBufferSize = 256 * 1024;
 
+    // Set by KeepCompletedJournals for the downloads of one flow (the cache's), not for other callers.
+    private static readonly AsyncLocal<bool> CallerCommits = new();
+
     /// <summary>
     /// Downloads <paramref name="source"/> (currently <paramref name="remote"/>) into <paramref name="path"/>, resuming an
     /// earlier interrupted download into the same path when the object has not changed since.
@@ -61,7 +64,7 @@ public static class ChunkedDownloader
             AtomicFile.Discard(journalPath);
         }
 
-        using var handle = File.OpenHandle(path, fresh ? FileMode.Create : FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read | FileShare.Delete, FileOptions.Asynchronous);
+        using var handle = LinkSafeFile.OpenHandle(path, fresh ? FileMode.Create : FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read | FileShare.Delete, FileOptions.Asynchronous);
         if (RandomAccess.GetLength(handle) != size)
         {
             RandomAccess.SetLength(handle, size);
@@ -119,12 +122,28 @@ public static class ChunkedDownloader
 
         // No fsync here (like `aws s3 cp`): callers that rename the file into place flush it first, as the cache does.
         var sha256 = await hashing.ConfigureAwait(false);
-        AtomicFile.Discard(journalPath);
+        if (!CallerCommits.Value)
+        {
+            AtomicFile.Discard(journalPath);
+        }
+
         return new FileDownload(size, transferred, sha256);
     }
 
     /// <summary>Deletes the journal of a download into <paramref name="path"/>, if any (with the file, it is the whole of a partial download).</summary>
     public static void DiscardJournal(string path) => AtomicFile.Discard(path + JournalSuffix);
+
+    /// <summary>
+    /// Until disposed, the downloads this flow starts keep their journal once complete (every chunk recorded), for a
+    /// caller that moves the file somewhere durable first and then calls <see cref="DiscardJournal"/>: a process killed in
+    /// between finds a complete journal, and the next download only re-hashes the file instead of fetching it again.
+    /// </summary>
+    internal static IDisposable KeepCompletedJournals()
+    {
+        var previous = CallerCommits.Value;
+        CallerCommits.Value = true;
+        return new JournalScope(previous);
+    }
 
     private static async Task DownloadChunkAsync(IRangeReadableSource source, RemoteObject remote, SafeFileHandle handle, long start, long length, ChunkedDownloadOptions options, Action<int> onWritten, CancellationToken cancellationToken)
     {
@@ -292,7 +311,7 @@ public static class ChunkedDownloader
     private static async Task SaveJournalAsync(string journalPath, DownloadJournal journal)
     {
         var temporary = journalPath + ".tmp";
-        await File.WriteAllBytesAsync(temporary, JsonSerializer.SerializeToUtf8Bytes(journal), CancellationToken.None).ConfigureAwait(false);
+        await LinkSafeFile.WriteAllBytesAsync(temporary, JsonSerializer.SerializeToUtf8Bytes(journal)).ConfigureAwait(false);
         File.Move(temporary, journalPath, overwrite: true);
     }
 
@@ -316,6 +335,11 @@ public static class ChunkedDownloader
         {
             return null;
         }
+    }
+
+    private sealed class JournalScope(bool previous) : IDisposable
+    {
+        public void Dispose() => CallerCommits.Value = previous;
     }
 
     /// <summary>What a resumable download has finished: the object's identity and one flag per chunk.</summary>
