@@ -30,6 +30,7 @@ run verify "$root/build/bench/verify/run.sh" "$verify_mib"
 run torchsharp "$root/build/bench/torchsharp/run.sh" "$torch_layers" 4000
 run arrow dotnet run -c Release --project "$root/build/bench/arrow/ModelStore.Arrow.Bench.csproj" -- "$arrow_mb"
 run plums "$root/build/bench/plums/run.sh" "${plums[@]}"
+run faults "$root/build/bench/faults/run.sh" $($quick && echo --short)
 
 # --- Figures, read from each benchmark's output ------------------------------------------------------------------
 seconds() { awk -F: '{ if (NF == 3) print $1 * 3600 + $2 * 60 + $3; else if (NF == 2) print $1 * 60 + $2; else print $1 }'; }
@@ -78,7 +79,7 @@ plums_memory="$(line plums '^peak working set' | sed 's/^[^:]*: //')"
   echo "| Arrow (LegolasFlux) row, ${arrow_mb} MB | ${arrow:-n/a} | | | |"
   echo "| PMF package save / strict load, ${plums[0]} x ${plums[1]} MiB | ${plums_save:-n/a} / ${plums_load:-n/a}, peak working set ${plums_memory:-n/a} | | | |"
   echo
-  for name in noop-build s3 verify torchsharp arrow plums; do
+  for name in noop-build s3 verify torchsharp arrow plums faults; do
     echo "## $name"
     echo
     echo '```'
