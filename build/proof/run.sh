@@ -255,54 +255,38 @@ else
 fi
 fi
 
-# --- A server that accepts connections and never answers ---------------------------------------------------------
-if want silent; then
+# --- A server that accepts connections and never answers, for every HTTP store kind ---------------------------------
+# The documented bound: RequestTimeoutSeconds (60 s by default) per command, retries included (MaxRetries=3 allowed);
+# the short form sets 10 s. `silent` is S3's list and pull; `silent-stores` the Hub's, Azure's and GitHub's pulls.
+if want silent || want silent-stores; then
 silent_port="$(free_port)"
 python3 "$here/silent-server.py" "$silent_port" & pids+=("$!")
 sleep 0.5
-# The documented bound: RequestTimeoutSeconds (60 s by default) per command, retries included; the short form sets 10 s.
-if $short; then silent_settings=(--setting RequestTimeoutSeconds=10); bound_s=25; else silent_settings=(); bound_s=75; fi
-for command in list pull; do
+if $short; then silent_settings=(--setting RequestTimeoutSeconds=10 --setting MaxRetries=3); bound_s=25; else silent_settings=(--setting MaxRetries=3); bound_s=75; fi
+expect_timeout() { # label, figure name, command...: the command must fail with a coded Timeout within the bound
+  local label="$1" figure="$2" log="$work/silent-$2.log"; shift 2
   start="$(now_ms)"
-  if [ "$command" = list ]; then
-    timeout $((bound_s * 2)) "${cli[@]}" list --store s3://proof/states/ --type pytorch/proof-net --setting "ServiceUrl=http://127.0.0.1:$silent_port" "${silent_settings[@]}" --cache "$work/home-silent" >"$work/silent-$command.log" 2>&1
-  else
-    timeout $((bound_s * 2)) "${cli[@]}" pull "$key" --store s3://proof/states/ --setting "ServiceUrl=http://127.0.0.1:$silent_port" "${silent_settings[@]}" --cache "$work/home-silent" >"$work/silent-$command.log" 2>&1
-  fi
+  timeout $((bound_s * 3)) "$@" "${silent_settings[@]}" --cache "$work/home-silent" >"$log" 2>&1
   status=$?
   elapsed=$(( ($(now_ms) - start) / 1000 ))
-  echo "silent s3-$command $elapsed" >>"$figures"
-  if [ "$status" -eq 1 ] && grep -q "Timeout" "$work/silent-$command.log" && no_stack_trace "$work/silent-$command.log" && [ "$elapsed" -le "$bound_s" ]; then
-    record "silent server: modelstore $command" 1 PASS "exit 1 with a Timeout error after ${elapsed} s (bound ${bound_s} s), no stack trace"
+  echo "silent $figure $elapsed" >>"$figures"
+  if [ "$status" -eq 1 ] && grep -q "Timeout" "$log" && no_stack_trace "$log" && [ "$elapsed" -le "$bound_s" ]; then
+    record "silent server: $label" 1 PASS "exit 1 with a Timeout error after ${elapsed} s (bound ${bound_s} s, retries included), no stack trace"
   else
-    record "silent server: modelstore $command" 1 FAIL "exit $status after ${elapsed} s: $(tail -2 "$work/silent-$command.log" | tr '\n' ' ')"
+    record "silent server: $label" 1 FAIL "exit $status after ${elapsed} s (bound ${bound_s} s): $(tail -2 "$log" | tr '\n' ' ')"
   fi
-done
+}
+silent="http://127.0.0.1:$silent_port"
+if want silent; then
+  expect_timeout "modelstore list (S3)" s3-list "${cli[@]}" list --store s3://proof/states/ --type pytorch/proof-net --setting "ServiceUrl=$silent"
+  expect_timeout "modelstore pull (S3)" s3-pull "${cli[@]}" pull "$key" --store s3://proof/states/ --setting "ServiceUrl=$silent"
 fi
-
-# --- A silent server for every other HTTP store kind: the same bound, retries included -----------------------------
 if want silent-stores; then
-quiet_port="$(free_port)"
-python3 "$here/silent-server.py" "$quiet_port" & pids+=("$!")
-sleep 0.5
-if $short; then quiet_settings=(--setting RequestTimeoutSeconds=10 --setting MaxRetries=3); quiet_bound=25; else quiet_settings=(--setting MaxRetries=3); quiet_bound=75; fi
-for kind in huggingface azure github; do
-  case "$kind" in
-    huggingface) target=(--store hf:proof/silent --setting "Endpoint=http://127.0.0.1:$quiet_port/"); connection="" ;;
-    azure) target=(--store az://proof/states/); connection="DefaultEndpointsProtocol=http;AccountName=proof;AccountKey=cHJvb2Y=;BlobEndpoint=http://127.0.0.1:$quiet_port/proof;" ;;
-    github) target=(--store github:proof/silent --setting "BaseAddress=http://127.0.0.1:$quiet_port/"); connection="" ;;
-  esac
-  start="$(now_ms)"
-  AZURE_STORAGE_CONNECTION_STRING="$connection" timeout $((quiet_bound * 3)) "${cli[@]}" pull "$key" "${target[@]}" "${quiet_settings[@]}" --cache "$work/home-quiet" >"$work/quiet-$kind.log" 2>&1
-  status=$?
-  elapsed=$(( ($(now_ms) - start) / 1000 ))
-  echo "silent $kind $elapsed" >>"$figures"
-  if [ "$status" -eq 1 ] && grep -q "Timeout" "$work/quiet-$kind.log" && no_stack_trace "$work/quiet-$kind.log" && [ "$elapsed" -le "$quiet_bound" ]; then
-    record "silent server: $kind pull" 1 PASS "exit 1 with a Timeout error after ${elapsed} s (bound ${quiet_bound} s, 3 retries allowed), no stack trace"
-  else
-    record "silent server: $kind pull" 1 FAIL "exit $status after ${elapsed} s (bound ${quiet_bound} s): $(tail -2 "$work/quiet-$kind.log" | tr '\n' ' ')"
-  fi
-done
+  expect_timeout "modelstore pull (Hugging Face)" huggingface "${cli[@]}" pull "$key" --store hf:proof/silent --setting "Endpoint=$silent/"
+  AZURE_STORAGE_CONNECTION_STRING="DefaultEndpointsProtocol=http;AccountName=proof;AccountKey=cHJvb2Y=;BlobEndpoint=$silent/proof;" \
+    expect_timeout "modelstore pull (Azure)" azure "${cli[@]}" pull "$key" --store az://proof/states/
+  expect_timeout "modelstore pull (GitHub)" github "${cli[@]}" pull "$key" --store github:proof/silent --setting "BaseAddress=$silent/"
+fi
 fi
 
 # --- The server stops mid-transfer, then comes back ---------------------------------------------------------------
@@ -332,7 +316,7 @@ az_port="$(free_port)"; az_dir="$work/azurite"; mkdir -p "$az_dir"
 az_key="$(head -c 64 /dev/urandom | base64 -w0)"
 start_azurite() {
   (cd "$az_dir" && AZURITE_ACCOUNTS="proof:$az_key" exec "$root/build/node/azurite/node_modules/.bin/azurite-blob" \
-    --blobHost 127.0.0.1 --blobPort "$az_port" --location "$az_dir" --disableTelemetry --silent >>"$work/azurite.log" 2>&1) &
+    --blobHost 127.0.0.1 --blobPort "$az_port" --location "$az_dir" --skipApiVersionCheck --disableTelemetry --silent >>"$work/azurite.log" 2>&1) &
   azurite_pid=$!
   pids+=("$azurite_pid")
   for _ in $(seq 1 300); do (exec 3<>"/dev/tcp/127.0.0.1/$az_port") 2>/dev/null && break; sleep 0.1; done

@@ -32,7 +32,7 @@ public sealed class CrossProcessLock : IDisposable
             }
             catch (IOException e) when (!IsHeldElsewhere(e))
             {
-                throw Unusable(path, e);
+                throw Unusable(e);
             }
             catch (IOException) when (DateTime.UtcNow < deadline)
             {
@@ -60,7 +60,7 @@ public sealed class CrossProcessLock : IDisposable
         }
         catch (IOException e)
         {
-            throw Unusable(path, e);
+            throw Unusable(e);
         }
     }
 
@@ -74,8 +74,9 @@ public sealed class CrossProcessLock : IDisposable
             ? (exception.HResult & 0xFFFF) is 32 or 33 // ERROR_SHARING_VIOLATION, ERROR_LOCK_VIOLATION
             : exception.HResult == (OperatingSystem.IsLinux() ? 11 : 35); // EWOULDBLOCK: 11 on Linux, 35 on macOS and the BSDs
 
-    private static IOException Unusable(string path, IOException e) =>
-        new($"The cache's lock file '{path}' cannot be opened: {e.Message.TrimEnd('.', ' ')}. The cache folder must be writable (a read-only file system cannot hold a cache); choose another one with MODELSTORE_HOME (ModelStoreHome in a build, --cache in the CLI).", e);
+    // The cause names the path; the task and the CLI add where to choose another cache.
+    private static IOException Unusable(IOException e) =>
+        new($"The cache's lock file cannot be opened ({e.Message.TrimEnd('.', ' ')}): a cache needs a writable folder, and waiting cannot help.", e);
 
     /// <summary>Releases the lock.</summary>
     public void Dispose() => _stream.Dispose();
