@@ -28,6 +28,10 @@ public static class ChunkedDownloader
 
     private const int CopyBufferSize = 256 * 1024;
 
+    // How often a chunk in progress records its bytes in the journal: a kill costs at most this much of each chunk in
+    // flight, instead of the whole chunks.
+    private const long CheckpointBytes = 1024 * 1024;
+
     // Set by KeepCompletedJournals for the downloads of one flow (the cache's), not for other callers.
     private static readonly AsyncLocal<bool> CallerCommits = new();
 
@@ -57,8 +61,9 @@ public static class ChunkedDownloader
         var chunkCount = (int)Math.Max(1, (size + chunkSize - 1) / chunkSize);
         var journalPath = path + JournalSuffix;
         var journal = (remote.IsResumable ? TryLoadJournal(journalPath, path, remote, chunkSize, chunkCount) : null)
-            ?? new DownloadJournal(remote.Version, size, chunkSize, new bool[chunkCount]);
-        var fresh = journal.Done.All(done => !done);
+            ?? new DownloadJournal(remote.Version, size, chunkSize, new bool[chunkCount], new long[chunkCount]);
+        var written = journal.Written!;
+        var fresh = journal.Done.All(done => !done) && written.All(bytes => bytes == 0);
         if (fresh)
         {
             AtomicFile.Discard(journalPath);
@@ -70,7 +75,7 @@ public static class ChunkedDownloader
             RandomAccess.SetLength(handle, size);
         }
 
-        long onDisk = journal.Done.Select((done, index) => done ? ChunkLength(index, chunkSize, size) : 0).Sum();
+        long onDisk = journal.Done.Select((done, index) => done ? ChunkLength(index, chunkSize, size) : written[index]).Sum();
         long transferred = 0;
         (progress as IDownloadProgress)?.ReportTotal(size);
         progress?.Report(onDisk);
@@ -88,26 +93,27 @@ public static class ChunkedDownloader
         {
             await Parallel.ForEachAsync(pending, parallel, async (index, token) =>
             {
-                var start = index * chunkSize;
-                var length = ChunkLength(index, chunkSize, size);
-                await DownloadChunkAsync(source, remote, handle, start, length, options, bytes =>
+                // A chunk a killed process had started resumes after the bytes its journal checkpoint records.
+                var already = written[index];
+                var start = (index * chunkSize) + already;
+                var length = ChunkLength(index, chunkSize, size) - already;
+                var checkpoint = already;
+                await DownloadChunkAsync(source, remote, handle, start, length, options, async bytes =>
                 {
                     Interlocked.Add(ref transferred, bytes);
                     progress?.Report(Interlocked.Add(ref onDisk, bytes));
+                    written[index] += bytes;
+                    if (remote.IsResumable && written[index] - checkpoint >= CheckpointBytes)
+                    {
+                        checkpoint = written[index];
+                        await SaveUnderGateAsync(journalGate, journalPath, journal).ConfigureAwait(false);
+                    }
                 }, token).ConfigureAwait(false);
 
                 if (remote.IsResumable)
                 {
-                    await journalGate.WaitAsync(CancellationToken.None).ConfigureAwait(false);
-                    try
-                    {
-                        journal.Done[index] = true;
-                        await SaveJournalAsync(journalPath, journal).ConfigureAwait(false);
-                    }
-                    finally
-                    {
-                        journalGate.Release();
-                    }
+                    journal.Done[index] = true;
+                    await SaveUnderGateAsync(journalGate, journalPath, journal).ConfigureAwait(false);
                 }
 
                 signals[index]!.TrySetResult();
@@ -145,7 +151,7 @@ public static class ChunkedDownloader
         return new JournalScope(previous);
     }
 
-    private static async Task DownloadChunkAsync(IRangeReadableSource source, RemoteObject remote, SafeFileHandle handle, long start, long length, ChunkedDownloadOptions options, Action<int> onWritten, CancellationToken cancellationToken)
+    private static async Task DownloadChunkAsync(IRangeReadableSource source, RemoteObject remote, SafeFileHandle handle, long start, long length, ChunkedDownloadOptions options, Func<int, ValueTask> onWritten, CancellationToken cancellationToken)
     {
         if (length == 0)
         {
@@ -182,7 +188,7 @@ public static class ChunkedDownloader
 
     // Copies one range into the file; returns the bytes written. A read failure of the response body (a cut or reset
     // connection, a premature end) is a transient store error, so the caller can continue from what was written.
-    private static async Task<long> CopyRangeAsync(IRangeReadableSource source, RemoteObject remote, SafeFileHandle handle, long offset, long length, byte[] buffer, TimeSpan readTimeout, Action<int> onWritten, CancellationToken cancellationToken)
+    private static async Task<long> CopyRangeAsync(IRangeReadableSource source, RemoteObject remote, SafeFileHandle handle, long offset, long length, byte[] buffer, TimeSpan readTimeout, Func<int, ValueTask> onWritten, CancellationToken cancellationToken)
     {
         // A silent server must not hold a download forever: each wait for bytes is bounded, the request included.
         using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -239,7 +245,7 @@ public static class ChunkedDownloader
 
                 await RandomAccess.WriteAsync(handle, buffer.AsMemory(0, read), offset + copied, cancellationToken).ConfigureAwait(false);
                 copied += read;
-                onWritten(read);
+                await onWritten(read).ConfigureAwait(false);
             }
 
             // A server that sends more than the range asked for is not trusted with the rest of the object either.
@@ -308,6 +314,19 @@ public static class ChunkedDownloader
 
     // Replaced by rename, never fsynced: it must survive a killed process (the page cache keeps both the journal and
     // the chunks it lists), not a power cut, and an fsync per chunk would cost more than the chunks.
+    private static async Task SaveUnderGateAsync(SemaphoreSlim gate, string journalPath, DownloadJournal journal)
+    {
+        await gate.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+        try
+        {
+            await SaveJournalAsync(journalPath, journal).ConfigureAwait(false);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
     private static async Task SaveJournalAsync(string journalPath, DownloadJournal journal)
     {
         var temporary = journalPath + ".tmp";
@@ -327,9 +346,20 @@ public static class ChunkedDownloader
             }
 
             var journal = JsonSerializer.Deserialize<DownloadJournal>(File.ReadAllBytes(journalPath));
-            return journal is not null && journal.Version == remote.Version && journal.Size == remote.Size && journal.ChunkSize == chunkSize && journal.Done?.Length == chunkCount
-                ? journal
-                : null;
+            if (journal is null || journal.Version != remote.Version || journal.Size != remote.Size || journal.ChunkSize != chunkSize || journal.Done?.Length != chunkCount)
+            {
+                return null;
+            }
+
+            // The file is data: a checkpoint outside its chunk counts as nothing written (the hash catches any lie).
+            var written = new long[chunkCount];
+            for (var index = 0; index < chunkCount && journal.Written?.Length == chunkCount; index++)
+            {
+                var bytes = journal.Written[index];
+                written[index] = journal.Done[index] || bytes < 0 || bytes > ChunkLength(index, chunkSize, remote.Size) ? 0 : bytes;
+            }
+
+            return journal with { Written = written };
         }
         catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException)
         {
@@ -342,6 +372,6 @@ public static class ChunkedDownloader
         public void Dispose() => CallerCommits.Value = previous;
     }
 
-    /// <summary>What a resumable download has finished: the object's identity and one flag per chunk.</summary>
-    private sealed record DownloadJournal(string? Version, long Size, long ChunkSize, bool[] Done);
+    /// <summary>What a resumable download has finished: the object's identity, one flag per chunk, and the bytes checkpointed in each unfinished chunk.</summary>
+    private sealed record DownloadJournal(string? Version, long Size, long ChunkSize, bool[] Done, long[]? Written = null);
 }
