@@ -32,6 +32,7 @@ run torchsharp "$root/build/bench/torchsharp/run.sh" "$torch_layers" 4000
 run arrow dotnet run -c Release --project "$root/build/bench/arrow/ModelStore.Arrow.Bench.csproj" -- "$arrow_mb"
 run plums "$root/build/bench/plums/run.sh" "${plums[@]}"
 run shards "$root/build/bench/shards/run.sh" "$torch_layers" 4000 "$shard_count"
+run faults "$root/build/bench/faults/run.sh" $($quick && echo --short)
 
 # --- Figures, read from each benchmark's output ------------------------------------------------------------------
 seconds() { awk -F: '{ if (NF == 3) print $1 * 3600 + $2 * 60 + $3; else if (NF == 2) print $1 * 60 + $2; else print $1 }'; }
@@ -82,7 +83,7 @@ shards_memory="$(line shards '^sharded load overhead' | sed 's/^[^:]*: //')"
   echo "| Sharded weights load memory over the model's own (${shard_count} shards + index) | ${shards_memory:-n/a} | | | about one tensor, not the model |"
   echo "| PMF package save / strict load, ${plums[0]} x ${plums[1]} MiB | ${plums_save:-n/a} / ${plums_load:-n/a}, peak working set ${plums_memory:-n/a} | | | |"
   echo
-  for name in noop-build s3 verify torchsharp arrow plums shards; do
+  for name in noop-build s3 verify torchsharp arrow plums shards faults; do
     echo "## $name"
     echo
     echo '```'

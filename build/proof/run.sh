@@ -14,8 +14,11 @@ here="$root/build/proof"
 short=false
 [ "${1:-}" = "--short" ] && short=true
 if $short; then size_mib=96; kills=3; builds=4; else size_mib=384; kills=10; builds=8; fi
-# PROOF_SCENARIOS narrows a run to some of: cli-s3 cli-local build-s3 build-local silent cut concurrent flip secrets.
-scenarios=" ${PROOF_SCENARIOS:-cli-s3 cli-local build-s3 build-local silent cut concurrent flip secrets} "
+# PROOF_SCENARIOS narrows a run to some of: cli-s3 cli-local build-s3 build-local final-window silent silent-stores cut
+# azure-restart concurrent flip secrets echo readonly. PROOF_FIGURES=FILE appends the measured figures there, one a line
+# ("kill-extra SCENARIO PERCENT", "silent KIND SECONDS"), for build/bench/faults/.
+scenarios=" ${PROOF_SCENARIOS:-cli-s3 cli-local build-s3 build-local final-window silent silent-stores cut azure-restart concurrent flip secrets echo readonly} "
+figures="${PROOF_FIGURES:-/dev/null}"
 want() { [[ "$scenarios" == *" $1 "* ]]; }
 # One random seed a run, printed, so a failing sequence of kill points can be replayed with PROOF_SEED.
 seed="${PROOF_SEED:-$RANDOM}"
@@ -26,6 +29,7 @@ work="$(mktemp -d /tmp/modelstore-proof.XXXXXX)"
 pids=()
 cleanup() {
   for pid in "${pids[@]}"; do { kill -9 "$pid"; wait "$pid"; } 2>/dev/null; done
+  mountpoint -q "$work/ro-cache" 2>/dev/null && umount "$work/ro-cache"
   "$root/build/s3/stop-radosgw.sh" "$work/cluster" >/dev/null 2>&1
   if [ "${PROOF_KEEP:-0}" = 1 ]; then echo "[proof] kept $work" >&2; else rm -rf "$work"; fi
 }
@@ -172,8 +176,10 @@ kill_and_rerun() { # scenario name, kind (cli|build), store (s3|local)
     # about four at a time, so the target leaves the last ones out), or the partial file holds a random share of the
     # state (a local folder is streamed). A run that ends before that point is started again, up to three times.
     local attempt at
+    local before_kill
     for attempt in 1 2 3; do
       rm -rf "$home"
+      before_kill="$(proxied)"
       run_once "$home" "$work/$name-$i-killed.log"
       if [ "$store" = s3 ]; then
         local target=$(( 1 + RANDOM % (chunk_count > 5 ? chunk_count - 5 : 1) ))
@@ -204,6 +210,8 @@ kill_and_rerun() { # scenario name, kind (cli|build), store (s3|local)
     [ -n "$found" ] && problems+="after re-run $i: $found"
     [ -f "$home/blobs/sha256/${expected:0:2}/$expected" ] || problems+="re-run $i: no blob $expected; "
     [ "$(leftovers "$home")" -eq 0 ] || problems+="re-run $i left $(leftovers "$home") file(s) in tmp/; "
+    # Extra bytes: what the killed run and its re-run moved together, beyond the state's own size.
+    [ "$store" = s3 ] && echo "kill-extra $name $(( ($(proxied) - before_kill - size) * 100 / size ))" >>"$figures"
     if [ "$store" = s3 ] && [ "$done_before" -gt 0 ]; then
       resumable=$((resumable + 1))
       if [ "$transferred" -lt "$size" ]; then resumed=$((resumed + 1)); else problems+="re-run $i transferred $transferred bytes after $done_before finished chunks; "; fi
@@ -223,28 +231,62 @@ want cli-local && kill_and_rerun "kill -9 modelstore pull (local)" cli local
 want build-s3 && kill_and_rerun "kill -9 dotnet build fetch (S3)" build s3
 want build-local && kill_and_rerun "kill -9 dotnet build fetch (local)" build local
 
-# --- A server that accepts connections and never answers ---------------------------------------------------------
-if want silent; then
+# --- kill -9 in the final window: the download is complete, not yet in the cache ----------------------------------
+# Random kill points almost never land between the end of the download and the rename into the cache (a few ms), so
+# the product's proof hook pauses there (MODELSTORE_PROOF_PAUSE) and the kill is sent during the pause.
+if want final-window; then
+home="$work/home-final"
+before_kill="$(proxied)"
+MODELSTORE_PROOF_PAUSE=before-commit:30000 setsid "${cli[@]}" pull "$key" --store s3://proof/states/ --setting "ServiceUrl=$endpoint" --cache "$home" >"$work/final-killed.log" 2>&1 &
+pid=$!
+for _ in $(seq 1 1200); do grep -q "paused .* at before-commit" "$work/final-killed.log" 2>/dev/null && break; kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+paused=false; grep -q "paused .* at before-commit" "$work/final-killed.log" && paused=true
+kill -9 -- "-$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+bytes_before="$(proxied)"
+"${cli[@]}" pull "$key" --store s3://proof/states/ --setting "ServiceUrl=$endpoint" --cache "$home" >"$work/final-rerun.log" 2>&1; status=$?
+transferred=$(( $(proxied) - bytes_before ))
+echo "kill-extra final-window $(( ($(proxied) - before_kill - size) * 100 / size ))" >>"$figures"
+# The re-run may only re-hash: at most 2 % of the state through the proxy (the HEAD and nothing else).
+if $paused && [ "$status" -eq 0 ] && [ $((transferred * 100)) -le $((size * 2)) ] && [ -f "$home/blobs/sha256/${expected:0:2}/$expected" ] \
+   && [ -z "$(cache_problems "$home")" ] && [ "$(leftovers "$home")" -eq 0 ]; then
+  record "kill -9 between download and commit" 1 PASS "killed in the final window; the re-run moved $transferred bytes (<= 2 % of $size), right blob, tmp/ empty"
+else
+  record "kill -9 between download and commit" 1 FAIL "paused: $paused, re-run exit $status, $transferred bytes moved again: $(tail -2 "$work/final-rerun.log" | tr '\n' ' ')"
+fi
+fi
+
+# --- A server that accepts connections and never answers, for every HTTP store kind ---------------------------------
+# The documented bound: RequestTimeoutSeconds (60 s by default) per command, retries included (MaxRetries=3 allowed);
+# the short form sets 10 s. `silent` is S3's list and pull; `silent-stores` the Hub's, Azure's and GitHub's pulls.
+if want silent || want silent-stores; then
 silent_port="$(free_port)"
 python3 "$here/silent-server.py" "$silent_port" & pids+=("$!")
 sleep 0.5
-# The documented bound: RequestTimeoutSeconds (60 s by default) per command, retries included; the short form sets 10 s.
-if $short; then silent_settings=(--setting RequestTimeoutSeconds=10); bound_s=25; else silent_settings=(); bound_s=75; fi
-for command in list pull; do
+if $short; then silent_settings=(--setting RequestTimeoutSeconds=10 --setting MaxRetries=3); bound_s=25; else silent_settings=(--setting MaxRetries=3); bound_s=75; fi
+expect_timeout() { # label, figure name, command...: the command must fail with a coded Timeout within the bound
+  local label="$1" figure="$2" log="$work/silent-$2.log"; shift 2
   start="$(now_ms)"
-  if [ "$command" = list ]; then
-    timeout $((bound_s * 2)) "${cli[@]}" list --store s3://proof/states/ --type pytorch/proof-net --setting "ServiceUrl=http://127.0.0.1:$silent_port" "${silent_settings[@]}" --cache "$work/home-silent" >"$work/silent-$command.log" 2>&1
-  else
-    timeout $((bound_s * 2)) "${cli[@]}" pull "$key" --store s3://proof/states/ --setting "ServiceUrl=http://127.0.0.1:$silent_port" "${silent_settings[@]}" --cache "$work/home-silent" >"$work/silent-$command.log" 2>&1
-  fi
+  timeout $((bound_s * 3)) "$@" "${silent_settings[@]}" --cache "$work/home-silent" >"$log" 2>&1
   status=$?
   elapsed=$(( ($(now_ms) - start) / 1000 ))
-  if [ "$status" -eq 1 ] && grep -q "Timeout" "$work/silent-$command.log" && no_stack_trace "$work/silent-$command.log" && [ "$elapsed" -le "$bound_s" ]; then
-    record "silent server: modelstore $command" 1 PASS "exit 1 with a Timeout error after ${elapsed} s (bound ${bound_s} s), no stack trace"
+  echo "silent $figure $elapsed" >>"$figures"
+  if [ "$status" -eq 1 ] && grep -q "Timeout" "$log" && no_stack_trace "$log" && [ "$elapsed" -le "$bound_s" ]; then
+    record "silent server: $label" 1 PASS "exit 1 with a Timeout error after ${elapsed} s (bound ${bound_s} s, retries included), no stack trace"
   else
-    record "silent server: modelstore $command" 1 FAIL "exit $status after ${elapsed} s: $(tail -2 "$work/silent-$command.log" | tr '\n' ' ')"
+    record "silent server: $label" 1 FAIL "exit $status after ${elapsed} s (bound ${bound_s} s): $(tail -2 "$log" | tr '\n' ' ')"
   fi
-done
+}
+silent="http://127.0.0.1:$silent_port"
+if want silent; then
+  expect_timeout "modelstore list (S3)" s3-list "${cli[@]}" list --store s3://proof/states/ --type pytorch/proof-net --setting "ServiceUrl=$silent"
+  expect_timeout "modelstore pull (S3)" s3-pull "${cli[@]}" pull "$key" --store s3://proof/states/ --setting "ServiceUrl=$silent"
+fi
+if want silent-stores; then
+  expect_timeout "modelstore pull (Hugging Face)" huggingface "${cli[@]}" pull "$key" --store hf:proof/silent --setting "Endpoint=$silent/"
+  AZURE_STORAGE_CONNECTION_STRING="DefaultEndpointsProtocol=http;AccountName=proof;AccountKey=cHJvb2Y=;BlobEndpoint=$silent/proof;" \
+    expect_timeout "modelstore pull (Azure)" azure "${cli[@]}" pull "$key" --store az://proof/states/
+  expect_timeout "modelstore pull (GitHub)" github "${cli[@]}" pull "$key" --store github:proof/silent --setting "BaseAddress=$silent/"
+fi
 fi
 
 # --- The server stops mid-transfer, then comes back ---------------------------------------------------------------
@@ -267,6 +309,43 @@ else
 fi
 fi
 
+# --- Azure (Azurite) restarted mid-body: a coded error, then a resumed download ----------------------------------------
+if want azure-restart; then
+bash "$root/build/prereqs/30-azurite-npm.sh" >&2
+az_port="$(free_port)"; az_dir="$work/azurite"; mkdir -p "$az_dir"
+az_key="$(head -c 64 /dev/urandom | base64 -w0)"
+start_azurite() {
+  (cd "$az_dir" && AZURITE_ACCOUNTS="proof:$az_key" exec "$root/build/node/azurite/node_modules/.bin/azurite-blob" \
+    --blobHost 127.0.0.1 --blobPort "$az_port" --location "$az_dir" --skipApiVersionCheck --disableTelemetry --silent >>"$work/azurite.log" 2>&1) &
+  azurite_pid=$!
+  pids+=("$azurite_pid")
+  for _ in $(seq 1 300); do (exec 3<>"/dev/tcp/127.0.0.1/$az_port") 2>/dev/null && break; sleep 0.1; done
+}
+start_azurite
+python3 "$here/azure-container.py" "http://127.0.0.1:$az_port/proof" proof "$az_key" states
+az_proxy_port="$(free_port)"
+python3 "$here/counting-proxy.py" "$az_proxy_port" "$az_port" "$work/az-proxy.count" "$rate" & pids+=("$!")
+az_direct="DefaultEndpointsProtocol=http;AccountName=proof;AccountKey=$az_key;BlobEndpoint=http://127.0.0.1:$az_port/proof;"
+az_proxied="DefaultEndpointsProtocol=http;AccountName=proof;AccountKey=$az_key;BlobEndpoint=http://127.0.0.1:$az_proxy_port/proof;"
+AZURE_STORAGE_CONNECTION_STRING="$az_direct" "${cli[@]}" push "$work/local/pytorch.proof-net.big.v1.pt" "$key" --store az://states/ >"$work/az-push.log" 2>&1
+home="$work/home-azure"
+AZURE_STORAGE_CONNECTION_STRING="$az_proxied" setsid "${cli[@]}" pull "$key" --store az://states/ --cache "$home" >"$work/az-cut.log" 2>&1 &
+pid=$!
+for _ in $(seq 1 400); do [ "$(chunks_done "$home")" -ge 2 ] && break; kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+kill "$azurite_pid"; wait "$azurite_pid" 2>/dev/null
+start="$(now_ms)"; wait "$pid"; status=$?; elapsed=$(( ($(now_ms) - start) / 1000 ))
+start_azurite
+az_before="$(sleep 0.3; cat "$work/az-proxy.count")"
+AZURE_STORAGE_CONNECTION_STRING="$az_proxied" "${cli[@]}" pull "$key" --store az://states/ --cache "$home" >"$work/az-rerun.log" 2>&1; rerun=$?
+transferred=$(( $(sleep 0.3; cat "$work/az-proxy.count") - az_before ))
+if [ "$status" -eq 1 ] && no_stack_trace "$work/az-cut.log" && grep -qE "error \((Unreachable|Timeout)\)" "$work/az-cut.log" && ! grep -q "AggregateException" "$work/az-cut.log" \
+   && [ "$rerun" -eq 0 ] && [ "$transferred" -lt "$size" ] && [ -f "$home/blobs/sha256/${expected:0:2}/$expected" ] && [ -z "$(cache_problems "$home")" ]; then
+  record "Azurite restarted mid-pull" 1 PASS "pull failed in ${elapsed} s with a coded error (no AggregateException, no stack trace); after the restart it resumed ($transferred of $size bytes)"
+else
+  record "Azurite restarted mid-pull" 1 FAIL "exit $status, re-run exit $rerun, $transferred bytes: $(tail -2 "$work/az-cut.log" | tr '\n' ' ') / $(tail -1 "$work/az-rerun.log")"
+fi
+fi
+
 # --- Concurrent builds of one state: one download ----------------------------------------------------------------
 if want concurrent; then
 home="$work/home-concurrent"
@@ -281,8 +360,9 @@ failures=0
 for pid in "${started[@]}"; do wait "$pid" || failures=$((failures + 1)); done
 transferred=$(( $(proxied) - bytes_before ))
 downloads="$(grep -l "ModelStore: fetched $key" "$work"/concurrent-*.log | wc -l)"
-if [ "$failures" -eq 0 ] && [ "$downloads" -eq 1 ] && [ "$transferred" -lt $((size * 3 / 2)) ] && [ -z "$(cache_problems "$home")" ]; then
-  record "$builds concurrent builds of one state" "$builds" PASS "all built; one build downloaded ($transferred bytes through the proxy for a $size-byte state)"
+# One download: at most 2 % over the state's bytes (the requests and headers), never a second copy.
+if [ "$failures" -eq 0 ] && [ "$downloads" -eq 1 ] && [ $((transferred * 100)) -le $((size * 102)) ] && [ -z "$(cache_problems "$home")" ]; then
+  record "$builds concurrent builds of one state" "$builds" PASS "all built; one build downloaded ($transferred bytes through the proxy for a $size-byte state, <= 1.02x)"
 else
   record "$builds concurrent builds of one state" "$builds" FAIL "$failures failed, $downloads downloaded, $transferred bytes"
 fi
@@ -341,6 +421,48 @@ if [ -z "$hits" ]; then
   record "secrets in output" "$scanned files" PASS "0 occurrences of 5 secrets (AWS secret key, GH_TOKEN, HF_TOKEN, Azure account key, URL password) in console logs, binlogs, lock files, obj/ and the caches"
 else
   record "secrets in output" "$scanned files" FAIL "$hits"
+fi
+fi
+
+# --- A server that echoes the request's headers in its errors ------------------------------------------------------
+if want echo; then
+echo_port="$(free_port)"
+: >"$work/echo-requests.log"
+python3 "$here/echo-server.py" "$echo_port" "$work/echo-requests.log" & pids+=("$!")
+sleep 0.5
+# Values not shaped like tokens: only the scrubber's knowledge of the environment can catch them.
+hf_value="proofHubValue$RANDOM$RANDOM"; gh_value="proofGitHubValue$RANDOM$RANDOM"; aws_value="proofSessionValue$RANDOM$RANDOM"
+HF_TOKEN="$hf_value" "${cli[@]}" pull "$key" --store hf:proof/echo --setting "Endpoint=http://127.0.0.1:$echo_port/" --setting MaxRetries=0 --cache "$work/home-echo" >"$work/echo-hf.log" 2>&1; hf_status=$?
+GH_TOKEN="$gh_value" "${cli[@]}" pull "$key" --store github:proof/echo --setting "BaseAddress=http://127.0.0.1:$echo_port/" --setting MaxRetries=0 --cache "$work/home-echo" >"$work/echo-github.log" 2>&1; gh_status=$?
+AWS_SESSION_TOKEN="$aws_value" "${cli[@]}" pull "$key" --store s3://proof/states/ --setting "ServiceUrl=http://127.0.0.1:$echo_port" --setting MaxRetries=0 --cache "$work/home-echo" >"$work/echo-s3.log" 2>&1; s3_status=$?
+sent=0
+for value in "$hf_value" "$gh_value" "$aws_value"; do grep -qF -- "$value" "$work/echo-requests.log" && sent=$((sent + 1)); done
+printed="$(cat "$work/echo-hf.log" "$work/echo-github.log" "$work/echo-s3.log" | grep -cF -e "$hf_value" -e "$gh_value" -e "$aws_value" || true)"
+escapes="$(cat "$work/echo-hf.log" "$work/echo-github.log" "$work/echo-s3.log" | grep -c $'\x1b' || true)"
+if [ "$sent" -eq 3 ] && [ "$printed" -eq 0 ] && [ "$escapes" -eq 0 ] && [ "$hf_status" -eq 1 ] && [ "$gh_status" -eq 1 ] && [ "$s3_status" -eq 1 ] \
+   && no_stack_trace "$work/echo-hf.log" && no_stack_trace "$work/echo-github.log" && no_stack_trace "$work/echo-s3.log"; then
+  record "echoing server (HF, GitHub, S3)" 3 PASS "3 of 3 credentials sent and echoed back; secrets printed: 0, raw ESC printed: 0, each a coded error"
+else
+  record "echoing server (HF, GitHub, S3)" 3 FAIL "sent $sent of 3, secrets printed: $printed, raw ESC printed: $escapes, exits $hf_status/$gh_status/$s3_status"
+fi
+fi
+
+# --- A read-only cache file system: fails at once with a coded error ------------------------------------------------
+if want readonly; then
+ro="$work/ro-cache"
+mkdir -p "$ro"
+if mount -t tmpfs -o size=1m tmpfs "$ro" 2>"$work/ro-mount.log" && mkdir -p "$ro/locks" "$ro/tmp" "$ro/blobs" "$ro/index" && mount -o remount,ro "$ro" 2>>"$work/ro-mount.log"; then
+  start="$(now_ms)"
+  timeout 120 "${cli[@]}" pull "$key" --store "$work/local" --cache "$ro" >"$work/readonly.log" 2>&1; status=$?
+  elapsed=$(( ($(now_ms) - start) / 1000 ))
+  umount "$ro"
+  if [ "$status" -eq 1 ] && grep -q "error (Cache)" "$work/readonly.log" && grep -qi "read-only" "$work/readonly.log" && no_stack_trace "$work/readonly.log" && [ "$elapsed" -le 10 ]; then
+    record "read-only cache file system" 1 PASS "exit 1 after ${elapsed} s with error (Cache) naming the read-only file system (it used to wait 30 min for a lock 'held by another process')"
+  else
+    record "read-only cache file system" 1 FAIL "exit $status after ${elapsed} s: $(tail -2 "$work/readonly.log" | tr '\n' ' ')"
+  fi
+else
+  record "read-only cache file system" 0 FAIL "could not mount a read-only file system (needs root): $(tr '\n' ' ' <"$work/ro-mount.log")"
 fi
 fi
 

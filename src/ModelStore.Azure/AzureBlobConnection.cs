@@ -1,6 +1,9 @@
+using System.Net;
 using Azure.Core;
+using Azure.Core.Pipeline;
 using Azure.Identity;
 using Azure.Storage.Blobs;
+using ModelStore.Downloads;
 
 namespace ModelStore.Azure;
 
@@ -17,6 +20,11 @@ internal sealed class AzureBlobConnection
         Endpoint = endpoint;
         Secrets = secrets;
         CredentialHint = credentialHint;
+        foreach (var secret in secrets)
+        {
+            Diagnostics.SecretScrubber.Register(secret);
+        }
+
     }
 
     /// <summary>The client of the store's container.</summary>
@@ -79,12 +87,26 @@ internal sealed class AzureBlobConnection
         return new AzureBlobConnection(client.GetBlobContainerClient(options.Container), named, [], credentialHint);
     }
 
+    // The transport policy of every HTTP-based store (HttpResilience): a read (GET, HEAD) gets its answer within
+    // RequestTimeout, its retries included, so a silent service fails as fast as any other store. The SDK's own retries
+    // are left to what that policy does not retry: uploads, whose bodies the SDK knows how to send again.
     private static BlobClientOptions CreateClientOptions(AzureBlobStateStoreOptions options)
     {
         var clientOptions = options.ServiceVersion is { } version ? new BlobClientOptions(ParseServiceVersion(version)) : new BlobClientOptions();
-        clientOptions.Retry.MaxRetries = options.MaxRetries;
+        var resilience = new HttpResilienceOptions { RequestTimeout = options.RequestTimeout, MaxRetries = options.MaxRetries };
+        var handler = HttpResilience.CreateHandler(
+            new SocketsHttpHandler
+            {
+                AllowAutoRedirect = false,
+                AutomaticDecompression = DecompressionMethods.None,
+                ConnectTimeout = TimeSpan.FromSeconds(30),
+                PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+            },
+            resilience);
+        clientOptions.Transport = new HttpClientTransport(new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan });
         clientOptions.Retry.NetworkTimeout = options.RequestTimeout;
         clientOptions.Retry.Mode = RetryMode.Exponential;
+        clientOptions.RetryPolicy = new WritesOnlyRetryPolicy(options.MaxRetries);
         options.ConfigureClient?.Invoke(clientOptions);
         return clientOptions;
     }
@@ -145,4 +167,16 @@ internal sealed class AzureBlobConnection
 
         return secrets;
     }
+}
+
+/// <summary>The SDK's retries for the requests <see cref="HttpResilience"/> does not retry (uploads); reads are retried there, within their bound.</summary>
+internal sealed class WritesOnlyRetryPolicy(int maxRetries) : RetryPolicy(maxRetries, DelayStrategy.CreateExponentialDelayStrategy())
+{
+    protected override bool ShouldRetry(HttpMessage message, Exception? exception) =>
+        !IsRead(message) && base.ShouldRetry(message, exception);
+
+    protected override async ValueTask<bool> ShouldRetryAsync(HttpMessage message, Exception? exception) =>
+        !IsRead(message) && await base.ShouldRetryAsync(message, exception).ConfigureAwait(false);
+
+    private static bool IsRead(HttpMessage message) => message.Request.Method == RequestMethod.Get || message.Request.Method == RequestMethod.Head;
 }

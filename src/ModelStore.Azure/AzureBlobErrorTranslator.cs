@@ -73,14 +73,10 @@ internal sealed class AzureBlobErrorTranslator(string container, string endpoint
                     => (StateStoreError.AccessDenied, $"the service refused the credentials ({detail}). {credentialHint}"),
                 "ServerBusy" or "TooManyRequests" => (StateStoreError.RateLimited, $"the service is throttling requests ({detail}); retry later."),
                 "OperationTimedOut" => (StateStoreError.Timeout, $"the service timed out ({detail})."),
-                _ => status switch
+                _ => HttpStateErrors.ErrorOf(status) switch
                 {
-                    401 or 403 => (StateStoreError.AccessDenied, $"access denied ({detail}). {credentialHint}"),
-                    404 => (StateStoreError.NotFound, $"not found ({detail})."),
-                    429 or 503 => (StateStoreError.RateLimited, $"the service is busy ({detail}); retry later."),
-                    408 or 504 => (StateStoreError.Timeout, $"the service timed out ({detail})."),
-                    >= 500 => (StateStoreError.Unreachable, $"the service failed ({detail})."),
-                    _ => (StateStoreError.InvalidContent, $"unexpected answer ({detail})."),
+                    StateStoreError.AccessDenied => (StateStoreError.AccessDenied, $"{HttpStateErrors.Describe(status)} ({detail}). {credentialHint}"),
+                    var error => (error, $"{HttpStateErrors.Describe(status)} ({detail})."),
                 },
             };
         }

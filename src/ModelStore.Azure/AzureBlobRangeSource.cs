@@ -12,7 +12,7 @@ namespace ModelStore.Azure;
 /// One blob as a source of ranged reads for <see cref="ChunkedDownloader"/>: its version is its ETag, and every ranged
 /// read carries <c>If-Match</c> so that a blob replaced during a download is noticed, not mixed.
 /// </summary>
-internal sealed class AzureBlobRangeSource(BlockBlobClient blob, StateKey key, AzureBlobErrorTranslator errors, Func<CancellationToken, Task<RemoteObject?>> properties) : IRangeReadableSource
+internal sealed class AzureBlobRangeSource(BlockBlobClient blob, StateKey key, AzureBlobErrorTranslator errors, TimeSpan readTimeout, Func<CancellationToken, Task<RemoteObject?>> properties) : IRangeReadableSource
 {
     public string Description => errors.Redact($"Azure blob {errors.Address(blob.Name)} (state {key})");
 
@@ -31,7 +31,8 @@ internal sealed class AzureBlobRangeSource(BlockBlobClient blob, StateKey key, A
                 Conditions = expected.Version is { } version ? new BlobRequestConditions { IfMatch = new ETag(version) } : null,
             };
             var response = await blob.DownloadStreamingAsync(options, cancellationToken).ConfigureAwait(false);
-            return new OwnedStream(response.Value.Content, response.Value);
+            // A connection lost mid-body (after the SDK's own retries of the read) is a coded Unreachable, resumed by the downloader.
+            return new TransportGuardedStream(response.Value.Content, response.Value, Description, key, readTimeout);
         }
         catch (RequestFailedException e) when (e.Status == 412 || e.ErrorCode == "ConditionNotMet")
         {

@@ -4,6 +4,7 @@ using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
 using ModelStore.Downloads;
+using ModelStore.IO;
 using ModelStore.States;
 using ModelStore.Stores;
 using ModelStore.Uploads;
@@ -143,7 +144,7 @@ public sealed class AzureBlobStateStore : StateStore, IFileDownloadingStore
         {
             var response = await Blob(blobName).DownloadStreamingAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
             _containerSeen = true;
-            return response.Value.Content;
+            return new TransportGuardedStream(response.Value.Content, response.Value, _errors.Redact($"Azure blob {_errors.Address(blobName)} (state {key})"), key, Options.RequestTimeout);
         }
         catch (RequestFailedException e) when (e.ErrorCode == "BlobNotFound" || (e.Status == 404 && e.ErrorCode != "ContainerNotFound"))
         {
@@ -227,10 +228,10 @@ public sealed class AzureBlobStateStore : StateStore, IFileDownloadingStore
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         cancellationToken.ThrowIfCancellationRequested();
         var blobName = GetBlobName(key);
-        var source = new AzureBlobRangeSource(Blob(blobName), key, _errors, async token =>
+        var source = new AzureBlobRangeSource(Blob(blobName), key, _errors, Options.RequestTimeout, async token =>
             await TryGetPropertiesAsync(key, blobName, token).ConfigureAwait(false) is { } properties ? new RemoteObject(properties.ContentLength, properties.ETag.ToString()) : null);
         var remote = await source.GetObjectAsync(cancellationToken).ConfigureAwait(false);
-        var options = new ChunkedDownloadOptions { ChunkSize = Options.DownloadChunkSize, Parallelism = Options.DownloadParallelism };
+        var options = new ChunkedDownloadOptions { ChunkSize = Options.DownloadChunkSize, Parallelism = Options.DownloadParallelism, MaxRetries = Options.MaxRetries, ReadTimeout = Options.RequestTimeout };
         return await ChunkedDownloader.DownloadAsync(source, remote, Path.GetFullPath(path), options, progress, cancellationToken).ConfigureAwait(false);
     }
 

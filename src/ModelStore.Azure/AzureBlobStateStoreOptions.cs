@@ -75,11 +75,14 @@ public sealed class AzureBlobStateStoreOptions
     /// <summary>How many ranged reads run at once in a parallel download. 8 by default.</summary>
     public int DownloadParallelism { get; set; } = 8;
 
-    /// <summary>The time one request may wait for the service before it fails with <c>Timeout</c>. 60 seconds by default, as for
-    /// the other stores, so a silent server fails within a minute per request.</summary>
+    /// <summary>
+    /// The time a request may wait for the service's answer, its retries included, before it fails with <c>Timeout</c>
+    /// (the transport policy of every HTTP-based store, <see cref="ModelStore.Downloads.HttpResilience"/>); also the
+    /// longest wait for the next bytes of a download. 60 seconds by default, so a silent service fails within about a minute.
+    /// </summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
-    /// <summary>How many times a failed request is retried (throttling, server errors, dropped connections). 3 by default.</summary>
+    /// <summary>How many times a failed request is retried (throttling, server errors, dropped connections), within <see cref="RequestTimeout"/> for reads. 3 by default.</summary>
     public int MaxRetries { get; set; } = 3;
 
     /// <summary>

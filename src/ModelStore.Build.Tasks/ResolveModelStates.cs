@@ -296,10 +296,14 @@ public sealed partial class ResolveModelStates : Microsoft.Build.Utilities.Task,
     private void Error(ResolutionFailure failure) => Error(failure.Kind, failure.Message);
 
     private void Error(ResolutionFailureKind kind, string message) =>
-        Log.LogError(Subcategory, ResolutionFailure.BuildCodeOf(kind), null, ProjectFile, 0, 0, 0, 0, message);
+        Log.LogError(Subcategory, ResolutionFailure.BuildCodeOf(kind), null, ProjectFile, 0, 0, 0, 0, Printable(message));
 
     private void Warning(string code, string message) =>
-        Log.LogWarning(Subcategory, code, null, ProjectFile, 0, 0, 0, 0, message);
+        Log.LogWarning(Subcategory, code, null, ProjectFile, 0, 0, 0, 0, Printable(message));
+
+    // A message may quote a server or a lock file: no credential, no terminal control sequence reaches the build log.
+    private static string Printable(string message) =>
+        Diagnostics.SecretScrubber.Scrub(Diagnostics.UntrustedText.Sanitize(message, keepLineBreaks: true));
 
     /// <summary>The subcategory shown before the code.</summary>
     private const string Subcategory = "ModelStore";

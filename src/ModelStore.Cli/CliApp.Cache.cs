@@ -81,31 +81,35 @@ public static partial class CliApp
 
     private static Command VerifyCommand(CommonOptions options, TextWriter output, TextWriter error)
     {
-        var verify = new Command("verify", "Re-hash every cached state; a changed one is removed (fetched again next time) and the exit code is 1.");
+        var verify = new Command("verify", "Check every cache entry: its blob is there, hashes to its name and has the entry's size. A wrong entry is removed (fetched again next time), a changed blob too, and the exit code is 1.");
         verify.SetAction(Action(options, output, error, async (parse, cli, cancellationToken) =>
         {
             var cache = OpenCache(parse.GetValue(options.Cache));
             var results = new List<object>();
             int good = 0, bad = 0;
-            foreach (var state in cache.EnumerateStates().ToList())
+            await foreach (var check in cache.VerifyEntriesAsync(cancellationToken).ConfigureAwait(false))
             {
-                // The cache judges a blob by its own hash (and deletes it only when that fails); an index entry that
-                // claims another size is wrong itself, so only the entry goes.
-                var check = await cache.CheckBlobAsync(state.Sha256, cancellationToken).ConfigureAwait(false);
-                if (check.Condition == BlobCondition.Valid && check.Size == state.Size)
+                var what = check.Key is null ? Path.GetFileName(check.IndexPath) : $"{check.Key}  ({check.StoreId})";
+                if (check.Status == CacheEntryStatus.Ok)
                 {
                     good++;
-                    await cli.LineAsync($"ok       {state.Key}  ({state.StoreId})").ConfigureAwait(false);
+                    await cli.LineAsync($"ok       {what}").ConfigureAwait(false);
                 }
                 else
                 {
                     bad++;
-                    cache.Remove(state.StoreId, state.Key);
-                    var what = check.Condition == BlobCondition.Valid ? "its index entry did not match its bytes and was removed; the bytes were kept" : "removed from the cache";
-                    await cli.LineAsync($"CORRUPT  {state.Key}  ({state.StoreId}): {what}; it will be fetched again.").ConfigureAwait(false);
+                    cache.Discard(check);
+                    var why = check.Status switch
+                    {
+                        CacheEntryStatus.BlobMissing => "its blob is missing",
+                        CacheEntryStatus.BlobCorrupt => "its blob changed on disk and was deleted",
+                        CacheEntryStatus.EntryMismatch => $"the entry records {check.Size} bytes, not the blob's",
+                        _ => "the entry cannot be read",
+                    };
+                    await cli.LineAsync($"CORRUPT  {what}: {why}; removed from the cache, it will be fetched again.").ConfigureAwait(false);
                 }
 
-                results.Add(new { key = state.Key.ToString(), store = state.StoreId, ok = check.Condition == BlobCondition.Valid && check.Size == state.Size });
+                results.Add(new { key = check.Key?.ToString(), store = check.StoreId, status = check.Status.ToString(), ok = check.Status == CacheEntryStatus.Ok });
             }
 
             await cli.LineAsync($"{good} verified, {bad} corrupt.").ConfigureAwait(false);

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using ModelStore.Diagnostics;
 
 namespace ModelStore.Cli;
 
@@ -27,17 +28,20 @@ internal sealed class CliOutput(TextWriter output, TextWriter error, bool json, 
     public bool IsInteractive => !Console.IsErrorRedirected && ReferenceEquals(error, Console.Error);
 
     /// <summary>A result line (text mode only).</summary>
-    public Task LineAsync(string line) => json ? Task.CompletedTask : output.WriteLineAsync(line);
+    public Task LineAsync(string line) => json ? Task.CompletedTask : output.WriteLineAsync(Printable(line));
 
     /// <summary>The command's result as one JSON document (JSON mode only).</summary>
-    public Task JsonAsync(object value) => json ? output.WriteLineAsync(JsonSerializer.Serialize(value, Json)) : Task.CompletedTask;
+    public Task JsonAsync(object value) => json ? output.WriteLineAsync(SecretScrubber.Scrub(JsonSerializer.Serialize(value, Json))) : Task.CompletedTask;
 
     /// <summary>A note for people (what happened, what to do), on the error stream; none when quiet or JSON.</summary>
-    public Task NoteAsync(string line) => quiet || json ? Task.CompletedTask : error.WriteLineAsync(line);
+    public Task NoteAsync(string line) => quiet || json ? Task.CompletedTask : error.WriteLineAsync(Printable(line));
 
     /// <summary>An error: <c>error (Code): message</c>, or a JSON object with the code, the message and the exit code.</summary>
     public Task FailAsync(string? code, string message, int exitCode) =>
         json
-            ? error.WriteLineAsync(JsonSerializer.Serialize(new { error = code ?? (exitCode == 2 ? "Usage" : "Error"), message, exitCode }, Json))
-            : error.WriteLineAsync(code is null ? $"error: {message}" : $"error ({code}): {message}");
+            ? error.WriteLineAsync(SecretScrubber.Scrub(JsonSerializer.Serialize(new { error = code ?? (exitCode == 2 ? "Usage" : "Error"), message, exitCode }, Json)))
+            : error.WriteLineAsync(Printable(code is null ? $"error: {message}" : $"error ({code}): {message}"));
+
+    // Everything printed may quote a server or a lock file: no credential, no terminal control sequence.
+    private static string Printable(string text) => SecretScrubber.Scrub(UntrustedText.Sanitize(text, keepLineBreaks: true));
 }

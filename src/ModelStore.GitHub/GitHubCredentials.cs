@@ -15,6 +15,13 @@ internal sealed class GitHubCredentials
 
     private GitHubCredentials(Credentials credentials, string? source, string? problem)
     {
+        // The credentials may come from a reader other than the process environment: every message must still hide them.
+        Diagnostics.SecretScrubber.Register(credentials.Password);
+        if (credentials.AuthenticationType == AuthenticationType.Basic)
+        {
+            Diagnostics.SecretScrubber.Register($"{credentials.Login}:{credentials.Password}");
+        }
+
         Credentials = credentials;
         Source = source;
         Problem = problem;

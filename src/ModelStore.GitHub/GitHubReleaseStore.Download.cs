@@ -34,6 +34,9 @@ public sealed partial class GitHubReleaseStore
         var download = await ChunkedDownloader.DownloadAsync(source, remote, compressed, options, progress, cancellationToken).ConfigureAwait(false);
         var (size, sha256) = await DecompressAsync(compressed, path, key, cancellationToken).ConfigureAwait(false);
         File.Delete(compressed);
+
+        // Kept by a cache that commits the download itself: the compressed file is gone, so its journal goes too.
+        ChunkedDownloader.DiscardJournal(compressed);
         return new FileDownload(size, download.BytesTransferred, sha256);
     }
 

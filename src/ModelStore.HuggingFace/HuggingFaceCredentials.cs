@@ -18,6 +18,8 @@ internal sealed class HuggingFaceCredentials
 
     private HuggingFaceCredentials(string? token, string? source)
     {
+        // The token may come from a reader other than the process environment: every message must still hide it.
+        Diagnostics.SecretScrubber.Register(token);
         _token = token;
         Source = source;
     }

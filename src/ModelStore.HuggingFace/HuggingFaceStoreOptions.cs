@@ -33,10 +33,13 @@ public sealed class HuggingFaceStoreOptions
     /// <summary>Reads environment variables (<c>HF_TOKEN</c>, <c>HF_ENDPOINT</c>, ...); the process environment by default.</summary>
     public Func<string, string?> EnvironmentVariables { get; set; } = Environment.GetEnvironmentVariable;
 
-    /// <summary>The longest wait for the headers of one response (the metadata, a listing page, the start of a download). 60 s by default.</summary>
+    /// <summary>
+    /// The longest wait for the headers of one response (the metadata, a listing page, the start of a download), its
+    /// retries included (<see cref="HttpResilience"/>, the transport policy of every HTTP-based store). 60 s by default.
+    /// </summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
-    /// <summary>How many times a metadata or listing request is tried again after a transient failure (unreachable, timeout, 5xx, a short rate limit). 3 by default.</summary>
+    /// <summary>How many times a request is tried again after a transient failure (unreachable, 5xx, a short rate limit), within <see cref="RequestTimeout"/>. 3 by default.</summary>
     public int MaxRetries { get; set; } = 3;
 
     /// <summary>The wait before the first retry of a request; it doubles at each following one. 500 ms by default.</summary>

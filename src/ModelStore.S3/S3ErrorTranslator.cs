@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Amazon.Runtime;
+using ModelStore.Downloads;
 using ModelStore.States;
 using ModelStore.Stores;
 
@@ -70,15 +71,7 @@ internal sealed class S3ErrorTranslator(string bucket, string endpoint, IReadOnl
                     => (StateStoreError.AccessDenied, $"the server refused the credentials ({detail}). Check the access key and secret, the profile or AWS_* variables, and the bucket policy."),
                 "SlowDown" or "TooManyRequests" or "Throttling" => (StateStoreError.RateLimited, $"the server is throttling requests ({detail}); retry later."),
                 "RequestTimeout" => (StateStoreError.Timeout, $"the server timed out ({detail})."),
-                _ => status switch
-                {
-                    401 or 403 => (StateStoreError.AccessDenied, $"access denied ({detail})."),
-                    404 => (StateStoreError.NotFound, $"not found ({detail})."),
-                    429 or 503 => (StateStoreError.RateLimited, $"the server is busy ({detail}); retry later."),
-                    408 or 504 => (StateStoreError.Timeout, $"the server timed out ({detail})."),
-                    >= 500 => (StateStoreError.Unreachable, $"the server failed ({detail})."),
-                    _ => (StateStoreError.InvalidContent, $"unexpected answer ({detail})."),
-                },
+                _ => (HttpStateErrors.ErrorOf(status), $"{HttpStateErrors.Describe(status)} ({detail})."),
             };
         }
 

@@ -61,6 +61,8 @@ public sealed class S3StateStore : StateStore, IFileDownloadingStore, IDisposabl
 
         Options = options;
         Endpoint = options.ServiceUrl?.TrimEnd('/') ?? options.Region ?? S3ClientFactory.DefaultRegion;
+        Diagnostics.SecretScrubber.Register(options.SecretKey);
+        Diagnostics.SecretScrubber.Register(options.SessionToken);
         _errors = new S3ErrorTranslator(options.Bucket, Endpoint, [.. new[] { options.SecretKey, options.SessionToken }.OfType<string>()], ChecksumHint(options));
 
         // Requests that wait for an answer are bounded by RequestTimeout; uploads send bodies and get UploadTimeout.

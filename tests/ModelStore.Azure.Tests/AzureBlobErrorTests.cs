@@ -163,20 +163,51 @@ public sealed class AzureBlobErrorTests
     }
 
     [TestMethod]
-    public async Task A_server_that_never_answers_is_a_timeout()
+    public async Task A_silent_server_fails_within_the_request_timeout_retries_included()
     {
         using var silent = new SilentServer();
         var options = Azurite.Options("models");
         options.ConnectionString = $"DefaultEndpointsProtocol=http;AccountName={Azurite.AccountName};AccountKey={Azurite.AccountKey};BlobEndpoint=http://127.0.0.1:{silent.Port}/{Azurite.AccountName};";
-        options.RequestTimeout = TimeSpan.FromSeconds(1);
-        options.MaxRetries = 0;
+        options.RequestTimeout = TimeSpan.FromSeconds(2);
+        options.MaxRetries = 3;
         var store = new AzureBlobStateStore(options);
+        var clock = Stopwatch.StartNew();
 
-        var error = await Assert.ThrowsExactlyAsync<StateStoreException>(() => store.ExistsAsync(Key, Cancel));
+        var error = await Assert.ThrowsExactlyAsync<StateStoreException>(() => store.DownloadToFileAsync(Key, Path.Combine(Path.GetTempPath(), Guid.NewGuid().ToString("N")), cancellationToken: Cancel));
 
+        // Before the shared transport policy, each of the 4 attempts had the whole bound: 8 s and more.
         Assert.AreEqual(StateStoreError.Timeout, error.Error, error.Message);
+        Assert.IsLessThan(4, clock.Elapsed.TotalSeconds, $"Took {clock.Elapsed}.");
         StringAssert.Contains(error.Message, "/models/");
         AssertNoSecret(error, Azurite.AccountKey, options.ConnectionString);
+    }
+
+    [TestMethod]
+    public async Task A_server_lost_mid_body_is_a_coded_unreachable_error()
+    {
+        var container = await Azurite.CreateContainerAsync(Cancel);
+        var content = RandomNumberGenerator.GetBytes(3 * 1024 * 1024);
+        await new AzureBlobStateStore(Azurite.Options(container)).WriteAsync(Key, new MemoryStream(content), cancellationToken: Cancel);
+        using var proxy = new TcpFaultProxy(new Uri(Azurite.Endpoint)) { CutAfterBytes = 64 * 1024, CutConnections = 1000 };
+        var options = Azurite.Options(container);
+        options.ConnectionString = $"DefaultEndpointsProtocol=http;AccountName={Azurite.AccountName};AccountKey={Azurite.AccountKey};BlobEndpoint={proxy.Endpoint}/{Azurite.AccountName};";
+        options.MaxRetries = 1;
+        var store = new AzureBlobStateStore(options);
+
+        var download = await Assert.ThrowsExactlyAsync<StateStoreException>(() => store.DownloadToFileAsync(Key, Path.Combine(Path.GetTempPath(), Guid.NewGuid().ToString("N")), cancellationToken: Cancel));
+        var read = await Assert.ThrowsExactlyAsync<StateStoreException>(async () =>
+        {
+            await using var stream = await store.OpenReadAsync(Key, Cancel);
+            await stream.CopyToAsync(Stream.Null, Cancel);
+        });
+
+        foreach (var error in new[] { download, read })
+        {
+            Assert.AreEqual(StateStoreError.Unreachable, error.Error, error.Message);
+            StringAssert.Contains(error.Message, container);
+            Assert.DoesNotContain("AggregateException", error.Message);
+            AssertNoSecret(error, Azurite.AccountKey, options.ConnectionString);
+        }
     }
 
     [TestMethod]

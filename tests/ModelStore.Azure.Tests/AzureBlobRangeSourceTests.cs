@@ -23,7 +23,7 @@ public sealed class AzureBlobRangeSourceTests
         await store.WriteAsync(Key, new MemoryStream([1, 2, 3, 4, 5]), cancellationToken: Cancel);
         var blob = Azurite.AdminClient().GetBlobContainerClient(options.Container).GetBlockBlobClient(store.GetBlobName(Key));
         var errors = new AzureBlobErrorTranslator(options.Container, Azurite.Endpoint, [Azurite.AccountKey], "hint");
-        var source = new AzureBlobRangeSource(blob, Key, errors, async token =>
+        var source = new AzureBlobRangeSource(blob, Key, errors, TimeSpan.FromSeconds(30), async token =>
         {
             var properties = (await blob.GetPropertiesAsync(cancellationToken: token)).Value;
             return new RemoteObject(properties.ContentLength, properties.ETag.ToString());

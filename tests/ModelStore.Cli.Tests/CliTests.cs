@@ -106,6 +106,38 @@ public sealed class CliTests
     }
 
     [TestMethod]
+    public async Task Verify_reports_entries_whose_blob_is_missing_or_whose_size_lies_and_keeps_a_sound_blob()
+    {
+        var bytes = RandomNumberGenerator.GetBytes(50_000);
+        var sha = Convert.ToHexStringLower(SHA256.HashData(bytes));
+        await RunAsync("push", WriteFile("w.pt", bytes), "pytorch/mlp.a.v1", "--store", _store);
+        await RunAsync("push", WriteFile("w.pt", bytes), "pytorch/mlp.b.v1", "--store", _store);
+        await RunAsync("push", WriteFile("x.pt", [1, 2, 3]), "pytorch/mlp.c.v1", "--store", _store);
+        foreach (var key in new[] { "pytorch/mlp.a.v1", "pytorch/mlp.b.v1", "pytorch/mlp.c.v1" })
+        {
+            Assert.AreEqual(0, (await RunAsync("pull", key, "--store", _store)).Exit);
+        }
+
+        var entries = Directory.GetFiles(Path.Combine(_cache, "index"), "*.json", SearchOption.AllDirectories);
+        var lying = entries.Single(file => file.Contains("mlp.b.v1", StringComparison.Ordinal));
+        File.WriteAllText(lying, File.ReadAllText(lying).Replace("\"Size\": 50000", "\"Size\": 49999", StringComparison.Ordinal));
+        var small = Convert.ToHexStringLower(SHA256.HashData(new byte[] { 1, 2, 3 }));
+        File.Delete(Path.Combine(_cache, "blobs", "sha256", small[..2], small));
+
+        var verified = await RunAsync("verify");
+
+        Assert.AreEqual(1, verified.Exit);
+        StringAssert.Contains(verified.Output, "ok       pytorch/mlp.a.v1");
+        StringAssert.Contains(verified.Output, "CORRUPT  pytorch/mlp.b.v1");
+        StringAssert.Contains(verified.Output, "records 49999 bytes");
+        StringAssert.Contains(verified.Output, "CORRUPT  pytorch/mlp.c.v1");
+        StringAssert.Contains(verified.Output, "blob is missing");
+        StringAssert.Contains(verified.Output, "1 verified, 2 corrupt.");
+        Assert.IsTrue(File.Exists(Path.Combine(_cache, "blobs", "sha256", sha[..2], sha)), "The sound blob shared with a good entry stays.");
+        Assert.AreEqual(0, (await RunAsync("verify")).Exit);
+    }
+
+    [TestMethod]
     public async Task Pull_with_a_wrong_pinned_hash_fails_and_caches_nothing()
     {
         await RunAsync("push", WriteFile("w.pt", [1, 2, 3]), "pytorch/mlp.v1", "--store", _store);

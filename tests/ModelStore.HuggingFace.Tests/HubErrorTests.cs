@@ -144,6 +144,33 @@ public sealed class HubErrorTests : HubTestBase
     }
 
     [TestMethod]
+    public async Task A_silent_hub_fails_within_the_request_timeout_retries_included()
+    {
+        var repository = HubServer.NewRepository("silent-retried");
+        var store = CreateStore(repository, options => { options.RequestTimeout = TimeSpan.FromSeconds(1); options.MaxRetries = 3; });
+        Hub.Stall = TimeSpan.FromSeconds(5);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        var timeout = await Assert.ThrowsExactlyAsync<StateStoreException>(() => store.ResolveRevisionAsync(Cancel));
+
+        // Before the shared transport policy, each of the 4 attempts had the whole second (and the retries waited between them).
+        Assert.AreEqual(StateStoreError.Timeout, timeout.Error, timeout.Message);
+        StringAssert.Contains(timeout.Message, "retries included");
+        Assert.IsLessThan(2, clock.Elapsed.TotalSeconds, $"Took {clock.Elapsed}.");
+    }
+
+    [TestMethod]
+    public void The_MaxRetries_setting_reaches_the_store()
+    {
+        var settings = new StateStoreSettings("hub", "HuggingFace", new Dictionary<string, string> { ["Repository"] = "acme/tiny", ["MaxRetries"] = "0", ["RequestTimeoutSeconds"] = "7" }, Path.GetTempPath());
+
+        var options = new HuggingFaceStateStoreProvider().CreateOptions(settings);
+
+        Assert.AreEqual(0, options.MaxRetries);
+        Assert.AreEqual(TimeSpan.FromSeconds(7), options.RequestTimeout);
+    }
+
+    [TestMethod]
     public async Task HF_HUB_OFFLINE_stops_every_request()
     {
         var repository = HubServer.NewRepository("offline");

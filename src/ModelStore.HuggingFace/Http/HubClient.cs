@@ -18,14 +18,15 @@ internal sealed partial class HubClient
     private const string LinkedETagHeader = "X-Linked-Etag";
     private const string LinkedSizeHeader = "X-Linked-Size";
 
-    // One connection pool for the process. Redirects are followed by hand: the token goes to the Hub only.
-    private static readonly HttpClient SharedHttp = new(new SocketsHttpHandler
+    // One connection pool for the process, behind the shared transport policy (HttpResilience: RequestTimeout bounds a
+    // request and its retries together). Redirects are followed by hand: the token goes to the Hub only.
+    private static readonly HttpClient SharedHttp = new(HttpResilience.CreateHandler(new SocketsHttpHandler
     {
         AllowAutoRedirect = false,
         AutomaticDecompression = DecompressionMethods.None,
         ConnectTimeout = TimeSpan.FromSeconds(30),
         PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-    })
+    }))
     {
         Timeout = Timeout.InfiniteTimeSpan,
     };
@@ -33,7 +34,8 @@ internal sealed partial class HubClient
     private static readonly ProductInfoHeaderValue UserAgent = new("ModelStore.HuggingFace", typeof(HubClient).Assembly.GetName().Version?.ToString(3) ?? "1.0.0");
 
     private readonly HuggingFaceCredentials _credentials;
-    private readonly HuggingFaceStoreOptions _options;
+    private readonly HttpResilienceOptions _retried;
+    private readonly HttpResilienceOptions _once;
     private readonly bool _offline;
     private readonly string _apiPrefix;
     private readonly string _resolvePrefix;
@@ -45,7 +47,8 @@ internal sealed partial class HubClient
         Repository = repository;
         RepoType = repoType;
         _credentials = credentials;
-        _options = options;
+        _retried = new HttpResilienceOptions { RequestTimeout = options.RequestTimeout, MaxRetries = options.MaxRetries, RetryDelay = options.RetryDelay, MaxRateLimitWait = options.MaxRateLimitWait };
+        _once = new HttpResilienceOptions { RequestTimeout = options.RequestTimeout, MaxRetries = 0 };
         _offline = offline;
         var typePrefix = repoType == HuggingFaceRepoType.Dataset ? "datasets/" : "";
         RepositoryPage = new Uri(endpoint, typePrefix + repository);
@@ -166,7 +169,10 @@ internal sealed partial class HubClient
         return value.Length == 0 ? null : value;
     }
 
-    /// <summary>Sends one request; transient failures (unreachable, timeout, 5xx, a rate limit that resets soon) are tried again when <paramref name="retry"/> is set.</summary>
+    /// <summary>
+    /// Sends one request through the shared transport policy: transient failures (unreachable, 5xx, a rate limit that
+    /// resets soon) are tried again when <paramref name="retry"/> is set, all within RequestTimeout.
+    /// </summary>
     private async Task<HttpResponseMessage> SendAsync(HttpMethod method, Uri uri, RangeHeaderValue? range, string what, StateKey? key, bool retry, CancellationToken cancellationToken)
     {
         if (_offline)
@@ -174,44 +180,6 @@ internal sealed partial class HubClient
             throw new StateStoreException(StateStoreError.Unreachable, $"The {what} was not sent: HF_HUB_OFFLINE is set, so the Hugging Face Hub is not contacted. Unset it, or build offline from a warm cache.", key);
         }
 
-        for (var attempt = 0; ; attempt++)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            StateStoreException failure;
-            HttpResponseMessage? response = null;
-            try
-            {
-                response = await SendOnceAsync(method, uri, range, what, key, cancellationToken).ConfigureAwait(false);
-                if (!retry || !IsTransient(response))
-                {
-                    return response;
-                }
-
-                failure = IsHub(uri)
-                    ? HubErrors.FromResponse(response, what, RepositoryLabel, RepositoryPage, _credentials, key)
-                    : HttpStateErrors.FromStatus(response, what, key)!;
-                response.Dispose();
-            }
-            catch (StateStoreException e) when (retry && e.IsTransient)
-            {
-                failure = e;
-            }
-
-            var wait = failure.RetryAfter is { } after ? (after <= _options.MaxRateLimitWait ? after : (TimeSpan?)null) : _options.RetryDelay * Math.Pow(2, attempt);
-            if (attempt >= _options.MaxRetries || wait is null)
-            {
-                throw failure;
-            }
-
-            await Task.Delay(wait.Value, cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    private static bool IsTransient(HttpResponseMessage response) =>
-        (int)response.StatusCode is 408 or 429 or 500 or 502 or 503 or 504;
-
-    private async Task<HttpResponseMessage> SendOnceAsync(HttpMethod method, Uri uri, RangeHeaderValue? range, string what, StateKey? key, CancellationToken cancellationToken)
-    {
         using var request = new HttpRequestMessage(method, uri);
         request.Headers.UserAgent.Add(UserAgent);
         request.Headers.Range = range;
@@ -222,15 +190,10 @@ internal sealed partial class HubClient
             _credentials.ApplyTo(request);
         }
 
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(_options.RequestTimeout);
+        HttpResilience.Configure(request, retry ? _retried : _once);
         try
         {
-            return await SharedHttp.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
-        {
-            throw new StateStoreException(StateStoreError.Timeout, $"The {what} in the {RepositoryLabel} got no answer within {_options.RequestTimeout.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture)} s.", key, e);
+            return await SharedHttp.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (HttpStateErrors.IsTranslatable(e, cancellationToken))
         {

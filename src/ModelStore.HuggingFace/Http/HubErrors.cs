@@ -13,7 +13,7 @@ namespace ModelStore.HuggingFace.Http;
 /// <c>GatedRepo</c>), <c>X-Error-Message</c>, and the rate limit in <c>Retry-After</c> or <c>RateLimit</c>
 /// (<c>"api";r=0;t=55</c>). Messages say what to do (which variable to set, which page to visit), never the token.
 /// </summary>
-internal static partial class HubErrors
+internal static class HubErrors
 {
     public const string ErrorCodeHeader = "X-Error-Code";
     public const string ErrorMessageHeader = "X-Error-Message";
@@ -79,7 +79,7 @@ internal static partial class HubErrors
             case HttpStatusCode.NotFound:
                 return new HubMissingException(HubMissing.Entry, $"The {what} failed: it does not exist in the {repository} (HTTP 404).{said}", Header(response, RepoCommitHeader), key);
             case HttpStatusCode.TooManyRequests:
-                var wait = RetryAfter(response);
+                var wait = HttpStateErrors.RetryAfter(response);
                 var when = wait is { } delay ? $"; retry in {delay.TotalSeconds.ToString("0", CultureInfo.InvariantCulture)} s" : "";
                 var hint = anonymous ? $" Authenticated requests get a higher limit: set {HuggingFaceCredentials.TokenVariable}." : "";
                 return new StateStoreException(StateStoreError.RateLimited, $"The {what} failed: the Hub limits the request rate (HTTP 429){when}.{hint}{said}", key) { RetryAfter = wait };
@@ -89,27 +89,6 @@ internal static partial class HubErrors
         return serverMessage is null ? error : new StateStoreException(error.Error, error.Message + said, key) { RetryAfter = error.RetryAfter };
     }
 
-    /// <summary>How long the Hub asked to wait: <c>Retry-After</c>, else the reset of the exhausted <c>RateLimit</c> window.</summary>
-    public static TimeSpan? RetryAfter(HttpResponseMessage response)
-    {
-        switch (response.Headers.RetryAfter)
-        {
-            case { Delta: { } delta }:
-                return delta;
-            case { Date: { } date }:
-                return date - DateTimeOffset.UtcNow is var wait && wait > TimeSpan.Zero ? wait : TimeSpan.Zero;
-        }
-
-        // IETF draft-ietf-httpapi-ratelimit-headers, as the Hub sends it: RateLimit: "api";r=0;t=55
-        return Header(response, "RateLimit") is { } limit && RateLimitPattern().Match(limit) is { Success: true } match
-            && int.TryParse(match.Groups["t"].Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var seconds)
-            ? TimeSpan.FromSeconds(seconds)
-            : null;
-    }
-
     public static string? Header(HttpResponseMessage response, string name) =>
         response.Headers.TryGetValues(name, out var values) && values.FirstOrDefault() is { Length: > 0 } value ? value : null;
-
-    [GeneratedRegex(@"""(?<resource>\w+)""\s*;\s*r\s*=\s*(?<r>\d+)\s*;\s*t\s*=\s*(?<t>\d+)", RegexOptions.CultureInvariant)]
-    private static partial Regex RateLimitPattern();
 }

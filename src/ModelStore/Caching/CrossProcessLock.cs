@@ -16,6 +16,8 @@ public sealed class CrossProcessLock : IDisposable
 
     /// <summary>Waits until the lock at <paramref name="path"/> is free and takes it.</summary>
     /// <exception cref="TimeoutException">The lock stayed taken for <paramref name="timeout"/>.</exception>
+    /// <exception cref="IOException">The lock file cannot be opened at all (a read-only file system, no space, an I/O
+    /// error): at once, not after <paramref name="timeout"/>, since waiting cannot help.</exception>
     public static async Task<CrossProcessLock> AcquireAsync(string path, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
@@ -27,6 +29,10 @@ public sealed class CrossProcessLock : IDisposable
             try
             {
                 return new CrossProcessLock(new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.None));
+            }
+            catch (IOException e) when (!IsHeldElsewhere(e))
+            {
+                throw Unusable(e);
             }
             catch (IOException) when (DateTime.UtcNow < deadline)
             {
@@ -48,11 +54,29 @@ public sealed class CrossProcessLock : IDisposable
         {
             return new CrossProcessLock(new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.None));
         }
-        catch (IOException)
+        catch (IOException e) when (IsHeldElsewhere(e))
         {
             return null;
         }
+        catch (IOException e)
+        {
+            throw Unusable(e);
+        }
     }
+
+    /// <summary>
+    /// Whether opening the lock file failed because another holder has it: on Unix the <c>flock</c> refusal
+    /// (<c>EWOULDBLOCK</c>, which .NET puts in <see cref="Exception.HResult"/>), on Windows a sharing or lock violation.
+    /// Anything else (<c>EROFS</c>, <c>ENOSPC</c>, <c>EIO</c>...) is no contention and will not pass by waiting.
+    /// </summary>
+    internal static bool IsHeldElsewhere(IOException exception) =>
+        OperatingSystem.IsWindows()
+            ? (exception.HResult & 0xFFFF) is 32 or 33 // ERROR_SHARING_VIOLATION, ERROR_LOCK_VIOLATION
+            : exception.HResult == (OperatingSystem.IsLinux() ? 11 : 35); // EWOULDBLOCK: 11 on Linux, 35 on macOS and the BSDs
+
+    // The cause names the path; the task and the CLI add where to choose another cache.
+    private static IOException Unusable(IOException e) =>
+        new($"The cache's lock file cannot be opened ({e.Message.TrimEnd('.', ' ')}): a cache needs a writable folder, and waiting cannot help.", e);
 
     /// <summary>Releases the lock.</summary>
     public void Dispose() => _stream.Dispose();

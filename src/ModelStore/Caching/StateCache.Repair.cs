@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 
 namespace ModelStore.Caching;
 
-/// <summary>What <see cref="StateCache.CheckBlobAsync"/> found.</summary>
+/// <summary>What <see cref="StateCache.CheckBlobAsync(string, CancellationToken)"/> found.</summary>
 public enum BlobCondition
 {
     /// <summary>No blob has that name.</summary>

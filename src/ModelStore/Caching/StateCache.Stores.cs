@@ -38,8 +38,17 @@ public sealed partial class StateCache
             {
                 var path = GetDownloadPath(store.Id, key);
                 Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-                var download = await downloading.DownloadToFileAsync(key, path, progress, token).ConfigureAwait(false);
-                return await InsertDownloadedLockedAsync(store.Id, key, path, download, expectedSha256, token).ConfigureAwait(false);
+                FileDownload download;
+                using (Downloads.ChunkedDownloader.KeepCompletedJournals())
+                {
+                    download = await downloading.DownloadToFileAsync(key, path, progress, token).ConfigureAwait(false);
+                }
+
+                var state = await InsertDownloadedLockedAsync(store.Id, key, path, download, expectedSha256, token).ConfigureAwait(false);
+
+                // Only now: a kill before this line finds the complete journal and re-hashes instead of downloading again.
+                Downloads.ChunkedDownloader.DiscardJournal(path);
+                return state;
             },
             cancellationToken).ConfigureAwait(false);
     }
@@ -144,28 +153,36 @@ public sealed partial class StateCache
         if (size != download.Size)
         {
             AtomicFile.Discard(path);
+            Downloads.ChunkedDownloader.DiscardJournal(path);
             throw new StateStoreException(StateStoreError.IntegrityMismatch, $"State {key} from {storeId}: the download has {size} bytes, but the store reported {download.Size}. It was discarded.", key);
         }
 
         if (expectedSha256 is not null && !string.Equals(NormalizeSha256(expectedSha256), actual, StringComparison.Ordinal))
         {
             AtomicFile.Discard(path);
+            Downloads.ChunkedDownloader.DiscardJournal(path);
             throw new StateStoreException(
                 StateStoreError.IntegrityMismatch,
                 $"State {key} from {storeId} has SHA-256 {actual} ({size} bytes), but {NormalizeSha256(expectedSha256)} was expected. The download was discarded.",
                 key);
         }
 
-        using (var written = File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite))
+        using (var written = LinkSafeFile.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite, FileShare.Read))
         {
             RandomAccess.FlushToDisk(written);
         }
 
         // The store hashed every byte of the file as it completed; only the transferred ones came over the wire.
         CountTransfer(storeId, downloaded: download.BytesTransferred, verified: download.Size);
+
+        await ProofHooks.PauseAsync(ProofHooks.BeforeCommit, cancellationToken).ConfigureAwait(false);
+
+        // The index first, then the blob: an entry whose blob is not there yet reads as a miss, and a process killed between
+        // the two still has the downloaded file and its complete journal, so the next fetch only re-hashes it.
+        var state = await IndexAsync(storeId, key, actual, size, cancellationToken).ConfigureAwait(false);
         var blob = GetBlobPath(actual);
         Directory.CreateDirectory(Path.GetDirectoryName(blob)!);
         File.Move(path, blob, overwrite: true);
-        return await IndexAsync(storeId, key, actual, size, cancellationToken).ConfigureAwait(false);
+        return state;
     }
 }

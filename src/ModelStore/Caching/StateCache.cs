@@ -327,7 +327,7 @@ public sealed partial class StateCache
         {
             string actual;
             long size = 0;
-            var target = new FileStream(temporaryPath, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous);
+            var target = LinkSafeFile.Open(temporaryPath, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous);
             await using (target.ConfigureAwait(false))
             {
                 if (source.CanSeek && progress is Downloads.IDownloadProgress sized)

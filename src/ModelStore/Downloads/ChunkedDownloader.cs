@@ -28,6 +28,13 @@ public static class ChunkedDownloader
 
     private const int CopyBufferSize = 256 * 1024;
 
+    // How often a chunk in progress records its bytes in the journal: a kill costs at most this much of each chunk in
+    // flight, instead of the whole chunks.
+    private const long CheckpointBytes = 1024 * 1024;
+
+    // Set by KeepCompletedJournals for the downloads of one flow (the cache's), not for other callers.
+    private static readonly AsyncLocal<bool> CallerCommits = new();
+
     /// <summary>
     /// Downloads <paramref name="source"/> (currently <paramref name="remote"/>) into <paramref name="path"/>, resuming an
     /// earlier interrupted download into the same path when the object has not changed since.
@@ -56,20 +63,21 @@ public static class ChunkedDownloader
         var chunkCount = (int)Math.Max(1, (size + chunkSize - 1) / chunkSize);
         var journalPath = path + JournalSuffix;
         var journal = (remote.IsResumable ? TryLoadJournal(journalPath, path, remote, chunkSize, chunkCount) : null)
-            ?? new DownloadJournal(remote.Version, size, chunkSize, new bool[chunkCount]);
-        var fresh = journal.Done.All(done => !done);
+            ?? new DownloadJournal(remote.Version, size, chunkSize, new bool[chunkCount], new long[chunkCount]);
+        var written = journal.Written!;
+        var fresh = journal.Done.All(done => !done) && written.All(bytes => bytes == 0);
         if (fresh)
         {
             AtomicFile.Discard(journalPath);
         }
 
-        using var handle = File.OpenHandle(path, fresh ? FileMode.Create : FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read | FileShare.Delete, FileOptions.Asynchronous);
+        using var handle = LinkSafeFile.OpenHandle(path, fresh ? FileMode.Create : FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read | FileShare.Delete, FileOptions.Asynchronous);
         if (RandomAccess.GetLength(handle) != size)
         {
             RandomAccess.SetLength(handle, size);
         }
 
-        long onDisk = journal.Done.Select((done, index) => done ? ChunkLength(index, chunkSize, size) : 0).Sum();
+        long onDisk = journal.Done.Select((done, index) => done ? ChunkLength(index, chunkSize, size) : written[index]).Sum();
         long transferred = 0;
         (progress as IDownloadProgress)?.ReportTotal(size);
         progress?.Report(onDisk);
@@ -87,26 +95,27 @@ public static class ChunkedDownloader
         {
             await Parallel.ForEachAsync(pending, parallel, async (index, token) =>
             {
-                var start = index * chunkSize;
-                var length = ChunkLength(index, chunkSize, size);
-                await DownloadChunkAsync(source, remote, handle, start, length, options, bytes =>
+                // A chunk a killed process had started resumes after the bytes its journal checkpoint records.
+                var already = written[index];
+                var start = (index * chunkSize) + already;
+                var length = ChunkLength(index, chunkSize, size) - already;
+                var checkpoint = already;
+                await DownloadChunkAsync(source, remote, handle, start, length, options, async bytes =>
                 {
                     Interlocked.Add(ref transferred, bytes);
                     progress?.Report(Interlocked.Add(ref onDisk, bytes));
+                    written[index] += bytes;
+                    if (remote.IsResumable && written[index] - checkpoint >= CheckpointBytes)
+                    {
+                        checkpoint = written[index];
+                        await SaveUnderGateAsync(journalGate, journalPath, journal).ConfigureAwait(false);
+                    }
                 }, token).ConfigureAwait(false);
 
                 if (remote.IsResumable)
                 {
-                    await journalGate.WaitAsync(CancellationToken.None).ConfigureAwait(false);
-                    try
-                    {
-                        journal.Done[index] = true;
-                        await SaveJournalAsync(journalPath, journal).ConfigureAwait(false);
-                    }
-                    finally
-                    {
-                        journalGate.Release();
-                    }
+                    journal.Done[index] = true;
+                    await SaveUnderGateAsync(journalGate, journalPath, journal).ConfigureAwait(false);
                 }
 
                 signals[index]!.TrySetResult();
@@ -121,14 +130,30 @@ public static class ChunkedDownloader
 
         // No fsync here (like `aws s3 cp`): callers that rename the file into place flush it first, as the cache does.
         var sha256 = await hashing.ConfigureAwait(false);
-        AtomicFile.Discard(journalPath);
+        if (!CallerCommits.Value)
+        {
+            AtomicFile.Discard(journalPath);
+        }
+
         return new FileDownload(size, transferred, sha256);
     }
 
     /// <summary>Deletes the journal of a download into <paramref name="path"/>, if any (with the file, it is the whole of a partial download).</summary>
     public static void DiscardJournal(string path) => AtomicFile.Discard(path + JournalSuffix);
 
-    private static async Task DownloadChunkAsync(IRangeReadableSource source, RemoteObject remote, SafeFileHandle handle, long start, long length, ChunkedDownloadOptions options, Action<int> onWritten, CancellationToken cancellationToken)
+    /// <summary>
+    /// Until disposed, the downloads this flow starts keep their journal once complete (every chunk recorded), for a
+    /// caller that moves the file somewhere durable first and then calls <see cref="DiscardJournal"/>: a process killed in
+    /// between finds a complete journal, and the next download only re-hashes the file instead of fetching it again.
+    /// </summary>
+    internal static IDisposable KeepCompletedJournals()
+    {
+        var previous = CallerCommits.Value;
+        CallerCommits.Value = true;
+        return new JournalScope(previous);
+    }
+
+    private static async Task DownloadChunkAsync(IRangeReadableSource source, RemoteObject remote, SafeFileHandle handle, long start, long length, ChunkedDownloadOptions options, Func<int, ValueTask> onWritten, CancellationToken cancellationToken)
     {
         if (length == 0)
         {
@@ -166,7 +191,7 @@ public static class ChunkedDownloader
 
     // Copies one range into the file; returns the bytes written. A read failure of the response body (a cut or reset
     // connection, a premature end) is a transient store error, so the caller can continue from what was written.
-    private static async Task<long> CopyRangeAsync(IRangeReadableSource source, RemoteObject remote, SafeFileHandle handle, long offset, long length, byte[] buffer, TimeSpan readTimeout, Action<int> onWritten, CancellationToken cancellationToken)
+    private static async Task<long> CopyRangeAsync(IRangeReadableSource source, RemoteObject remote, SafeFileHandle handle, long offset, long length, byte[] buffer, TimeSpan readTimeout, Func<int, ValueTask> onWritten, CancellationToken cancellationToken)
     {
         // A silent server must not hold a download forever: each wait for bytes is bounded, the request included.
         using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -210,6 +235,11 @@ public static class ChunkedDownloader
 
                     throw new StateStoreException(StateStoreError.Timeout, $"{source.Description}: no data for {readTimeout.TotalSeconds:0} s from offset {offset}.", null, e);
                 }
+                catch (StateStoreException e) when (e.IsTransient && copied > 0 && !cancellationToken.IsCancellationRequested)
+                {
+                    // A body stream that codes its own failures (TransportGuardedStream): what landed is kept, the rest is asked for again.
+                    return copied;
+                }
 
                 if (read == 0)
                 {
@@ -218,7 +248,7 @@ public static class ChunkedDownloader
 
                 await RandomAccess.WriteAsync(handle, buffer.AsMemory(0, read), offset + copied, cancellationToken).ConfigureAwait(false);
                 copied += read;
-                onWritten(read);
+                await onWritten(read).ConfigureAwait(false);
             }
 
             // A server that sends more than the range asked for is not trusted with the rest of the object either.
@@ -287,10 +317,23 @@ public static class ChunkedDownloader
 
     // Replaced by rename, never fsynced: it must survive a killed process (the page cache keeps both the journal and
     // the chunks it lists), not a power cut, and an fsync per chunk would cost more than the chunks.
+    private static async Task SaveUnderGateAsync(SemaphoreSlim gate, string journalPath, DownloadJournal journal)
+    {
+        await gate.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+        try
+        {
+            await SaveJournalAsync(journalPath, journal).ConfigureAwait(false);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
     private static async Task SaveJournalAsync(string journalPath, DownloadJournal journal)
     {
         var temporary = journalPath + ".tmp";
-        await File.WriteAllBytesAsync(temporary, JsonSerializer.SerializeToUtf8Bytes(journal), CancellationToken.None).ConfigureAwait(false);
+        await LinkSafeFile.WriteAllBytesAsync(temporary, JsonSerializer.SerializeToUtf8Bytes(journal)).ConfigureAwait(false);
         File.Move(temporary, journalPath, overwrite: true);
     }
 
@@ -306,9 +349,20 @@ public static class ChunkedDownloader
             }
 
             var journal = JsonSerializer.Deserialize<DownloadJournal>(File.ReadAllBytes(journalPath));
-            return journal is not null && journal.Version == remote.Version && journal.Size == remote.Size && journal.ChunkSize == chunkSize && journal.Done?.Length == chunkCount
-                ? journal
-                : null;
+            if (journal is null || journal.Version != remote.Version || journal.Size != remote.Size || journal.ChunkSize != chunkSize || journal.Done?.Length != chunkCount)
+            {
+                return null;
+            }
+
+            // The file is data: a checkpoint outside its chunk counts as nothing written (the hash catches any lie).
+            var written = new long[chunkCount];
+            for (var index = 0; index < chunkCount && journal.Written?.Length == chunkCount; index++)
+            {
+                var bytes = journal.Written[index];
+                written[index] = journal.Done[index] || bytes < 0 || bytes > ChunkLength(index, chunkSize, remote.Size) ? 0 : bytes;
+            }
+
+            return journal with { Written = written };
         }
         catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException)
         {
@@ -316,6 +370,11 @@ public static class ChunkedDownloader
         }
     }
 
-    /// <summary>What a resumable download has finished: the object's identity and one flag per chunk.</summary>
-    private sealed record DownloadJournal(string? Version, long Size, long ChunkSize, bool[] Done);
+    private sealed class JournalScope(bool previous) : IDisposable
+    {
+        public void Dispose() => CallerCommits.Value = previous;
+    }
+
+    /// <summary>What a resumable download has finished: the object's identity, one flag per chunk, and the bytes checkpointed in each unfinished chunk.</summary>
+    private sealed record DownloadJournal(string? Version, long Size, long ChunkSize, bool[] Done, long[]? Written = null);
 }

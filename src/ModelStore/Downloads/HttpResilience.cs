@@ -6,7 +6,7 @@ using Polly.Retry;
 namespace ModelStore.Downloads;
 
 /// <summary>
-/// Bounded waits and retries for the HTTP-based stores (GitHub, the Hugging Face Hub, plain URLs), built on Polly: every
+/// Bounded waits and retries for the HTTP-based stores (GitHub, the Hugging Face Hub, Azure Blob, plain URLs), built on Polly: every
 /// request gets at most <see cref="HttpResilienceOptions.RequestTimeout"/> for its answer, and a <c>GET</c> or
 /// <c>HEAD</c> that meets a transient failure is tried again with exponential backoff within that time. A request that
 /// runs out of time throws <see cref="TimeoutException"/>, which <see cref="HttpStateErrors"/> turns into
@@ -42,9 +42,6 @@ public static class HttpResilience
 
     private sealed class ResilientHandler(HttpResilienceOptions defaults) : DelegatingHandler
     {
-        // A 429 or 503 asking to come back later than this is the store's answer (RateLimited), not something to wait out.
-        private static readonly TimeSpan LongestRetryAfter = TimeSpan.FromSeconds(10);
-
         private readonly ConditionalWeakTable<HttpResilienceOptions, ResiliencePipeline<HttpResponseMessage>> _pipelines = new();
 
         protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
@@ -67,7 +64,7 @@ public static class HttpResilience
             }
             catch (OperationCanceledException e) when (bound.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
             {
-                throw new TimeoutException($"No answer within {options.RequestTimeout.TotalSeconds:0} s (RequestTimeoutSeconds), retries included.", e);
+                throw new RequestTimeoutException(options.RequestTimeout, e);
             }
         }
 
@@ -82,7 +79,7 @@ public static class HttpResilience
                     Delay = options.RetryDelay,
                     BackoffType = DelayBackoffType.Exponential,
                     UseJitter = true,
-                    ShouldHandle = static arguments => ValueTask.FromResult(IsTransient(arguments.Outcome, arguments.Context.CancellationToken)),
+                    ShouldHandle = arguments => ValueTask.FromResult(IsTransient(arguments.Outcome, options.MaxRateLimitWait, arguments.Context.CancellationToken)),
                     DelayGenerator = static arguments => ValueTask.FromResult(HttpStateErrors.RetryAfter(arguments.Outcome.Result)),
                     OnRetry = static _ =>
                     {
@@ -95,14 +92,16 @@ public static class HttpResilience
             return builder.Build();
         }
 
-        private static bool IsTransient(Outcome<HttpResponseMessage> outcome, CancellationToken cancellationToken) => outcome switch
+        // A 429 or 503 asking to come back later than maxWait is the store's answer (RateLimited or Unreachable, with the
+        // wait in the message), not something to sit out.
+        private static bool IsTransient(Outcome<HttpResponseMessage> outcome, TimeSpan maxWait, CancellationToken cancellationToken) => outcome switch
         {
             { Exception: HttpRequestException { HttpRequestError: HttpRequestError.SecureConnectionError or HttpRequestError.UserAuthenticationError or HttpRequestError.ConfigurationLimitExceeded } } => false,
             { Exception: HttpRequestException or IOException } => !cancellationToken.IsCancellationRequested,
             { Result: { } response } => response.StatusCode switch
             {
                 HttpStatusCode.RequestTimeout or HttpStatusCode.InternalServerError or HttpStatusCode.BadGateway or HttpStatusCode.GatewayTimeout => true,
-                HttpStatusCode.TooManyRequests or HttpStatusCode.ServiceUnavailable => HttpStateErrors.RetryAfter(response) is not { } wait || wait <= LongestRetryAfter,
+                HttpStatusCode.TooManyRequests or HttpStatusCode.ServiceUnavailable => HttpStateErrors.RetryAfter(response) is not { } wait || wait <= maxWait,
                 _ => false,
             },
             _ => false,
@@ -112,3 +111,7 @@ public static class HttpResilience
             base.SendAsync(request, cancellationToken);
     }
 }
+
+/// <summary>A request of <see cref="HttpResilience"/> got no answer within its bound, retries included.</summary>
+internal sealed class RequestTimeoutException(TimeSpan bound, Exception inner)
+    : TimeoutException($"the server gave no answer within {bound.TotalSeconds.ToString("0.#", System.Globalization.CultureInfo.InvariantCulture)} s (RequestTimeoutSeconds, retries included)", inner);

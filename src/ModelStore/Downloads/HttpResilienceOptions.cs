@@ -23,6 +23,13 @@ public sealed class HttpResilienceOptions
     /// <summary>The wait before the first retry; it doubles at each following one, with jitter. 500 ms by default.</summary>
     public TimeSpan RetryDelay { get; init; } = TimeSpan.FromMilliseconds(500);
 
+    /// <summary>
+    /// The longest wait a <c>Retry-After</c> (or an exhausted <c>RateLimit</c> window) of a 429 or 503 may ask for and
+    /// still be waited out before a retry; a server asking for more is answered at once with the error and the wait it
+    /// asked for. 10 s by default.
+    /// </summary>
+    public TimeSpan MaxRateLimitWait { get; init; } = TimeSpan.FromSeconds(10);
+
     /// <summary>The defaults.</summary>
     public static HttpResilienceOptions Default { get; } = new();
 
@@ -33,5 +40,6 @@ public sealed class HttpResilienceOptions
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(RequestTimeout, TimeSpan.Zero, nameof(RequestTimeout));
         ArgumentOutOfRangeException.ThrowIfNegative(MaxRetries, nameof(MaxRetries));
         ArgumentOutOfRangeException.ThrowIfLessThan(RetryDelay, TimeSpan.Zero, nameof(RetryDelay));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxRateLimitWait, TimeSpan.Zero, nameof(MaxRateLimitWait));
     }
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Authentication;
+using System.Text.RegularExpressions;
 using ModelStore.States;
 using ModelStore.Stores;
 
@@ -13,7 +14,7 @@ namespace ModelStore.Downloads;
 /// failure, a response that ends early, a server that does not answer in time. Used by every HTTP-based store, so
 /// they all fail the same way. Messages name the resource through <see cref="UrlRedaction"/> (no credentials).
 /// </summary>
-public static class HttpStateErrors
+public static partial class HttpStateErrors
 {
     /// <summary>Whether <see cref="FromException"/> translates <paramref name="exception"/> (a cancellation the caller asked for is not translated).</summary>
     public static bool IsTranslatable(Exception exception, CancellationToken cancellationToken) => exception switch
@@ -33,6 +34,7 @@ public static class HttpStateErrors
         ArgumentNullException.ThrowIfNull(exception);
         var (error, reason) = exception switch
         {
+            RequestTimeoutException => (StateStoreError.Timeout, exception.Message),
             OperationCanceledException or TimeoutException => (StateStoreError.Timeout, "the server did not answer in time"),
             HttpRequestException { HttpRequestError: HttpRequestError.NameResolutionError } => (StateStoreError.Unreachable, "the host name does not resolve"),
             HttpRequestException { HttpRequestError: HttpRequestError.SecureConnectionError } => (StateStoreError.Unreachable, $"the TLS connection failed ({Innermost(exception)})"),
@@ -59,26 +61,76 @@ public static class HttpStateErrors
 
         var status = (int)response.StatusCode;
         var retryAfter = RetryAfter(response);
-        var (error, reason) = response.StatusCode switch
+        var error = ErrorOf(status);
+        var reason = error switch
         {
-            HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden => (StateStoreError.AccessDenied, $"access was refused (HTTP {status}).{(accessHint is null ? "" : " " + accessHint)}"),
-            HttpStatusCode.NotFound or HttpStatusCode.Gone => (StateStoreError.NotFound, $"it does not exist (HTTP {status})."),
-            HttpStatusCode.PreconditionFailed => (StateStoreError.IntegrityMismatch, $"it changed since the download started (HTTP {status})."),
-            HttpStatusCode.TooManyRequests => (StateStoreError.RateLimited, $"the server limits the request rate (HTTP 429){(retryAfter is { } wait ? $"; retry in {wait.TotalSeconds.ToString("0", CultureInfo.InvariantCulture)} s" : "")}."),
-            HttpStatusCode.RequestTimeout or HttpStatusCode.GatewayTimeout => (StateStoreError.Timeout, $"the server timed out (HTTP {status})."),
-            _ when status >= 500 => (StateStoreError.Unreachable, $"the server failed (HTTP {status} {response.ReasonPhrase})."),
-            _ => (StateStoreError.InvalidContent, $"the server refused the request (HTTP {status} {response.ReasonPhrase})."),
+            StateStoreError.AccessDenied => $"{Describe(status)} (HTTP {status}).{(accessHint is null ? "" : " " + accessHint)}",
+            StateStoreError.RateLimited or StateStoreError.Unreachable when retryAfter is { } wait => $"{Describe(status)} (HTTP {status} {response.ReasonPhrase}); retry in {wait.TotalSeconds.ToString("0", CultureInfo.InvariantCulture)} s.",
+            _ => $"{Describe(status)} (HTTP {status} {response.ReasonPhrase}).",
         };
         return new StateStoreException(error, UrlRedaction.RedactText($"The {what} failed: {reason}"), key) { RetryAfter = retryAfter };
     }
 
-    /// <summary>How long <c>Retry-After</c> asks to wait (a date already past is no wait), or <see langword="null"/> without it.</summary>
-    internal static TimeSpan? RetryAfter(HttpResponseMessage? response) => response?.Headers.RetryAfter switch
+    /// <summary>
+    /// The one table from an unsuccessful HTTP status to a store error, shared by every store (S3 and Azure use it when
+    /// the service names no error code of its own): 401/403 <see cref="StateStoreError.AccessDenied"/>, 404/410
+    /// <see cref="StateStoreError.NotFound"/>, 412 <see cref="StateStoreError.IntegrityMismatch"/>, 429
+    /// <see cref="StateStoreError.RateLimited"/>, 408/504 <see cref="StateStoreError.Timeout"/>, other 5xx (503 included)
+    /// <see cref="StateStoreError.Unreachable"/>, other 4xx <see cref="StateStoreError.InvalidContent"/>.
+    /// </summary>
+    /// <remarks>
+    /// HTTP 503 means "unavailable for now" (a server restarting, overloaded, in maintenance), so it is
+    /// <see cref="StateStoreError.Unreachable"/> everywhere; throttling is <see cref="StateStoreError.RateLimited"/> only when
+    /// the server says so: HTTP 429, or a service's own code (S3 <c>SlowDown</c>, Azure <c>ServerBusy</c>). Both are
+    /// transient and retried alike.
+    /// </remarks>
+    public static StateStoreError ErrorOf(int status) => status switch
     {
-        { Delta: { } delta } => delta,
-        { Date: { } date } => date - DateTimeOffset.UtcNow is var wait && wait > TimeSpan.Zero ? wait : TimeSpan.Zero,
-        _ => null,
+        401 or 403 => StateStoreError.AccessDenied,
+        404 or 410 => StateStoreError.NotFound,
+        412 => StateStoreError.IntegrityMismatch,
+        429 => StateStoreError.RateLimited,
+        408 or 504 => StateStoreError.Timeout,
+        >= 500 => StateStoreError.Unreachable,
+        _ => StateStoreError.InvalidContent,
     };
+
+    /// <summary>What an unsuccessful HTTP status means, in the words of the messages (see <see cref="ErrorOf"/>).</summary>
+    public static string Describe(int status) => status switch
+    {
+        401 or 403 => "access was refused",
+        404 or 410 => "it does not exist",
+        412 => "it changed since the download started",
+        429 => "the server limits the request rate",
+        408 or 504 => "the server timed out",
+        503 => "the server is unavailable for now",
+        >= 500 => "the server failed",
+        _ => "the server refused the request",
+    };
+
+    /// <summary>
+    /// How long the server asked to wait: <c>Retry-After</c> (seconds or a date; a date already past is no wait), else
+    /// the reset of an exhausted <c>RateLimit</c> window (<c>"api";r=0;t=55</c>, as the Hugging Face Hub sends it);
+    /// <see langword="null"/> when it did not say. The one reader of these headers for every store and for the retries.
+    /// </summary>
+    public static TimeSpan? RetryAfter(HttpResponseMessage? response)
+    {
+        switch (response?.Headers.RetryAfter)
+        {
+            case { Delta: { } delta }:
+                return delta;
+            case { Date: { } date }:
+                return date - DateTimeOffset.UtcNow is var wait && wait > TimeSpan.Zero ? wait : TimeSpan.Zero;
+        }
+
+        // IETF draft-ietf-httpapi-ratelimit-headers: RateLimit: "api";r=0;t=55 (remaining 0, reset in 55 s).
+        return response is not null && response.Headers.TryGetValues("RateLimit", out var values)
+            && values.FirstOrDefault() is { } limit && RateLimitPattern().Match(limit) is { Success: true } match
+            && match.Groups["r"].Value == "0"
+            && int.TryParse(match.Groups["t"].Value, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds)
+            ? TimeSpan.FromSeconds(seconds)
+            : null;
+    }
 
     /// <summary>The message of the innermost exception (the socket's or TLS's own words, not the wrapper's).</summary>
     internal static string Innermost(Exception exception)
@@ -90,4 +142,7 @@ public static class HttpStateErrors
 
         return exception.Message;
     }
+
+    [GeneratedRegex(@"""(?<resource>\w+)""\s*;\s*r\s*=\s*(?<r>\d+)\s*;\s*t\s*=\s*(?<t>\d+)", RegexOptions.CultureInvariant)]
+    private static partial Regex RateLimitPattern();
 }

@@ -62,7 +62,7 @@ public sealed class TransportGuardedStream : Stream
         {
             return Count(_inner.Read(buffer));
         }
-        catch (Exception e) when (e is IOException or HttpRequestException)
+        catch (Exception e) when (IsTransportFailure(e))
         {
             throw Interrupted(e);
         }
@@ -85,7 +85,7 @@ public sealed class TransportGuardedStream : Stream
         {
             throw new StateStoreException(StateStoreError.Timeout, $"{_description}: no data for {_readTimeout.TotalSeconds:0} s after {_position} bytes.", _key, e);
         }
-        catch (Exception e) when (e is IOException or HttpRequestException && !cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (IsTransportFailure(e) && !cancellationToken.IsCancellationRequested)
         {
             throw Interrupted(e);
         }
@@ -122,6 +122,16 @@ public sealed class TransportGuardedStream : Stream
         _position += read;
         return read;
     }
+
+    // A reset or cut connection, as the transport says it, or wrapped by an SDK that tried again before giving up (the
+    // Azure SDK's retriable body stream throws an AggregateException of every attempt's failure).
+    private static bool IsTransportFailure(Exception e) => e switch
+    {
+        IOException or HttpRequestException or System.Net.Sockets.SocketException => true,
+        AggregateException { InnerExceptions.Count: > 0 } aggregate => IsTransportFailure(aggregate.InnerExceptions[^1]),
+        { InnerException: { } inner } => IsTransportFailure(inner),
+        _ => false,
+    };
 
     private StateStoreException Interrupted(Exception e) =>
         new(StateStoreError.Unreachable, $"{_description}: the connection failed after {_position} bytes ({HttpStateErrors.Innermost(e)}). Try again; a download through the cache resumes where it stopped.", _key, e);

@@ -1,16 +1,19 @@
+using ModelStore.Diagnostics;
 using ModelStore.States;
 
 namespace ModelStore.Stores;
 
 /// <summary>
 /// The one exception family of the stores and the cache. <see cref="Error"/> says what went wrong;
-/// <see cref="Key"/> names the state when one is involved. Messages never contain credentials.
+/// <see cref="Key"/> names the state when one is involved. Messages never contain credentials: each one goes through
+/// <see cref="SecretScrubber"/> (credential values of the environment, token shapes) and <see cref="UntrustedText"/>
+/// (control characters of a server's words escaped) when the exception is created.
 /// </summary>
 public class StateStoreException : Exception
 {
     /// <summary>Creates a store error.</summary>
     public StateStoreException(StateStoreError error, string message, StateKey? key = null, Exception? innerException = null)
-        : base(message, innerException)
+        : base(SecretScrubber.Scrub(UntrustedText.Sanitize(message)), innerException)
     {
         Error = error;
         Key = key;

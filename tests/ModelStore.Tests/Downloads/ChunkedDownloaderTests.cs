@@ -109,6 +109,30 @@ public sealed class ChunkedDownloaderTests
     }
 
     [TestMethod]
+    public async Task A_chunk_interrupted_midway_resumes_after_its_last_checkpoint_not_from_its_start()
+    {
+        var content = RandomNumberGenerator.GetBytes(4 * 1024 * 1024);
+        var uri = _server.Put($"{Guid.NewGuid():N}/one-chunk.pt", content);
+        var source = new HttpRangeSource(_client, uri);
+        using var stop = new CancellationTokenSource();
+        // One 4 MiB chunk: before checkpoints, an interruption anywhere in it cost the whole chunk again.
+        var options = new ChunkedDownloadOptions { ChunkSize = 4 * 1024 * 1024, Parallelism = 1 };
+        var progress = new SyncProgress(onDisk =>
+        {
+            if (onDisk >= 3 * 1024 * 1024)
+            {
+                stop.Cancel();
+            }
+        });
+        await Assert.ThrowsAsync<OperationCanceledException>(() => ChunkedDownloader.DownloadAsync(source, source.GetObjectAsync().Result, Target, options, progress, stop.Token));
+
+        var resumed = await ChunkedDownloader.DownloadAsync(source, await source.GetObjectAsync(TestContext.CancellationToken), Target, options, cancellationToken: TestContext.CancellationToken);
+
+        Assert.AreEqual(Sha256(content), resumed.Sha256);
+        Assert.IsLessThanOrEqualTo(2L * 1024 * 1024, resumed.BytesTransferred, $"Resumed from the checkpoint after 2 MiB or more ({resumed.BytesTransferred} bytes moved again).");
+    }
+
+    [TestMethod]
     public async Task A_file_replaced_between_attempts_is_downloaded_again_from_the_start()
     {
         var (uri, _) = Serve("model.pt");
