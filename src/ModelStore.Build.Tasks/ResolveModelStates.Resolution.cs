@@ -259,11 +259,11 @@ public sealed partial class ResolveModelStates
             var from = servedBy == request.Store ? $"store '{request.Store}'" : $"mirror '{servedBy}' of store '{request.Store}'";
             Log.LogMessage(
                 MessageImportance.High,
-                "ModelStore: fetched {0} from {1}: {2} in {3:0.0} s ({4}), SHA-256 {5}.",
+                "ModelStore: fetched {0} from {1}: {2} in {3} ({4}), SHA-256 {5}.",
                 request.Key,
                 from,
                 FetchProgressLogger.FormatBytes(state.Size),
-                progress.Elapsed.TotalSeconds,
+                FetchProgressLogger.FormatSeconds(progress.Elapsed),
                 FetchProgressLogger.FormatRate(state.Size, progress.Elapsed),
                 state.Sha256);
             if (request.Url is not null && request.PinnedSha256 is null)

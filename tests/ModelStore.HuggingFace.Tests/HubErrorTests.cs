@@ -157,6 +157,36 @@ public sealed class HubErrorTests : HubTestBase
         Assert.AreEqual(before, Hub.Requests.Count);
     }
 
+    [TestMethod]
+    public async Task TRANSFORMERS_OFFLINE_stops_every_request_when_HF_HUB_OFFLINE_is_unset_and_the_message_names_it()
+    {
+        var repository = HubServer.NewRepository("offline-transformers");
+        var store = CreateStore(repository, environment: TestEnvironment.Of(("TRANSFORMERS_OFFLINE", "yes"), ("HF_TOKEN", Token)));
+        var before = Hub.Requests.Count;
+
+        var error = await Assert.ThrowsExactlyAsync<StateStoreException>(() => store.ForFile("model.onnx").OpenReadAsync(Resnet, Cancel));
+
+        Assert.AreEqual(StateStoreError.Unreachable, error.Error);
+        StringAssert.Contains(error.Message, "TRANSFORMERS_OFFLINE is set");
+        Assert.AreEqual(before, Hub.Requests.Count);
+    }
+
+    [TestMethod]
+    [DataRow(null, null, null)]
+    [DataRow("1", null, "HF_HUB_OFFLINE")]
+    [DataRow(" true ", "0", "HF_HUB_OFFLINE")]
+    [DataRow("0", "1", null)] // huggingface_hub: HF_HUB_OFFLINE wins whenever it is set, so this is online
+    [DataRow("no", "1", null)]
+    [DataRow(null, "ON", "TRANSFORMERS_OFFLINE")]
+    [DataRow("", "1", "TRANSFORMERS_OFFLINE")] // empty counts as unset, as `os.environ.get(...) or ...` does
+    [DataRow(null, "0", null)]
+    public void The_offline_variables_are_read_as_huggingface_hub_reads_them(string? hubOffline, string? transformersOffline, string? expected)
+    {
+        var environment = new Dictionary<string, string?> { ["HF_HUB_OFFLINE"] = hubOffline, ["TRANSFORMERS_OFFLINE"] = transformersOffline };
+
+        Assert.AreEqual(expected, HuggingFaceStateStore.OfflineVariable(name => environment.GetValueOrDefault(name)));
+    }
+
     private static int FreePort()
     {
         using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);

@@ -7,6 +7,9 @@ namespace ModelStore.Build.Tests.Integration;
 internal sealed record CommandResult(string Command, int ExitCode, string Output)
 {
     public override string ToString() => $"$ {Command} (exit {ExitCode})\n{Output}";
+
+    /// <summary>Fails the test, with the command's output, unless it exited with 0.</summary>
+    public void AssertSucceeded() => Assert.AreEqual(0, ExitCode, ToString());
 }
 
 /// <summary>Runs the real `dotnet` CLI in a clean environment (no MSBuild variables inherited from the test host).</summary>
