@@ -168,7 +168,7 @@ public sealed partial class FirstHourIntegrationTests
     [GeneratedRegex("""ModelStore: fetched \S+ from store 'local': [0-9.]+ KB in [0-9]+\.[0-9] s \(""")]
     private static partial Regex FetchedIn();
 
-    [GeneratedRegex("""<PackageReference Include="ModelStore(\.Build)?" [^>]*/>""")]
+    [GeneratedRegex("""<PackageReference Include="ModelStore(\.Build)?" Version="[^"]+"[^>]*/>""")]
     private static partial Regex ReadmeReferences();
 
     /// <summary>A user's folder: the feed's nuget.config and global.json, a local store, and the cache of its builds.</summary>
