@@ -8,6 +8,7 @@ namespace ModelStore.Build.Tests.Integration;
 /// as CI packs it (CI=true), give byte-identical dlls, pdbs, nupkgs and snupkgs.
 /// </summary>
 [TestClass]
+[DoNotParallelize] // Two full restores and packs of the repository: alone, so they neither slow nor are slowed by other builds.
 public sealed class DeterministicPackagesTests
 {
     private static readonly string[] Projects = ["src/ModelStore/ModelStore.csproj", "src/ModelStore.Build/ModelStore.Build.csproj"];
@@ -54,7 +55,7 @@ public sealed class DeterministicPackagesTests
         Git(clone, "checkout", "--quiet", commit);
         foreach (var project in Projects)
         {
-            var pack = await DotNet.RunAsync(clone, new Dictionary<string, string> { ["CI"] = "true" }, "pack", project, "-c", "Release", "-o", "out", "-nodeReuse:false", "-v:q");
+            var pack = await DotNet.RunAsync(TimeSpan.FromMinutes(15), clone, new Dictionary<string, string> { ["CI"] = "true" }, "pack", project, "-c", "Release", "-o", "out", "-nodeReuse:false", "-v:q");
             pack.AssertSucceeded();
         }
 
