@@ -111,6 +111,13 @@ internal sealed class AzureBlobConnection
         return clientOptions;
     }
 
+    /// <summary>
+    /// The storage API version the store's requests carry (<c>x-ms-version</c>): the pinned <c>ServiceVersion</c>, else
+    /// the SDK's default, in the service's spelling (<c>2026-06-06</c>).
+    /// </summary>
+    public static string SentServiceVersion(AzureBlobStateStoreOptions options) =>
+        options.ServiceVersion?.Trim() ?? new BlobClientOptions().Version.ToString()[1..].Replace('_', '-');
+
     private static BlobClientOptions.ServiceVersion ParseServiceVersion(string version)
     {
         var name = "V" + version.Trim().Replace('-', '_');

@@ -10,7 +10,13 @@ namespace ModelStore.Azure;
 /// Turns Azure SDK, credential and network failures into <see cref="StateStoreException"/>s that name the blob, the
 /// container, the endpoint and the state, and never contain the store's secrets (account key, connection string, SAS).
 /// </summary>
-internal sealed class AzureBlobErrorTranslator(string container, string endpoint, IReadOnlyList<string> secrets, string credentialHint)
+/// <param name="container">The container, named in messages.</param>
+/// <param name="endpoint">The blob service endpoint, without query.</param>
+/// <param name="secrets">The values no message may show.</param>
+/// <param name="credentialHint">What to check when the service refuses the credentials.</param>
+/// <param name="serviceVersion">The storage API version the requests carry (<c>x-ms-version</c>).</param>
+/// <param name="serviceVersionPinned">Whether that version is the store's <c>ServiceVersion</c> setting rather than the SDK's default.</param>
+internal sealed class AzureBlobErrorTranslator(string container, string endpoint, IReadOnlyList<string> secrets, string credentialHint, string serviceVersion, bool serviceVersionPinned)
 {
     /// <summary>Whether <paramref name="exception"/> is a failure this class translates (others propagate as they are).</summary>
     public static bool IsTranslatable(Exception exception, CancellationToken cancellationToken) => exception switch
@@ -73,6 +79,8 @@ internal sealed class AzureBlobErrorTranslator(string container, string endpoint
                     => (StateStoreError.AccessDenied, $"the service refused the credentials ({detail}). {credentialHint}"),
                 "ServerBusy" or "TooManyRequests" => (StateStoreError.RateLimited, $"the service is throttling requests ({detail}); retry later."),
                 "OperationTimedOut" => (StateStoreError.Timeout, $"the service timed out ({detail})."),
+                // Azure and Azurite answer a storage API version they do not serve with 400 InvalidHeaderValue on x-ms-version.
+                "InvalidHeaderValue" when failed.Message.Contains("version", StringComparison.OrdinalIgnoreCase) => (StateStoreError.InvalidContent, VersionRefused(detail)),
                 _ => HttpStateErrors.ErrorOf(status) switch
                 {
                     StateStoreError.AccessDenied => (StateStoreError.AccessDenied, $"{HttpStateErrors.Describe(status)} ({detail}). {credentialHint}"),
@@ -88,6 +96,10 @@ internal sealed class AzureBlobErrorTranslator(string container, string endpoint
             _ => (StateStoreError.InvalidContent, $"{exception.GetType().Name}: {FirstLine(exception.Message).TrimStart(':', ' ')}"),
         };
     }
+
+    private string VersionRefused(string detail) => serviceVersionPinned
+        ? $"the service does not accept storage API version {serviceVersion}, the store's ServiceVersion setting ({detail}). Set ServiceVersion to a version the service serves (an emulator such as Azurite serves older ones), or remove it to use the SDK's default."
+        : $"the service does not accept storage API version {serviceVersion}, which the Azure SDK sends by default ({detail}). Pin a version the service serves with the store's ServiceVersion setting (ServiceVersion=\"2025-11-05\" on the ModelStore item, AzureBlobStateStoreOptions.ServiceVersion in code), or update the server (an emulator such as Azurite).";
 
     // A failure below HTTP (refused or reset connection, DNS, TLS, a timeout), possibly inside the SDK's
     // RequestFailedException: the core's HTTP error translation says it as for every HTTP-based store.

@@ -68,7 +68,7 @@ public sealed class AzureBlobStateStore : StateStore, IFileDownloadingStore
         var connection = AzureBlobConnection.Create(options);
         _container = connection.Container;
         Endpoint = connection.Endpoint;
-        _errors = new AzureBlobErrorTranslator(options.Container, Endpoint, connection.Secrets, connection.CredentialHint);
+        _errors = new AzureBlobErrorTranslator(options.Container, Endpoint, connection.Secrets, connection.CredentialHint, AzureBlobConnection.SentServiceVersion(options), options.ServiceVersion is not null);
         _uploader = new AzureBlobUploader(options);
     }
 

@@ -53,6 +53,14 @@ internal sealed class FetchProgressLogger : IProgress<long>
         _ => string.Create(CultureInfo.InvariantCulture, $"{bytes / (1024.0 * 1024 * 1024):0.00} GB"),
     };
 
+    /// <summary>
+    /// Seconds with one decimal, as text. Every value a message carries is formatted before it is logged: a message
+    /// logged in an MSBuild worker node reaches the central logger with its arguments turned into strings, which a
+    /// format item such as <c>{3:0.0}</c> no longer applies to (a multi-node build printed <c>in 0.8351076 s</c>).
+    /// </summary>
+    public static string FormatSeconds(TimeSpan elapsed) =>
+        string.Create(CultureInfo.InvariantCulture, $"{elapsed.TotalSeconds:0.0} s");
+
     public static string FormatRate(long bytes, TimeSpan elapsed) =>
         string.Create(CultureInfo.InvariantCulture, $"{bytes / (1024.0 * 1024) / Math.Max(elapsed.TotalSeconds, 0.001):0.0} MB/s");
 }

@@ -206,11 +206,11 @@ public sealed partial class ResolveModelStates : Microsoft.Build.Utilities.Task,
                 FetchCount++;
                 Log.LogMessage(
                     MessageImportance.High,
-                    "ModelStore: fetched {0} from {1}: {2} in {3:0.0} s ({4}), SHA-256 {5}.",
+                    "ModelStore: fetched {0} from {1}: {2} in {3} ({4}), SHA-256 {5}.",
                     outcome.Key,
                     outcome.Mirror is { } mirror ? $"mirror '{mirror}' of {store}" : store,
                     FetchProgressLogger.FormatBytes(outcome.Size),
-                    outcome.Elapsed.TotalSeconds,
+                    FetchProgressLogger.FormatSeconds(outcome.Elapsed),
                     FetchProgressLogger.FormatRate(outcome.Size, outcome.Elapsed),
                     outcome.Sha256);
                 break;

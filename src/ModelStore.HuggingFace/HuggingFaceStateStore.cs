@@ -21,7 +21,8 @@ namespace ModelStore.HuggingFace;
 /// download; <see cref="ResolveRevisionAsync"/> and <see cref="AtRevision"/> pin a branch to the commit it points to,
 /// which the build records in its lock file.</para>
 /// <para>Credentials: <c>HF_TOKEN</c>, else <c>HUGGING_FACE_HUB_TOKEN</c>, else the token file of <c>hf auth login</c>;
-/// never logged, never sent to storage hosts. <c>HF_ENDPOINT</c> selects a mirror; <c>HF_HUB_OFFLINE=1</c> stops every
+/// never logged, never sent to storage hosts. <c>HF_ENDPOINT</c> selects a mirror; <c>HF_HUB_OFFLINE=1</c> (or
+/// <c>TRANSFORMERS_OFFLINE=1</c> while <c>HF_HUB_OFFLINE</c> is unset, as huggingface_hub reads them) stops every
 /// request (<see cref="StateStoreError.Unreachable"/>), leaving the cache to serve.</para>
 /// <para>Errors: <see cref="StateStoreError.NotFound"/> (a missing state, file or revision; the message lists close
 /// matches), <see cref="StateStoreError.AccessDenied"/> (a gated or private repository without a token with access;
@@ -65,7 +66,7 @@ public sealed class HuggingFaceStateStore : StateStore, IFileDownloadingStore, I
         }
 
         Endpoint = ResolveEndpoint(_options);
-        _client = new HubClient(Endpoint, Repository, _options.RepoType, HuggingFaceCredentials.FromEnvironment(_options.EnvironmentVariables), _options, IsOffline(_options.EnvironmentVariables));
+        _client = new HubClient(Endpoint, Repository, _options.RepoType, HuggingFaceCredentials.FromEnvironment(_options.EnvironmentVariables), _options, OfflineVariable(_options.EnvironmentVariables));
         if (_options.ReadHubCache || _options.ShareHubCache)
         {
             _hubCache = new HuggingFaceHubCache(_options.HubCacheFolder ?? HuggingFaceHubCache.GetDefaultRoot(_options.EnvironmentVariables));
@@ -435,7 +436,13 @@ public sealed class HuggingFaceStateStore : StateStore, IFileDownloadingStore, I
         return new Uri(uri.GetLeftPart(UriPartial.Path).TrimEnd('/') + "/");
     }
 
-    // huggingface_hub's HF_HUB_OFFLINE (and TRANSFORMERS_OFFLINE): 1, ON, YES or TRUE.
-    private static bool IsOffline(Func<string, string?> environment) =>
-        new[] { "HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE" }.Any(name => environment(name)?.Trim().ToUpperInvariant() is "1" or "ON" or "YES" or "TRUE");
+    // Read as huggingface_hub reads it (constants.py: `_is_true(os.environ.get("HF_HUB_OFFLINE") or
+    // os.environ.get("TRANSFORMERS_OFFLINE"))`): HF_HUB_OFFLINE decides whenever it is set to a non-empty value, so
+    // HF_HUB_OFFLINE=0 TRANSFORMERS_OFFLINE=1 is online; TRANSFORMERS_OFFLINE only counts when HF_HUB_OFFLINE is unset or
+    // empty. True values: 1, ON, YES, TRUE. Returns the variable that made the store offline, or null when online.
+    internal static string? OfflineVariable(Func<string, string?> environment)
+    {
+        var deciding = new[] { "HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE" }.FirstOrDefault(name => !string.IsNullOrEmpty(environment(name)));
+        return deciding is not null && environment(deciding)!.Trim().ToUpperInvariant() is "1" or "ON" or "YES" or "TRUE" ? deciding : null;
+    }
 }

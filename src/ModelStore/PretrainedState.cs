@@ -97,9 +97,14 @@ public sealed class PretrainedState
         var outputPlace = outputPath is null
             ? "the output folder (not copied there: set CopyToOutputDirectory on the ModelState item to ship it with the app)"
             : $"the output folder ({outputPath})";
+        // Say where the root came from: a build that used the ModelStoreHome property fetched into that folder, which the
+        // app only finds when the variable points there too.
+        var root = string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(StateCache.HomeVariable))
+            ? $"the default root {cache.Root}, as ${StateCache.HomeVariable} is not set; a build with the ModelStoreHome property fetched into that folder instead, which ${StateCache.HomeVariable} must then name"
+            : $"root {cache.Root}, set by ${StateCache.HomeVariable}";
         throw new StateStoreException(
             StateStoreError.NotFound,
-            $"State {Key} (sha256 {Sha256}) was found neither in {outputPlace} nor in the machine-wide cache ({cachePath}; root {cache.Root}, set by ${StateCache.HomeVariable}). " +
+            $"State {Key} (sha256 {Sha256}) was found neither in {outputPlace} nor in the machine-wide cache ({cachePath}; {root}). " +
             "Build the project on this machine to fetch it, or copy it to the output folder.",
             Key);
     }

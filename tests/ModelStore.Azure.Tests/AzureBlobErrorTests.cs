@@ -48,6 +48,28 @@ public sealed class AzureBlobErrorTests
     }
 
     [TestMethod]
+    public async Task A_server_that_refuses_the_SDKs_default_version_gets_a_message_naming_the_version_and_the_ServiceVersion_setting()
+    {
+        var container = await Azurite.CreateContainerAsync(Cancel);
+        var unpinned = Azurite.Options(container);
+        unpinned.ServiceVersion = null;
+        unpinned.MaxRetries = 0;
+        var sdkDefault = new global::Azure.Storage.Blobs.BlobClientOptions().Version.ToString()[1..].Replace('_', '-');
+        Assert.AreNotEqual(AzuriteServer.ServiceVersion, sdkDefault, "the SDK's default is newer than Azurite 3.37 serves: the case under test");
+
+        var error = await Assert.ThrowsExactlyAsync<StateStoreException>(() => new AzureBlobStateStore(unpinned).OpenReadAsync(Key, Cancel));
+
+        StringAssert.Contains(error.Message, "InvalidHeaderValue");
+        StringAssert.Contains(error.Message, $"does not accept storage API version {sdkDefault}, which the Azure SDK sends by default");
+        StringAssert.Contains(error.Message, "ServiceVersion setting");
+        TestContext.WriteLine(error.Message);
+
+        // The same server with the version it serves pinned: the setting the message points to is the fix.
+        unpinned.ServiceVersion = AzuriteServer.ServiceVersion;
+        Assert.IsFalse(await new AzureBlobStateStore(unpinned).ExistsAsync(Key, Cancel));
+    }
+
+    [TestMethod]
     public async Task A_wrong_key_from_the_environment_is_access_denied_without_showing_it()
     {
         var container = await Azurite.CreateContainerAsync(Cancel);

@@ -171,17 +171,35 @@ public sealed class HubErrorTests : HubTestBase
     }
 
     [TestMethod]
-    public async Task HF_HUB_OFFLINE_stops_every_request()
+    [DataRow("HF_HUB_OFFLINE", "1")]
+    [DataRow("TRANSFORMERS_OFFLINE", "yes")] // counts while HF_HUB_OFFLINE is unset
+    public async Task An_offline_variable_stops_every_request_and_the_message_names_it(string variable, string value)
     {
-        var repository = HubServer.NewRepository("offline");
-        var store = CreateStore(repository, environment: TestEnvironment.Of(("HF_HUB_OFFLINE", "1"), ("HF_TOKEN", Token)));
+        var repository = HubServer.NewRepository("offline-" + variable.ToLowerInvariant());
+        var store = CreateStore(repository, environment: TestEnvironment.Of((variable, value), ("HF_TOKEN", Token)));
         var before = Hub.Requests.Count;
 
         var error = await Assert.ThrowsExactlyAsync<StateStoreException>(() => store.ForFile("model.onnx").OpenReadAsync(Resnet, Cancel));
 
         Assert.AreEqual(StateStoreError.Unreachable, error.Error);
-        StringAssert.Contains(error.Message, "HF_HUB_OFFLINE");
+        StringAssert.Contains(error.Message, $"{variable} is set");
         Assert.AreEqual(before, Hub.Requests.Count);
+    }
+
+    [TestMethod]
+    [DataRow(null, null, null)]
+    [DataRow("1", null, "HF_HUB_OFFLINE")]
+    [DataRow(" true ", "0", "HF_HUB_OFFLINE")]
+    [DataRow("0", "1", null)] // huggingface_hub: HF_HUB_OFFLINE wins whenever it is set, so this is online
+    [DataRow("no", "1", null)]
+    [DataRow(null, "ON", "TRANSFORMERS_OFFLINE")]
+    [DataRow("", "1", "TRANSFORMERS_OFFLINE")] // empty counts as unset, as `os.environ.get(...) or ...` does
+    [DataRow(null, "0", null)]
+    public void The_offline_variables_are_read_as_huggingface_hub_reads_them(string? hubOffline, string? transformersOffline, string? expected)
+    {
+        var environment = new Dictionary<string, string?> { ["HF_HUB_OFFLINE"] = hubOffline, ["TRANSFORMERS_OFFLINE"] = transformersOffline };
+
+        Assert.AreEqual(expected, HuggingFaceStateStore.OfflineVariable(name => environment.GetValueOrDefault(name)));
     }
 
     private static int FreePort()

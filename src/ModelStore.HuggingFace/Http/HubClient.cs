@@ -36,12 +36,12 @@ internal sealed partial class HubClient
     private readonly HuggingFaceCredentials _credentials;
     private readonly HttpResilienceOptions _retried;
     private readonly HttpResilienceOptions _once;
-    private readonly bool _offline;
+    private readonly string? _offlineVariable;
     private readonly string _apiPrefix;
     private readonly string _resolvePrefix;
 
     /// <summary>A client of one repository; no request is made until one is asked for.</summary>
-    public HubClient(Uri endpoint, string repository, HuggingFaceRepoType repoType, HuggingFaceCredentials credentials, HuggingFaceStoreOptions options, bool offline)
+    public HubClient(Uri endpoint, string repository, HuggingFaceRepoType repoType, HuggingFaceCredentials credentials, HuggingFaceStoreOptions options, string? offlineVariable)
     {
         Endpoint = endpoint;
         Repository = repository;
@@ -49,7 +49,7 @@ internal sealed partial class HubClient
         _credentials = credentials;
         _retried = new HttpResilienceOptions { RequestTimeout = options.RequestTimeout, MaxRetries = options.MaxRetries, RetryDelay = options.RetryDelay, MaxRateLimitWait = options.MaxRateLimitWait };
         _once = new HttpResilienceOptions { RequestTimeout = options.RequestTimeout, MaxRetries = 0 };
-        _offline = offline;
+        _offlineVariable = offlineVariable;
         var typePrefix = repoType == HuggingFaceRepoType.Dataset ? "datasets/" : "";
         RepositoryPage = new Uri(endpoint, typePrefix + repository);
         _apiPrefix = $"api/{(repoType == HuggingFaceRepoType.Dataset ? "datasets" : "models")}/{repository}";
@@ -175,9 +175,9 @@ internal sealed partial class HubClient
     /// </summary>
     private async Task<HttpResponseMessage> SendAsync(HttpMethod method, Uri uri, RangeHeaderValue? range, string what, StateKey? key, bool retry, CancellationToken cancellationToken)
     {
-        if (_offline)
+        if (_offlineVariable is not null)
         {
-            throw new StateStoreException(StateStoreError.Unreachable, $"The {what} was not sent: HF_HUB_OFFLINE is set, so the Hugging Face Hub is not contacted. Unset it, or build offline from a warm cache.", key);
+            throw new StateStoreException(StateStoreError.Unreachable, $"The {what} was not sent: {_offlineVariable} is set to a true value, so the Hugging Face Hub is not contacted. Unset it, or build offline from a warm cache.", key);
         }
 
         using var request = new HttpRequestMessage(method, uri);

@@ -7,14 +7,21 @@ namespace ModelStore.Build.Tests.Integration;
 internal sealed record CommandResult(string Command, int ExitCode, string Output)
 {
     public override string ToString() => $"$ {Command} (exit {ExitCode})\n{Output}";
+
+    /// <summary>Fails the test, with the command's output, unless it exited with 0.</summary>
+    public void AssertSucceeded() => Assert.AreEqual(0, ExitCode, ToString());
 }
 
 /// <summary>Runs the real `dotnet` CLI in a clean environment (no MSBuild variables inherited from the test host).</summary>
 internal static class DotNet
 {
-    private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(5);
+    private static readonly TimeSpan DefaultTimeout = TimeSpan.FromMinutes(5);
 
-    public static async Task<CommandResult> RunAsync(string workingDirectory, IReadOnlyDictionary<string, string> environment, params string[] arguments)
+    public static Task<CommandResult> RunAsync(string workingDirectory, IReadOnlyDictionary<string, string> environment, params string[] arguments) =>
+        RunAsync(DefaultTimeout, workingDirectory, environment, arguments);
+
+    /// <summary>Runs `dotnet` with a time limit of its own (a whole clone's restore and pack, for instance).</summary>
+    public static async Task<CommandResult> RunAsync(TimeSpan timeout, string workingDirectory, IReadOnlyDictionary<string, string> environment, params string[] arguments)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -54,15 +61,15 @@ internal static class DotNet
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        using var timeout = new CancellationTokenSource(Timeout);
+        using var limit = new CancellationTokenSource(timeout);
         try
         {
-            await process.WaitForExitAsync(timeout.Token).ConfigureAwait(false);
+            await process.WaitForExitAsync(limit.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
-            Append(output, $"[killed after {Timeout}]");
+            Append(output, $"[killed after {timeout}]");
             return new CommandResult($"dotnet {string.Join(' ', arguments)}", -1, Snapshot(output));
         }
 

@@ -94,7 +94,8 @@ internal sealed class PackageFeed
 #endif
         foreach (var project in new[] { "src/ModelStore/ModelStore.csproj", "src/ModelStore.Build/ModelStore.Build.csproj" })
         {
-            var result = await DotNet.RunAsync(RepositoryRoot, new Dictionary<string, string>(), "pack", project, "-c", configuration, "-o", Feed, "-nodeReuse:false", "-v:q").ConfigureAwait(false);
+            // A whole build of the package and its task, generator and stores: on a loaded machine more than a consumer build's limit.
+            var result = await DotNet.RunAsync(TimeSpan.FromMinutes(15), RepositoryRoot, new Dictionary<string, string>(), "pack", project, "-c", configuration, "-o", Feed, "-nodeReuse:false", "-v:q").ConfigureAwait(false);
             if (result.ExitCode != 0)
             {
                 throw new InvalidOperationException($"Packing {project} failed:\n{result}");
