@@ -106,5 +106,5 @@ public sealed partial class StateResolver
 
     private static async Task<IFileListingStore> OpenListingAsync(StateRequest request, StoreView view, CancellationToken cancellationToken) =>
         await view.OpenAsync(cancellationToken).ConfigureAwait(false) as IFileListingStore
-            ?? throw new StateResolutionException(ResolutionFailureKind.InvalidRequest, $"ModelState '{request.Key}' is a bundle (Files), but {view.Unpinned.Description} cannot list its files; the kinds that can are Local, S3, AzureBlob and HuggingFace. Declare one state per file with Path, or use such a store.");
+            ?? throw new StateResolutionException(ResolutionFailureKind.InvalidRequest, $"ModelState '{request.Key}' is a bundle (Files), but {view.Unpinned.Description} cannot list its files; the kinds that can are Local, S3 and HuggingFace. Declare one state per file with Path, or use such a store.");
 }
