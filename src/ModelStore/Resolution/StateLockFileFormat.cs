@@ -132,10 +132,13 @@ public static class StateLockFileFormat
 #endif
     }
 
+    // The file is read by people in diffs: addresses keep their '&', keys their letters; control characters stay escaped.
+    private static readonly System.Text.Encodings.Web.JavaScriptEncoder ReadableEncoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
+
 #if NET9_0_OR_GREATER
-    private static readonly JsonWriterOptions WriterOptions = new() { Indented = true, NewLine = "\n" };
+    private static readonly JsonWriterOptions WriterOptions = new() { Indented = true, NewLine = "\n", Encoder = ReadableEncoder };
 #else
-    private static readonly JsonWriterOptions WriterOptions = new() { Indented = true };
+    private static readonly JsonWriterOptions WriterOptions = new() { Indented = true, Encoder = ReadableEncoder };
 #endif
 
     /// <summary>Writes the lock file atomically (readers see the old or the new file), only when its content changes.</summary>
