@@ -57,10 +57,13 @@ public sealed class S3BuildIntegrationTests
         Assert.IsFalse(build.ToString().Contains(Server.SecretKey, StringComparison.Ordinal), "The build output holds the secret.");
         Assert.IsFalse(File.ReadAllText(app.LockFile).Contains(Server.SecretKey, StringComparison.Ordinal), "The lock file holds the secret.");
 
-        // The CI prefetch: `modelstore restore` fills an empty cache from the lock file alone, then an offline, locked
-        // build needs nothing else.
+        // The CI prefetch: `modelstore restore` fills an empty cache from the lock file, then an offline, locked build
+        // needs nothing else. The lock file's ServiceUrl gets the credentials only once the user confirms it (docs/security.md).
         Directory.Delete(app.Home, recursive: true);
-        var (restored, output, error) = await RunCliWithServerCredentialsAsync(["restore", Path.Combine(app.Folder, "app.csproj"), "--cache", app.Home]);
+        var (unconfirmed, _, refusal) = await RunCliWithServerCredentialsAsync(["restore", Path.Combine(app.Folder, "app.csproj"), "--cache", app.Home]);
+        Assert.AreEqual(2, unconfirmed, refusal);
+        StringAssert.Contains(refusal, "--store-setting \"team:ServiceUrl=");
+        var (restored, output, error) = await RunCliWithServerCredentialsAsync(["restore", Path.Combine(app.Folder, "app.csproj"), "--cache", app.Home, "--store-setting", $"team:ServiceUrl={Server.Endpoint}"]);
         Assert.AreEqual(0, restored, $"{output}{error}");
         StringAssert.Contains(output, "1 fetched, 0 already cached, 0 failed");
         Assert.IsFalse((output + error).Contains(Server.SecretKey, StringComparison.Ordinal), "The tool printed the secret.");
