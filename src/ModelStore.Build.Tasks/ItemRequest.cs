@@ -13,7 +13,7 @@ internal sealed record ItemRequest(ITaskItem Item, StateRequest Request, string?
 {
     /// <summary>This item resolved as <paramref name="outcome"/> says.</summary>
     public ResolvedState Resolved(StateResolution outcome) =>
-        new(outcome, Item.ItemSpec.Trim(), AccessorName, CopyToOutput ? StateDescriptor.OutputRelativePath(Request.Key) : null);
+        new(outcome, Item.ItemSpec.Trim(), AccessorName, CopyToOutput ? StateDescriptor.OutputRelativePath(Request.Key, bundle: Request.Files is not null) : null);
 }
 
 /// <summary>A state resolved to verified bytes in the cache, with the item's build-only metadata.</summary>
@@ -28,8 +28,11 @@ internal sealed record ResolvedState(StateResolution Outcome, string ItemSpec, s
 
     public long Size => Outcome.Size;
 
-    /// <summary>The blob in the cache.</summary>
+    /// <summary>The blob in the cache (for a bundle, its folder in the cache).</summary>
     public string ResolvedPath => Outcome.Path!;
+
+    /// <summary>For a bundle, its files (the folder <see cref="ResolvedPath"/> holds them); else <see langword="null"/>.</summary>
+    public IReadOnlyList<BundleFile>? Files => Outcome.Files;
 
     /// <summary>Metadata <c>StateDictPath</c> (where the state dict is inside a checkpoint), or <see langword="null"/>.</summary>
     public string? StateDictPath => Outcome.Request.StateDictPath;

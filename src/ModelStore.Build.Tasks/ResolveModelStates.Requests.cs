@@ -46,6 +46,12 @@ public sealed partial class ResolveModelStates
         var pinText = item.GetMetadata("Sha256").Trim();
         var pathText = item.GetMetadata("Path").Trim();
         var stateDictPath = item.GetMetadata("StateDictPath").Trim();
+        var filesText = item.GetMetadata("Files").Trim();
+        if (filesText.Length > 0 && (urlText.Length > 0 || pathText.Length > 0))
+        {
+            return Invalid($"has both Files and {(urlText.Length > 0 ? "Url" : "Path")}. Files makes a bundle of several files of a Store; name each file among its Files.");
+        }
+
         if (urlText.Length > 0 && store.Length > 0)
         {
             return Invalid("has both Url and Store. A state comes from one place: keep Url for a file on the web, or Store for a declared store.");
@@ -100,6 +106,17 @@ public sealed partial class ResolveModelStates
         else
         {
             request = new StateRequest(key, store) { Path = pathText.Length == 0 ? null : pathText };
+            if (filesText.Length > 0)
+            {
+                try
+                {
+                    request = request with { Files = FilePatterns.Parse(filesText) };
+                }
+                catch (ArgumentException e)
+                {
+                    return Invalid($"has Files=\"{StateStoreSettingsText(filesText)}\", which is not a list of files: {ResolutionFailure.WithoutParameterName(e)} Write paths or globs relative to the store's root, separated by ';', for example onnx/model.onnx;*.json.");
+                }
+            }
         }
 
         try

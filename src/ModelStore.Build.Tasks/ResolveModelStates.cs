@@ -67,6 +67,8 @@ public sealed partial class ResolveModelStates : Microsoft.Build.Utilities.Task,
     /// <summary>The cache root; empty for <see cref="StateCache.DefaultRoot"/>.</summary>
     public string? CacheRoot { get; set; }
 
+    private string CacheFolder => string.IsNullOrWhiteSpace(CacheRoot) ? StateCache.DefaultRoot : CacheRoot;
+
     /// <summary>The resolved states: Include = key; metadata ResolvedPath, Sha256, Size, Store, AccessorName, OutputRelativePath, DescriptorPath.</summary>
     [Output]
     public ITaskItem[] ResolvedStates { get; private set; } = [];
@@ -132,7 +134,7 @@ public sealed partial class ResolveModelStates : Microsoft.Build.Utilities.Task,
         var progress = new ConcurrentDictionary<ModelStore.States.StateKey, FetchProgressLogger>();
         var resolver = new StateResolver(new StateResolverOptions
         {
-            Cache = new StateCache(string.IsNullOrWhiteSpace(CacheRoot) ? StateCache.DefaultRoot : CacheRoot),
+            Cache = new StateCache(CacheFolder),
             Stores = stores.Catalog,
             LockFile = locked,
             LockFilePath = LockFile,
@@ -234,7 +236,7 @@ public sealed partial class ResolveModelStates : Microsoft.Build.Utilities.Task,
                 }
             }
 
-            var descriptors = await StateDescriptor.WriteAllAsync(DescriptorDirectory, resolved, writeCopyFiles: !DesignTime, cancellationToken).ConfigureAwait(false);
+            var descriptors = await StateDescriptor.WriteAllAsync(DescriptorDirectory, resolved, writeCopyFiles: !DesignTime, new StateCache(CacheFolder), cancellationToken).ConfigureAwait(false);
             ResolvedStates = [.. resolved.Select(state => ToItem(state, descriptors[state.Key]))];
             if (StampFile is not null)
             {

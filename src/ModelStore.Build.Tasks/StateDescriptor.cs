@@ -21,8 +21,11 @@ internal static class StateDescriptor
     /// <summary><c>{backend}.{architecture}[.{extra}...].{trainingId}</c>: the state's file name without <c>.pt</c>.</summary>
     public static string Stem(StateKey key) => LocalStateStore.GetFileName(key)[..^LocalStateStore.Extension.Length];
 
-    /// <summary>Where a copied state lands, relative to the output folder (always '/' separated).</summary>
-    public static string OutputRelativePath(StateKey key) => $"{OutputFolder}/{LocalStateStore.GetFileName(key)}";
+    /// <summary>The extension of a bundle's copy list: one <c>{blob}|{target}</c> line per file, target relative to the output folder.</summary>
+    public const string TreeExtension = ".tree";
+
+    /// <summary>Where a copied state lands, relative to the output folder (always '/' separated); a bundle is a folder named after the key.</summary>
+    public static string OutputRelativePath(StateKey key, bool bundle = false) => bundle ? $"{OutputFolder}/{Stem(key)}" : $"{OutputFolder}/{LocalStateStore.GetFileName(key)}";
 
     /// <summary>The descriptor's text (first line fixed, one <c>name=value</c> per line).</summary>
     public static string Format(ResolvedState state)
@@ -48,6 +51,11 @@ internal static class StateDescriptor
             text.Append("statedict=").Append(state.StateDictPath).Append('\n');
         }
 
+        if (state.Files is { } files)
+        {
+            text.Append("files=").Append(string.Join("\t", files.Select(file => $"{file.Sha256}:{file.Size.ToString(CultureInfo.InvariantCulture)}:{file.Path}"))).Append('\n');
+        }
+
         text.Append("item=").Append(state.ItemSpec).Append('\n');
         return text.ToString();
     }
@@ -58,7 +66,7 @@ internal static class StateDescriptor
     /// Without <paramref name="writeCopyFiles"/> (design-time builds, which may know a state's hash but not have its
     /// bytes) the copy files are left as the last real build wrote them.
     /// </summary>
-    public static async Task<IReadOnlyDictionary<StateKey, string>> WriteAllAsync(string folder, IReadOnlyList<ResolvedState> states, bool writeCopyFiles, CancellationToken cancellationToken)
+    public static async Task<IReadOnlyDictionary<StateKey, string>> WriteAllAsync(string folder, IReadOnlyList<ResolvedState> states, bool writeCopyFiles, Caching.StateCache cache, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(folder);
         var written = new Dictionary<StateKey, string>();
@@ -69,7 +77,15 @@ internal static class StateDescriptor
             await WriteIfChangedAsync(descriptor, Format(state), cancellationToken).ConfigureAwait(false);
             keep.Add(descriptor);
             written[state.Key] = descriptor;
-            if (state.OutputRelativePath is not null && writeCopyFiles)
+            if (state.OutputRelativePath is not null && writeCopyFiles && state.Files is { } files)
+            {
+                // A bundle: each file's blob (the folder's links lead there) and where it lands.
+                var tree = Path.Combine(folder, Stem(state.Key) + TreeExtension);
+                var lines = files.Select(file => $"{cache.GetBlobPath(file.Sha256)}|{state.OutputRelativePath}/{file.Path}\n");
+                await WriteIfChangedAsync(tree, string.Concat(lines), cancellationToken).ConfigureAwait(false);
+                keep.Add(tree);
+            }
+            else if (state.OutputRelativePath is not null && writeCopyFiles)
             {
                 var copy = Path.Combine(folder, Stem(state.Key) + CopyExtension);
                 await WriteIfChangedAsync(copy, state.ResolvedPath, cancellationToken).ConfigureAwait(false);
@@ -80,7 +96,7 @@ internal static class StateDescriptor
         foreach (var file in Directory.GetFiles(folder))
         {
             // Only the descriptors this task writes, and never through a link: the folder is the build's, not the clone's.
-            if ((file.EndsWith(Extension, StringComparison.Ordinal) || (writeCopyFiles && file.EndsWith(CopyExtension, StringComparison.Ordinal)))
+            if ((file.EndsWith(Extension, StringComparison.Ordinal) || (writeCopyFiles && (file.EndsWith(CopyExtension, StringComparison.Ordinal) || file.EndsWith(TreeExtension, StringComparison.Ordinal))))
                 && !keep.Contains(file) && new FileInfo(file).LinkTarget is null)
             {
                 File.Delete(file);

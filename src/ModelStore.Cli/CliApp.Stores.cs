@@ -38,7 +38,11 @@ public static partial class CliApp
         var url = new Option<string?>("--url") { Description = "Instead of --store: the http:// or https:// address of the state's file (no user name or password; a pre-signed address is fine)." };
         var sha = new Option<string?>("--sha256") { Description = "The expected SHA-256; the pull fails if the bytes differ." };
         var path = new Option<string?>("--path") { Description = "A file of the store to serve under KEY instead of the layout's name (a Hugging Face Hub repository: model.safetensors, onnx/model.onnx)." };
-        var pull = new Command("pull", "Fetch a state into the machine-wide cache (once, resumably) and print where it is.") { key, store, url, options.Setting, sha, path };
+        var include = new Option<string[]>("--include") { Description = "A bundle: the files of the store to fetch (paths or globs relative to its root: onnx/model.onnx, *.json, **/*.safetensors); repeat it for more.", AllowMultipleArgumentsPerToken = false };
+        var exclude = new Option<string[]>("--exclude") { Description = "With --include: files to leave out (globs); repeat it for more." };
+        var localDir = new Option<string?>("--local-dir") { Description = "With --include: also copy the bundle's files into this folder (their paths kept)." };
+        var dryRun = new Option<bool>("--dry-run") { Description = "With --include: list the files the bundle would hold, with their sizes, and fetch nothing." };
+        var pull = new Command("pull", "Fetch a state (or with --include a bundle of files) into the machine-wide cache (once, resumably) and print where it is.") { key, store, url, options.Setting, sha, path, include, exclude, localDir, dryRun };
         pull.SetAction(Action(options, output, error, async (parse, cli, cancellationToken) =>
         {
             var stateKey = StateKey.Parse(parse.GetValue(key)!);
@@ -51,6 +55,11 @@ public static partial class CliApp
                 (null, { } address) => UrlRequest(stateKey, address, parse.GetValue(path), parse.GetValue(options.Setting)),
                 ({ } spec, null) => new StateRequest(stateKey, AddStore(stores, spec, parse.GetValue(options.Setting))) { Path = parse.GetValue(path) },
             };
+            if (BundlePatterns(parse.GetValue(include), parse.GetValue(exclude), parse.GetValue(localDir), parse.GetValue(dryRun)) is { } patterns)
+            {
+                return await PullBundleAsync(parse, options, cli, stores, request, patterns, parse.GetValue(localDir), parse.GetValue(dryRun), cancellationToken).ConfigureAwait(false);
+            }
+
             var outcome = await ResolveAsync(OpenCache(parse.GetValue(options.Cache)), stores, request with { Sha256 = pin }, cli, cancellationToken).ConfigureAwait(false);
             await cli.LineAsync($"{outcome.Key}  sha256:{outcome.Sha256}  {ProgressBar.FormatBytes(outcome.Size)}  {outcome.Path}").ConfigureAwait(false);
             await cli.JsonAsync(new { key = outcome.Key.ToString(), store = outcome.Request.Store, sha256 = outcome.Sha256, size = outcome.Size, path = outcome.Path, revision = outcome.Revision?.Resolved }).ConfigureAwait(false);

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Collections.Immutable;
 using System.Globalization;
 using System.IO;
 using ModelStore.Generators.Helpers;
@@ -18,6 +19,7 @@ namespace ModelStore.Generators;
 /// accessor=Digits                                   (optional)
 /// output=modelstates/pytorch.tiny-mlp.digits.v1.pt  (optional)
 /// statedict=model                                   (optional: the state dict inside a checkpoint)
+/// files={sha256}:{size}:{path}\t...                 (a bundle: its files, tab-separated; sha256 is then their manifest's)
 /// item=pytorch/tiny-mlp.digits.v1                   (the item's Include, for messages)
 /// </code>
 /// One <c>name=value</c> per line, in any order; unknown names, blank lines and <c>#</c> comments are ignored.
@@ -28,7 +30,7 @@ internal static class DescriptorParser
     public const string Header = "# modelstate v1";
 
     private static readonly string[] RequiredFields = { "key", "store", "sha256", "size" };
-    private static readonly HashSet<string> KnownFields = new(StringComparer.Ordinal) { "key", "store", "sha256", "size", "accessor", "output", "item", "statedict" };
+    private static readonly HashSet<string> KnownFields = new(StringComparer.Ordinal) { "key", "store", "sha256", "size", "accessor", "output", "item", "statedict", "files" };
 
     public static bool IsDescriptor(string path) => path.EndsWith(Extension, StringComparison.OrdinalIgnoreCase);
 
@@ -121,6 +123,18 @@ internal static class DescriptorParser
             }
         }
 
+        EquatableArray<BundleFileSpec>? files = null;
+        if (Optional(fields, "files") is { } filesText)
+        {
+            var parsed = ParseFiles(filesText);
+            if (parsed is null)
+            {
+                return Malformed(path, item, fields["files"].Line, "files is not a tab-separated list of {sha256}:{size}:{relative path}");
+            }
+
+            files = parsed;
+        }
+
         var accessor = Optional(fields, "accessor");
         var descriptor = new StateDescriptor(
             path,
@@ -134,8 +148,36 @@ internal static class DescriptorParser
             output)
         {
             StateDictPath = Optional(fields, "statedict"),
+            Files = files,
         };
         return new DescriptorParseResult(descriptor, EquatableArray<DiagnosticInfo>.Empty);
+    }
+
+    // {sha256}:{size}:{path} entries separated by tabs (a path has no control character, so no tab).
+    private static EquatableArray<BundleFileSpec>? ParseFiles(string text)
+    {
+        var files = ImmutableArray.CreateBuilder<BundleFileSpec>();
+        foreach (var entry in text.Split('\t'))
+        {
+            var first = entry.IndexOf(':');
+            var second = first < 0 ? -1 : entry.IndexOf(':', first + 1);
+            if (second < 0 || !IsSha256(entry.Substring(0, first))
+                || !long.TryParse(entry.Substring(first + 1, second - first - 1), NumberStyles.None, CultureInfo.InvariantCulture, out var size))
+            {
+                return null;
+            }
+
+            var relative = entry.Substring(second + 1);
+            if (relative.Length == 0 || relative.StartsWith("/", StringComparison.Ordinal) || relative.IndexOf('\\') >= 0
+                || Array.Exists(relative.Split('/'), part => part.Length == 0 || part == "." || part == ".."))
+            {
+                return null;
+            }
+
+            files.Add(new BundleFileSpec(relative, entry.Substring(0, first).ToLowerInvariant(), size));
+        }
+
+        return new EquatableArray<BundleFileSpec>(files.ToImmutable());
     }
 
     private static string ItemOf(Dictionary<string, (string Value, int Line)> fields, string fileName) =>

@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Globalization;
 using System.Text;
 using Microsoft.CodeAnalysis.CSharp;
@@ -44,9 +45,31 @@ internal static class ModelStatesEmitter
                 .Append(Literal(state.Sha256)).Append(", ")
                 .Append(state.Size.ToString(CultureInfo.InvariantCulture)).Append("L, ")
                 .Append(state.OutputPath is null ? "null" : Literal(state.OutputPath)).Append(')');
+            var initializers = new List<string>();
             if (state.StateDictPath is not null)
             {
-                code.Append(" { StateDictPath = ").Append(Literal(state.StateDictPath)).Append(" }");
+                initializers.Add("StateDictPath = " + Literal(state.StateDictPath));
+            }
+
+            if (state.Files is { } files)
+            {
+                var entries = new StringBuilder("Files = new global::ModelStore.Resolution.BundleFile[]\n        {\n");
+                foreach (var file in files)
+                {
+                    entries.Append("            new(").Append(Literal(file.Path)).Append(", ").Append(Literal(file.Sha256)).Append(", ")
+                        .Append(file.Size.ToString(CultureInfo.InvariantCulture)).Append("L),\n");
+                }
+
+                initializers.Add(entries.Append("        }").ToString());
+            }
+
+            if (initializers.Count == 1 && state.Files is null)
+            {
+                code.Append(" { ").Append(initializers[0]).Append(" }");
+            }
+            else if (initializers.Count > 0)
+            {
+                code.Append("\n    {\n        ").Append(string.Join(",\n        ", initializers)).Append(",\n    }");
             }
 
             code.Append(";\n\n");

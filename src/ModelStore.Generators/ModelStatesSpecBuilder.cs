@@ -53,7 +53,7 @@ internal static class ModelStatesSpecBuilder
             if (members.Count == 1)
             {
                 var d = members[0].Descriptor;
-                states.Add(new StateAccessor(group.Key, d.Key, d.Store, d.Sha256, d.Size, d.OutputPath) { StateDictPath = d.StateDictPath });
+                states.Add(new StateAccessor(group.Key, d.Key, d.Store, d.Sha256, d.Size, d.OutputPath) { StateDictPath = d.StateDictPath, Files = d.Files });
                 continue;
             }
 

@@ -32,7 +32,7 @@ namespace ModelStore.HuggingFace;
 /// <see cref="StateStoreError.Timeout"/>, and <see cref="StateStoreError.ReadOnly"/> for every write: this store does
 /// not publish to the Hub.</para>
 /// </remarks>
-public sealed class HuggingFaceStateStore : StateStore, IFileDownloadingStore, IFileAddressableStore, IRevisionedStore
+public sealed class HuggingFaceStateStore : StateStore, IFileDownloadingStore, IFileListingStore, IRevisionedStore
 {
     private const int MaxListedForMatches = 3000;
 
@@ -186,6 +186,30 @@ public sealed class HuggingFaceStateStore : StateStore, IFileDownloadingStore, I
     /// <c>hf-file:{endpoint}/{repo}@{revision}/{path}</c>. It lists no keys (it has no layout).
     /// </remarks>
     public IStateStore ForFile(string path) => new HuggingFaceFileView(this, HubNames.ValidatePath(path, nameof(path)));
+
+    /// <inheritdoc />
+    /// <remarks>The tree of the whole repository at <see cref="Revision"/> (page after page); a large (LFS) file carries its SHA-256.</remarks>
+    public async Task<IReadOnlyList<StoreFile>> ListFilesAsync(CancellationToken cancellationToken = default)
+    {
+        var files = new List<StoreFile>();
+        try
+        {
+            await foreach (var entry in _client.ListTreeAsync(Revision, "", recursive: true, cancellationToken).ConfigureAwait(false))
+            {
+                if (entry.IsFile)
+                {
+                    files.Add(new StoreFile(entry.Path, entry.Size) { Sha256 = entry.Sha256 });
+                }
+            }
+        }
+        catch (HubMissingException e)
+        {
+            throw await DescribeMissingAsync(e, $"Listing the files of {Description} failed", "", null, cancellationToken).ConfigureAwait(false);
+        }
+
+        files.Sort((a, b) => string.CompareOrdinal(a.Path, b.Path));
+        return files;
+    }
 
     /// <summary>
     /// A read-only store of the given states, each one a file of the repository (MoZuMa's <c>AbstractListStateStore</c> on

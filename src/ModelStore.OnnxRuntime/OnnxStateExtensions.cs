@@ -13,7 +13,7 @@ public static class OnnxStateExtensions
 {
     /// <summary>
     /// Creates an inference session from <paramref name="state"/>'s bytes, verified (size and SHA-256) by
-    /// <see cref="PretrainedState.OpenRead"/> before ONNX Runtime sees them.
+    /// <see cref="PretrainedState.OpenRead()"/> before ONNX Runtime sees them.
     /// </summary>
     /// <param name="state">A state resolved by the build, for example an <c>onnx/...</c> state.</param>
     /// <param name="options">Session options (execution providers, threads, graph optimisations), or <see langword="null"/> for the defaults.</param>

@@ -3,6 +3,7 @@ using System.Runtime.ExceptionServices;
 using Amazon.S3;
 using Amazon.S3.Model;
 using ModelStore.Downloads;
+using ModelStore.IO;
 using ModelStore.States;
 using ModelStore.Stores;
 using ModelStore.Uploads;
@@ -23,7 +24,7 @@ namespace ModelStore.S3;
 /// Without <see cref="S3StateStoreOptions.UseConditionalCreate"/>, the overwrite refusal is a check before writing:
 /// two writers creating the same key at the same moment may both succeed, the last one winning.
 /// </remarks>
-public sealed class S3StateStore : StateStore, IFileDownloadingStore, IDisposable
+public sealed class S3StateStore : StateStore, IFileDownloadingStore, IFileListingStore, IDisposable
 {
     private readonly AmazonS3Client _client;
     private readonly AmazonS3Client _uploadClient;
@@ -139,9 +140,55 @@ public sealed class S3StateStore : StateStore, IFileDownloadingStore, IDisposabl
     {
         ArgumentNullException.ThrowIfNull(key);
         cancellationToken.ThrowIfCancellationRequested();
-        var objectName = GetObjectName(key);
+        return await OpenObjectAsync(GetObjectName(key), key, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>The view reads the object <c>{basePath}{path}</c> under any key; its <see cref="IStateStore.Id"/> is <c>s3-file:{endpoint}/{bucket}/{basePath}{path}</c>.</remarks>
+    public IStateStore ForFile(string path) => new S3FileView(this, BasePath + StoreFilePath(path));
+
+    /// <inheritdoc />
+    /// <remarks>Every object under the base path (page after page); folder markers (names ending with <c>/</c>) are left out.</remarks>
+    public async Task<IReadOnlyList<StoreFile>> ListFilesAsync(CancellationToken cancellationToken = default)
+    {
+        var files = new List<StoreFile>();
+        var request = new ListObjectsV2Request { BucketName = Bucket, Prefix = BasePath };
+        do
+        {
+            var page = await RunAsync("listing", BasePath + "*", null, token => _client.ListObjectsV2Async(request, token), cancellationToken).ConfigureAwait(false);
+            _bucketSeen = true;
+            foreach (var entry in page.S3Objects ?? [])
+            {
+                var path = entry.Key[BasePath.Length..];
+                if (ConfinedPath.IsPlainRelative(path))
+                {
+                    files.Add(new StoreFile(path, entry.Size ?? 0));
+                }
+            }
+
+            request.ContinuationToken = page.IsTruncated == true ? page.NextContinuationToken : null;
+        }
+        while (request.ContinuationToken is not null);
+
+        files.Sort((a, b) => string.CompareOrdinal(a.Path, b.Path));
+        return files;
+    }
+
+    /// <summary>One streamed GET of <paramref name="objectName"/> (for <paramref name="key"/>).</summary>
+    internal async Task<Stream> OpenObjectAsync(string objectName, StateKey key, CancellationToken cancellationToken)
+    {
         var response = await RunAsync("GET", objectName, key, token => _client.GetObjectAsync(Bucket, objectName, token), cancellationToken, notFoundIsMissingKey: true).ConfigureAwait(false);
         return new ModelStore.IO.TransportGuardedStream(response.ResponseStream, response, _errors.Redact($"S3 object s3://{Bucket}/{objectName} (state {key})"), key, Options.RequestTimeout);
+    }
+
+    /// <summary>Whether <paramref name="objectName"/> exists.</summary>
+    internal async Task<bool> ObjectExistsAsync(string objectName, StateKey key, CancellationToken cancellationToken) =>
+        await TryGetMetadataAsync(key, objectName, cancellationToken).ConfigureAwait(false) is not null;
+
+    private static string StoreFilePath(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        return Resolution.StateRequest.PathProblem(path) is { } problem ? throw new ArgumentException($"The file path {problem}.", nameof(path)) : path;
     }
 
     /// <inheritdoc />
@@ -181,7 +228,12 @@ public sealed class S3StateStore : StateStore, IFileDownloadingStore, IDisposabl
         ArgumentNullException.ThrowIfNull(key);
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         cancellationToken.ThrowIfCancellationRequested();
-        var objectName = GetObjectName(key);
+        return await DownloadObjectAsync(GetObjectName(key), key, path, progress, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Downloads <paramref name="objectName"/> (for <paramref name="key"/>) into <paramref name="path"/> with ranged requests, resuming.</summary>
+    internal async Task<FileDownload> DownloadObjectAsync(string objectName, StateKey key, string path, IProgress<long>? progress, CancellationToken cancellationToken)
+    {
         var source = new S3RangeSource(_client, Bucket, objectName, key, _errors, async token =>
             await TryGetMetadataAsync(key, objectName, token).ConfigureAwait(false) is { } metadata ? new RemoteObject(metadata.ContentLength, metadata.ETag) : null);
         var remote = await source.GetObjectAsync(cancellationToken).ConfigureAwait(false);

@@ -10,7 +10,7 @@ public static class PretrainedStateExtensions
 {
     /// <summary>
     /// Loads <paramref name="state"/> into <paramref name="module"/>: the bytes are verified (size and SHA-256,
-    /// once per process) by <see cref="PretrainedState.OpenRead"/>, the format is detected from the content, the state
+    /// once per process) by <see cref="PretrainedState.OpenRead()"/>, the format is detected from the content, the state
     /// dict is found inside a checkpoint (at <see cref="PretrainedState.StateDictPath"/> when the item sets it), and
     /// tensors are read from the file straight into the module's parameters and buffers.
     /// </summary>

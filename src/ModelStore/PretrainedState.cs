@@ -14,10 +14,10 @@ namespace ModelStore;
 /// <remarks>
 /// The bytes are looked up first in the application's output folder (when the build copied them there,
 /// <see cref="OutputRelativePath"/>), then in the machine-wide cache (<see cref="StateCache.Default"/>).
-/// <see cref="OpenRead"/> checks size and SHA-256 the first time a file is opened in a process; later opens of
+/// <see cref="OpenRead()"/> checks size and SHA-256 the first time a file is opened in a process; later opens of
 /// the same file by any instance with the same hash only re-check the size.
 /// </remarks>
-public sealed class PretrainedState
+public sealed partial class PretrainedState
 {
     // (resolved path, sha256) pairs already hashed in this process, and one gate per pair so that concurrent
     // first opens hash the file once while opens of other states proceed in parallel.
@@ -76,11 +76,17 @@ public sealed class PretrainedState
 
     /// <summary>
     /// Returns the path of the bytes: the copy in the output folder if it exists, else the blob in the
-    /// machine-wide cache. Does not verify the bytes; <see cref="OpenRead"/> does.
+    /// machine-wide cache. Does not verify the bytes; <see cref="OpenRead()"/> does.
     /// </summary>
     /// <exception cref="StateStoreException"><see cref="StateStoreError.NotFound"/> when neither exists; the message names both places.</exception>
+    /// <remarks>For a bundle, the folder of its files (<see cref="Directory"/>).</remarks>
     public string ResolvePath()
     {
+        if (Files is not null)
+        {
+            return Directory;
+        }
+
         var outputPath = OutputRelativePath is null ? null : Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, OutputRelativePath));
         if (outputPath is not null && File.Exists(outputPath))
         {
@@ -117,29 +123,33 @@ public sealed class PretrainedState
     /// <see cref="StateStoreError.NotFound"/> when the bytes are nowhere; <see cref="StateStoreError.IntegrityMismatch"/>
     /// when their size or hash differs from the expected one (the message names the file, expected and actual values).
     /// </exception>
-    public Stream OpenRead()
+    /// <exception cref="InvalidOperationException">The state is a bundle: open one of its files with <see cref="OpenRead(string)"/>.</exception>
+    public Stream OpenRead() => Files is null
+        ? OpenVerified(ResolvePath(), Sha256, Size)
+        : throw new InvalidOperationException($"State {Key} is a bundle of {Files.Count} files: open one with OpenRead(path), for example OpenRead(\"{Files[0].Path}\").");
+
+    private Stream OpenVerified(string path, string sha256, long size)
     {
-        var path = ResolvePath();
-        var verification = (path, Sha256);
+        var verification = (path, sha256);
         if (!Verified.ContainsKey(verification))
         {
             lock (Gates.GetOrAdd(verification, static _ => new object()))
             {
                 if (!Verified.ContainsKey(verification))
                 {
-                    Verify(path);
+                    Verify(path, sha256, size);
                     Verified[verification] = true;
                 }
             }
         }
 
         var stream = Open(path);
-        if (stream.Length != Size)
+        if (stream.Length != size)
         {
             var actual = stream.Length;
             stream.Dispose();
             Verified.TryRemove(verification, out _);
-            throw SizeMismatch(path, actual);
+            throw SizeMismatch(path, size, actual);
         }
 
         return stream;
@@ -148,20 +158,20 @@ public sealed class PretrainedState
     /// <summary>The state's key, <c>backend/architecture[.extra...].trainingId</c>.</summary>
     public override string ToString() => Key.ToString();
 
-    private void Verify(string path)
+    private void Verify(string path, string sha256, long size)
     {
         using var stream = Open(path);
-        if (stream.Length != Size)
+        if (stream.Length != size)
         {
-            throw SizeMismatch(path, stream.Length);
+            throw SizeMismatch(path, size, stream.Length);
         }
 
         var actual = Convert.ToHexStringLower(SHA256.HashData(stream));
-        if (!string.Equals(actual, Sha256, StringComparison.Ordinal))
+        if (!string.Equals(actual, sha256, StringComparison.Ordinal))
         {
             throw new StateStoreException(
                 StateStoreError.IntegrityMismatch,
-                $"State {Key} at {path} is corrupt: expected sha256 {Sha256}, actual {actual}. Delete the file and build again to fetch it anew.",
+                $"State {Key} at {path} is corrupt: expected sha256 {sha256}, actual {actual}. Delete the file and build again to fetch it anew.",
                 Key);
         }
     }
@@ -182,8 +192,8 @@ public sealed class PretrainedState
         }
     }
 
-    private StateStoreException SizeMismatch(string path, long actual) => new(
+    private StateStoreException SizeMismatch(string path, long expected, long actual) => new(
         StateStoreError.IntegrityMismatch,
-        $"State {Key} at {path} is corrupt: expected size {Size} bytes, actual {actual}. Delete the file and build again to fetch it anew.",
+        $"State {Key} at {path} is corrupt: expected size {expected} bytes, actual {actual}. Delete the file and build again to fetch it anew.",
         Key);
 }

@@ -1,3 +1,5 @@
+using ModelStore.Generators.Helpers;
+
 namespace ModelStore.Generators.Model;
 
 /// <summary>One member of the generated <c>ModelStates</c> class.</summary>
@@ -11,4 +13,7 @@ internal sealed record StateAccessor(string Name, string Key, string Store, stri
 {
     /// <summary>Where the state dict is inside the file, or <see langword="null"/> (then nothing is emitted for it).</summary>
     public string? StateDictPath { get; init; }
+
+    /// <summary>A bundle's files, or <see langword="null"/> for a single-file state.</summary>
+    public EquatableArray<BundleFileSpec>? Files { get; init; }
 }

@@ -1,3 +1,5 @@
+using ModelStore.Generators.Helpers;
+
 namespace ModelStore.Generators.Model;
 
 /// <summary>One well-formed <c>.modelstate</c> descriptor: a resolved <c>ModelState</c> item.</summary>
@@ -23,4 +25,13 @@ internal sealed record StateDescriptor(
 {
     /// <summary>Where the state dict is inside the file (the item's <c>StateDictPath</c>), or <see langword="null"/>.</summary>
     public string? StateDictPath { get; init; }
+
+    /// <summary>A bundle's files (<c>files=</c>), or <see langword="null"/> for a single-file state.</summary>
+    public EquatableArray<BundleFileSpec>? Files { get; init; }
 }
+
+/// <summary>One file of a bundle state.</summary>
+/// <param name="Path">The path in the bundle, '/'-separated.</param>
+/// <param name="Sha256">The SHA-256 of its bytes, lower-case hexadecimal.</param>
+/// <param name="Size">Its size in bytes.</param>
+internal sealed record BundleFileSpec(string Path, string Sha256, long Size);

@@ -57,6 +57,26 @@ public sealed record StateLockEntry
         init => field = value is null ? null : LockFileRules.Url(value);
     }
 
+    /// <summary>
+    /// For a bundle state: the patterns it was resolved from (<c>Files</c> metadata, lock field <c>patterns</c>), or
+    /// <see langword="null"/> for a single-file state. A request with other patterns no longer matches the entry.
+    /// </summary>
+    public IReadOnlyList<string>? Patterns
+    {
+        get;
+        init => field = value is null ? null : new FilePatterns(value).Patterns;
+    }
+
+    /// <summary>
+    /// For a bundle state: every file it resolved to (lock field <c>files</c>), sorted by path; <see cref="Sha256"/> is
+    /// then <see cref="BundleFile.ManifestSha256"/> of them and <see cref="Size"/> their total.
+    /// </summary>
+    public IReadOnlyList<BundleFile>? Files
+    {
+        get;
+        init => field = value?.OrderBy(file => file.Path, StringComparer.Ordinal).ToList();
+    }
+
     /// <summary>For a versioned store: the configured revision and the commit read (lock fields <c>ref</c> and <c>revision</c>).</summary>
     public StoreRevision? Revision
     {

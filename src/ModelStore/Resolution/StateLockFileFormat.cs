@@ -15,7 +15,9 @@ namespace ModelStore.Resolution;
 ///   "states": {
 ///     "onnx/minilm.l6.v2": { "store": "hub", "path": "onnx/model.onnx", "ref": "main", "revision": "7dbbc903…", "sha256": "…", "size": 1234 },
 ///     "pytorch/resnet18.cls1000.imagenet": { "store": "url:https://host/r18.pt?sig=***", "url": "https://host/r18.pt?sig=…", "sha256": "…", "size": 1234 },
-///     "pytorch/tiny-mlp.digits.v1": { "store": "local", "sha256": "…", "size": 1234 }
+///     "pytorch/tiny-mlp.digits.v1": { "store": "local", "sha256": "…", "size": 1234 },
+///     "onnx/minilm.bundle.v2": { "store": "hub", "ref": "main", "revision": "7dbbc903…", "sha256": "(manifest)", "size": 5678,
+///       "patterns": [ "onnx/model.onnx", "*.json" ], "files": [ { "path": "config.json", "sha256": "…", "size": 600 }, … ] }
 ///   },
 ///   "stores": { "local": { "kind": "Local", "settings": { "Folder": "states" } } }
 /// }
@@ -206,16 +208,70 @@ public static class StateLockFileFormat
                 throw new ArgumentException($"it has a \"url\" but its store is not a {UrlStoreIdPrefix} store");
             }
 
-            return new StateLockEntry(key, store, Required(value, "sha256"), Size(value))
+            var entry = new StateLockEntry(key, store, Required(value, "sha256"), Size(value))
             {
                 Path = Optional(value, "path"),
                 Url = url,
                 Revision = resolved is null ? null : new StoreRevision(requested!, resolved),
+                Patterns = value.TryGetProperty("patterns", out var patterns) ? Strings(patterns, "patterns") : null,
+                Files = value.TryGetProperty("files", out var files) ? ReadFiles(files) : null,
             };
+            CheckBundle(entry);
+            return entry;
         }
         catch (ArgumentException e)
         {
             throw Invalid(path, $"has an invalid entry \"{key}\": {ResolutionFailure.WithoutParameterName(e)}", e);
+        }
+    }
+
+    private static List<string> Strings(JsonElement array, string name) =>
+        array.ValueKind == JsonValueKind.Array
+            ? [.. array.EnumerateArray().Select(item => item.ValueKind == JsonValueKind.String ? item.GetString()! : throw new ArgumentException($"its \"{name}\" holds a value that is not a string"))]
+            : throw new ArgumentException($"its \"{name}\" is not an array");
+
+    private static List<BundleFile> ReadFiles(JsonElement array)
+    {
+        if (array.ValueKind != JsonValueKind.Array)
+        {
+            throw new ArgumentException("its \"files\" is not an array");
+        }
+
+        var files = new List<BundleFile>();
+        foreach (var file in array.EnumerateArray())
+        {
+            if (file.ValueKind != JsonValueKind.Object)
+            {
+                throw new ArgumentException("its \"files\" holds a value that is not an object");
+            }
+
+            files.Add(new BundleFile(Required(file, "path"), Required(file, "sha256"), Size(file)));
+        }
+
+        return files;
+    }
+
+    // A bundle entry is whole: patterns and files together, no single-file fields, and its hash and size are its files'.
+    private static void CheckBundle(StateLockEntry entry)
+    {
+        if (entry.Files is null && entry.Patterns is null)
+        {
+            return;
+        }
+
+        if (entry.Files is null || entry.Patterns is null)
+        {
+            throw new ArgumentException("a bundle has both \"patterns\" and \"files\", or neither");
+        }
+
+        if (entry.Path is not null || entry.Url is not null)
+        {
+            throw new ArgumentException("a bundle has no \"path\" or \"url\"");
+        }
+
+        if (BundleFile.ManifestSha256(entry.Files) != entry.Sha256 || entry.Files.Sum(file => file.Size) != entry.Size)
+        {
+            throw new ArgumentException("its \"sha256\" and \"size\" are not those of its \"files\" (the SHA-256 of their manifest and their total size)");
         }
     }
 
@@ -288,6 +344,32 @@ public static class StateLockFileFormat
 
         writer.WriteString("sha256", entry.Sha256);
         writer.WriteNumber("size", entry.Size);
+        if (entry.Patterns is not null)
+        {
+            writer.WriteStartArray("patterns");
+            foreach (var pattern in entry.Patterns)
+            {
+                writer.WriteStringValue(pattern);
+            }
+
+            writer.WriteEndArray();
+        }
+
+        if (entry.Files is not null)
+        {
+            writer.WriteStartArray("files");
+            foreach (var file in entry.Files)
+            {
+                writer.WriteStartObject();
+                writer.WriteString("path", file.Path);
+                writer.WriteString("sha256", file.Sha256);
+                writer.WriteNumber("size", file.Size);
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+        }
+
         writer.WriteEndObject();
     }
 

@@ -49,8 +49,20 @@ public sealed record StateRequest
     public string? Path
     {
         get;
-        init => field = value is null ? null : Url is null ? LockFileRules.FilePath(value)
-            : throw new ArgumentException("A state fetched from an address reads that file; it has no Path.", nameof(value));
+        init => field = value is null ? null : Url is null && Files is null ? LockFileRules.FilePath(value)
+            : throw new ArgumentException(Files is null ? "A state fetched from an address reads that file; it has no Path." : "A bundle state (Files) has no Path: name the file among its Files.", nameof(value));
+    }
+
+    /// <summary>
+    /// For a bundle state: the files of the store it holds (paths or globs, <c>Files</c> metadata), or
+    /// <see langword="null"/> for a single-file state. The store must list its files (<see cref="IFileListingStore"/>).
+    /// </summary>
+    /// <exception cref="ArgumentException">Set together with <see cref="Path"/> or on a state fetched from an address.</exception>
+    public FilePatterns? Files
+    {
+        get;
+        init => field = value is null || (Url is null && Path is null) ? value
+            : throw new ArgumentException(Url is null ? "A bundle state (Files) has no Path: name the file among its Files." : "A state fetched from an address is one file; it has no Files.", nameof(value));
     }
 
     /// <summary>Where the state dict is inside a checkpoint (handed through to the outcome), or <see langword="null"/>.</summary>

@@ -87,8 +87,14 @@ public sealed class StateResolution
     /// <summary>The size of the bytes.</summary>
     public long Size { get; }
 
-    /// <summary>Where the bytes are: a blob of the machine-wide cache, never modified in place.</summary>
+    /// <summary>
+    /// Where the bytes are: a blob of the machine-wide cache, never modified in place; for a bundle, the folder of its
+    /// files (under the cache's <c>bundles/</c>, each file a link to or a copy of its verified blob).
+    /// </summary>
     public string? Path { get; }
+
+    /// <summary>For a bundle: every file, sorted by path (<see cref="Sha256"/> is then the SHA-256 of their manifest); else <see langword="null"/>.</summary>
+    public IReadOnlyList<BundleFile>? Files { get; init; }
 
     /// <summary>Where they came from.</summary>
     public StateSource? Source { get; }
@@ -111,7 +117,7 @@ public sealed class StateResolution
     /// <summary>The lock file entry of this outcome.</summary>
     /// <exception cref="InvalidOperationException">The resolution failed.</exception>
     public StateLockEntry ToLockEntry() => Failure is null
-        ? new StateLockEntry(Key, Request.Store, Sha256!, Size) { Path = Request.Path, Url = Request.Url, Revision = Revision }
+        ? new StateLockEntry(Key, Request.Store, Sha256!, Size) { Path = Request.Path, Url = Request.Url, Revision = Revision, Patterns = Request.Files?.Patterns, Files = Files }
         : throw new InvalidOperationException($"{Key} did not resolve: {Failure.Message}");
 
     /// <inheritdoc />

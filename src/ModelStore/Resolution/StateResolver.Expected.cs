@@ -20,6 +20,7 @@ public sealed partial class StateResolver
             null => null,
             _ when !string.Equals(entry.Store, request.Store, StringComparison.OrdinalIgnoreCase) => $"comes from store '{request.Store}', but {LockFileName} records store '{entry.Store}'",
             _ when !string.Equals(entry.Path, request.Path, StringComparison.Ordinal) => $"reads {Described(request.Path)}, but {LockFileName} records {Described(entry.Path)}",
+            _ when !SamePatterns(entry.Patterns, request.Files?.Patterns) => $"holds {DescribedFiles(request.Files?.Patterns)}, but {LockFileName} records {DescribedFiles(entry.Patterns)}",
             // Offline no store is created, so the configured revision is not compared (the cache alone is used anyway).
             { Revision: { } revision } when !_options.Offline && !_options.DescribeOnly && request.Url is null && Stores.Open(request.Store) is IRevisionedStore store && !string.Equals(store.Revision, revision.Requested, StringComparison.Ordinal)
                 => $"reads revision '{store.Revision}' of store '{request.Store}', but {LockFileName} records revision '{revision.Requested}' (commit {revision.Resolved})",
@@ -53,7 +54,7 @@ public sealed partial class StateResolver
         // A commit pins only a versioned store (offline nothing is opened: the entry is carried over as it is).
         var offline = _options.Offline || _options.DescribeOnly;
         var pinned = entry.Revision is not null && (offline || (request.Url is null && Stores.Open(request.Store) is IRevisionedStore)) ? entry.Revision : null;
-        return new Expected(entry.Sha256, entry.Size, pinned) { FromLockFile = true };
+        return new Expected(entry.Sha256, entry.Size, pinned) { FromLockFile = true, Files = entry.Files };
     }
 
     // Design-time: the lock file's (or the cache index's) record, with no store contacted and no file hashed.
@@ -95,11 +96,19 @@ public sealed partial class StateResolver
         return new StateResolutionException(ResolutionFailureKind.OfflineMiss, $"ModelState '{request.Key}' is not in the cache at '{Cache.Root}' and offline mode (ModelStoreOffline) is on, so no store is contacted. {hint}, or copy the cache from a machine that has it.");
     }
 
+    private static bool SamePatterns(IReadOnlyList<string>? a, IReadOnlyList<string>? b) =>
+        a is null || b is null ? a is null && b is null : a.SequenceEqual(b, StringComparer.Ordinal);
+
+    private static string DescribedFiles(IReadOnlyList<string>? patterns) => patterns is null ? "one file" : $"the files '{string.Join(';', patterns)}'";
+
     private static string Described(string? path) => path is null ? "the store's layout" : $"Path '{path}'";
 
     /// <summary>What a request must resolve to.</summary>
     private sealed record Expected(string? Sha256, long? Size, StoreRevision? Revision)
     {
         public bool FromLockFile { get; init; }
+
+        /// <summary>A bundle's files as the lock file pins them.</summary>
+        public IReadOnlyList<BundleFile>? Files { get; init; }
     }
 }

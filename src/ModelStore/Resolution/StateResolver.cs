@@ -67,6 +67,11 @@ public sealed partial class StateResolver
         {
             var expected = Expect(request);
             var view = new StoreView(this, request, expected.Revision);
+            if (request.Files is not null)
+            {
+                return await ResolveBundleAsync(request, expected, view, warnings, cancellationToken).ConfigureAwait(false);
+            }
+
             if (_options.DescribeOnly)
             {
                 return Describe(request, expected, warnings);

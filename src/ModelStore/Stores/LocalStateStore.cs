@@ -11,7 +11,7 @@ namespace ModelStore.Stores;
 /// Writes are atomic (a hidden temporary file in the same folder, then a rename), so a crash never leaves a
 /// half-written state under a real name. Files that are not state files are ignored when listing.
 /// </remarks>
-public sealed class LocalStateStore : StateStore
+public sealed class LocalStateStore : StateStore, IFileListingStore
 {
     /// <summary>The extension MoZuMa gives state files.</summary>
     public const string Extension = ".pt";
@@ -102,24 +102,57 @@ public sealed class LocalStateStore : StateStore
     {
         ArgumentNullException.ThrowIfNull(key);
         cancellationToken.ThrowIfCancellationRequested();
+        return Task.FromResult(OpenFile(GetPath(key), key, $"State {key}"));
+    }
+
+    /// <inheritdoc />
+    /// <remarks>The view's <see cref="IStateStore.Id"/> is <c>local-file:{folder}/{path}</c>; a path whose links lead out of the folder is not found.</remarks>
+    public IStateStore ForFile(string path) => new LocalFileView(this, Resolution.LockFileRules.FilePath(path));
+
+    /// <inheritdoc />
+    /// <remarks>Files whose links lead out of the folder are left out; a missing folder is <see cref="StateStoreError.NotFound"/>.</remarks>
+    public Task<IReadOnlyList<StoreFile>> ListFilesAsync(CancellationToken cancellationToken = default)
+    {
+        if (!Directory.Exists(Folder))
+        {
+            throw new StateStoreException(StateStoreError.NotFound, $"The files of {Description} cannot be listed: the folder '{Folder}' does not exist. Check the store's Folder (relative folders start at the project's folder).");
+        }
+
+        var files = new List<StoreFile>();
+        foreach (var file in Directory.EnumerateFiles(Folder, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0, IgnoreInaccessible = true }))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var relative = Path.GetRelativePath(Folder, file).Replace(Path.DirectorySeparatorChar, '/');
+            if (ConfinedPath.IsPlainRelative(relative) && ConfinedPath.IsInside(file, Folder))
+            {
+                files.Add(new StoreFile(relative, new FileInfo(file).Length));
+            }
+        }
+
+        files.Sort((a, b) => string.CompareOrdinal(a.Path, b.Path));
+        return Task.FromResult<IReadOnlyList<StoreFile>>(files);
+    }
+
+    /// <summary>Opens a file of the folder for reading, with the store's errors (<paramref name="what"/> starts them).</summary>
+    internal Stream OpenFile(string path, StateKey key, string what)
+    {
         try
         {
             // FileShare.Delete lets a writer replace the file while this reader keeps the old bytes.
-            Stream stream = new FileStream(GetPath(key), FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
-            return Task.FromResult(stream);
+            return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
         }
         catch (FileNotFoundException e)
         {
-            throw new StateStoreException(StateStoreError.NotFound, $"State {key} was not found in {Description}.", key, e);
+            throw new StateStoreException(StateStoreError.NotFound, $"{what} was not found in {Description}.", key, e);
         }
         catch (DirectoryNotFoundException e)
         {
             // Not found (the state is not there), saying why: the whole folder is missing.
-            throw new StateStoreException(StateStoreError.NotFound, $"State {key} was not found in {Description}: the folder '{Folder}' does not exist. Check the store's Folder (relative folders start at the project's folder).", key, e);
+            throw new StateStoreException(StateStoreError.NotFound, $"{what} was not found in {Description}: the folder '{Path.GetDirectoryName(path)}' does not exist. Check the store's Folder (relative folders start at the project's folder).", key, e);
         }
         catch (UnauthorizedAccessException e)
         {
-            throw new StateStoreException(StateStoreError.AccessDenied, $"State {key} in {Description} cannot be read: {e.Message}", key, e);
+            throw new StateStoreException(StateStoreError.AccessDenied, $"{what} in {Description} cannot be read: {e.Message}", key, e);
         }
     }
 

@@ -89,7 +89,7 @@ public sealed class StateLockFileFormatTests
     [TestMethod]
     public void Fields_of_later_versions_are_ignored()
     {
-        var text = $$"""{ "version": 1, "generator": "x", "states": { "pytorch/a.v1": { "store": "s", "sha256": "{{ShaA}}", "size": 3, "files": [ { "path": "a", "sha256": "{{ShaB}}" } ], "digest": "sha256:{{ShaB}}" } } }""";
+        var text = $$"""{ "version": 1, "generator": "x", "states": { "pytorch/a.v1": { "store": "s", "sha256": "{{ShaA}}", "size": 3, "annotations": [ { "path": "a", "sha256": "{{ShaB}}" } ], "digest": "sha256:{{ShaB}}" } } }""";
 
         var parsed = StateLockFileFormat.Parse(Encoding.UTF8.GetBytes(text), "x.json");
 

@@ -1,0 +1,89 @@
+using ModelStore.Resolution;
+
+namespace ModelStore.Caching;
+
+/// <summary>
+/// Bundle folders: <c>bundles/{manifest}/{path...}</c>, one per distinct file list, each file a symbolic link to its
+/// verified blob (a copy where links cannot be made), built in a temporary folder and renamed into place, so a reader
+/// sees a whole bundle or none.
+/// </summary>
+public sealed partial class StateCache
+{
+    private const string BundlesFolder = "bundles";
+
+    /// <summary>The folder of the bundle whose manifest has SHA-256 <paramref name="manifestSha256"/> (<see cref="BundleFile.ManifestSha256"/>).</summary>
+    public string GetBundlePath(string manifestSha256) => Path.Combine(Root, BundlesFolder, NormalizeSha256(manifestSha256)[..32]);
+
+    /// <summary>
+    /// The folder of <paramref name="files"/>, built from their blobs when it is absent or incomplete (a blob was
+    /// removed or replaced). The blobs must be in the cache and verified.
+    /// </summary>
+    /// <exception cref="IOException">The folder cannot be built.</exception>
+    internal Task<string> MaterializeBundleAsync(IReadOnlyList<BundleFile> files, CancellationToken cancellationToken)
+    {
+        var folder = GetBundlePath(BundleFile.ManifestSha256(files));
+        if (IsComplete(folder, files))
+        {
+            return Task.FromResult(folder);
+        }
+
+        var parent = Path.GetDirectoryName(folder)!;
+        var temporary = Path.Combine(parent, $".tmp-{Guid.NewGuid():N}");
+        try
+        {
+            foreach (var file in files)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var target = Path.Combine(temporary, file.Path.Replace('/', Path.DirectorySeparatorChar));
+                Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+                LinkOrCopy(GetBlobPath(file.Sha256), target);
+            }
+
+            if (Directory.Exists(folder))
+            {
+                // Incomplete (a blob was cleaned or repaired since): moved aside whole, then deleted.
+                var stale = Path.Combine(parent, $".old-{Guid.NewGuid():N}");
+                Directory.Move(folder, stale);
+                Directory.Delete(stale, recursive: true);
+            }
+
+            Directory.Move(temporary, folder);
+        }
+        catch (IOException) when (IsComplete(folder, files))
+        {
+            // Another process built the same bundle first.
+        }
+        finally
+        {
+            if (Directory.Exists(temporary))
+            {
+                Directory.Delete(temporary, recursive: true);
+            }
+        }
+
+        return Task.FromResult(folder);
+    }
+
+    // Complete when every file is there and leads to its blob (a copy: has its size); extra files are never written here.
+    private bool IsComplete(string folder, IReadOnlyList<BundleFile> files) =>
+        Directory.Exists(folder) && files.All(file =>
+        {
+            var info = new FileInfo(Path.Combine(folder, file.Path.Replace('/', Path.DirectorySeparatorChar)));
+            return info.Exists && (info.LinkTarget is { } target
+                ? string.Equals(target, GetBlobPath(file.Sha256), StringComparison.Ordinal) && File.Exists(target)
+                : info.Length == file.Size);
+        });
+
+    private static void LinkOrCopy(string blob, string target)
+    {
+        try
+        {
+            File.CreateSymbolicLink(target, blob);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or PlatformNotSupportedException)
+        {
+            // Windows without the right to make links: a copy.
+            File.Copy(blob, target);
+        }
+    }
+}

@@ -1,0 +1,110 @@
+using System.Diagnostics;
+using ModelStore.Caching;
+using ModelStore.Stores;
+
+namespace ModelStore.Resolution;
+
+// Bundle states: the files a request's patterns select (or its lock entry pins), each verified and cached by content,
+// then one folder of them.
+public sealed partial class StateResolver
+{
+    /// <summary>
+    /// Resolves a bundle: the lock entry's files when it pins them (no listing), else the store's listing at the pinned
+    /// commit matched against the patterns; each file is taken from the cache by its hash when it is there, else fetched
+    /// (checked against the pinned hash: a file changed at the store after locking fails); then the folder is built.
+    /// </summary>
+    private async Task<StateResolution> ResolveBundleAsync(StateRequest request, Expected expected, StoreView view, List<ResolutionWarning> warnings, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        if (_options.DescribeOnly)
+        {
+            // Design-time: the lock file's record, no store contacted and no file hashed.
+            return expected.Files is { } described
+                ? new StateResolution(request, expected.Sha256!, expected.Size ?? 0, Cache.GetBundlePath(expected.Sha256!), StateSource.Cache, warnings) { Files = described, Revision = expected.Revision }
+                : throw new StateResolutionException(ResolutionFailureKind.OfflineMiss, $"ModelState '{request.Key}' is not in {LockFileName} yet.");
+        }
+
+        IFileListingStore? store = null;
+        IReadOnlyList<StoreFile> wanted;
+        if (expected.Files is { } pinned)
+        {
+            wanted = [.. pinned.Select(file => new StoreFile(file.Path, file.Size) { Sha256 = file.Sha256 })];
+        }
+        else if (_options.Offline)
+        {
+            throw OfflineMiss(request, null);
+        }
+        else
+        {
+            store = await OpenListingAsync(request, view, cancellationToken).ConfigureAwait(false);
+            var listed = await store.ListFilesAsync(cancellationToken).ConfigureAwait(false);
+            wanted = request.Files!.Select(listed, $"store '{request.Store}' ({store.Description})");
+        }
+
+        var files = new BundleFile?[wanted.Count];
+        for (var i = 0; i < wanted.Count; i++)
+        {
+            files[i] = await FindCachedFileAsync(request, wanted[i], warnings, cancellationToken).ConfigureAwait(false);
+        }
+
+        var missing = Enumerable.Range(0, wanted.Count).Where(i => files[i] is null).ToList();
+        long downloaded = 0;
+        if (missing.Count > 0)
+        {
+            if (_options.Offline)
+            {
+                throw OfflineMiss(request, null);
+            }
+
+            store ??= await OpenListingAsync(request, view, cancellationToken).ConfigureAwait(false);
+            await Parallel.ForEachAsync(
+                missing,
+                new ParallelOptions { MaxDegreeOfParallelism = _options.MaxParallelFetches, CancellationToken = cancellationToken },
+                async (index, token) =>
+                {
+                    var file = wanted[index];
+                    var progress = new FetchProgress(request, _options.Progress);
+                    var state = await Cache.GetOrFetchAsync(store.ForFile(file.Path), [], request.Key, file.Sha256, null, progress, token).ConfigureAwait(false);
+                    Interlocked.Add(ref downloaded, progress.Bytes);
+                    files[index] = new BundleFile(file.Path, state.Sha256, state.Size);
+                }).ConfigureAwait(false);
+        }
+
+        var resolved = files.Select(file => file!).ToList();
+        var folder = await Cache.MaterializeBundleAsync(resolved, cancellationToken).ConfigureAwait(false);
+        return new StateResolution(request, BundleFile.ManifestSha256(resolved), resolved.Sum(file => file.Size), folder, downloaded > 0 ? StateSource.Store : StateSource.Cache, warnings)
+        {
+            Files = resolved,
+            Revision = view.Revision,
+            BytesDownloaded = downloaded,
+            Elapsed = downloaded > 0 ? clock.Elapsed : TimeSpan.Zero,
+        };
+    }
+
+    /// <summary>A file whose hash is known (pinned, or listed by the store) taken from the cache by content, re-hashed; else <see langword="null"/>.</summary>
+    private async Task<BundleFile?> FindCachedFileAsync(StateRequest request, StoreFile file, List<ResolutionWarning> warnings, CancellationToken cancellationToken)
+    {
+        if (file.Sha256 is not { } sha256)
+        {
+            return null;
+        }
+
+        var check = await Cache.CheckBlobAsync(sha256, cancellationToken).ConfigureAwait(false);
+        if (check.Condition == BlobCondition.Removed)
+        {
+            var what = $"ModelState '{request.Key}': the cached file '{check.Path}' of {file.Path} no longer had SHA-256 {sha256} (it was modified on disk) and was removed";
+            if (_options.Offline)
+            {
+                throw new StateResolutionException(new ResolutionFailure(ResolutionFailureKind.HashMismatch, $"{what}. Resolve once online to fetch it again.", StateStoreError.IntegrityMismatch));
+            }
+
+            warnings.Add(new ResolutionWarning(ResolutionWarningKind.CacheRepaired, $"{what}; it is fetched again from store '{request.Store}'."));
+        }
+
+        return check.Condition == BlobCondition.Valid ? new BundleFile(file.Path, sha256, check.Size) : null;
+    }
+
+    private static async Task<IFileListingStore> OpenListingAsync(StateRequest request, StoreView view, CancellationToken cancellationToken) =>
+        await view.OpenAsync(cancellationToken).ConfigureAwait(false) as IFileListingStore
+            ?? throw new StateResolutionException(ResolutionFailureKind.InvalidRequest, $"ModelState '{request.Key}' is a bundle (Files), but {view.Unpinned.Description} cannot list its files; the kinds that can are Local, S3 and HuggingFace. Declare one state per file with Path, or use such a store.");
+}

@@ -1,0 +1,60 @@
+using Amazon.S3.Model;
+using ModelStore.Caching;
+using ModelStore.Resolution;
+using ModelStore.States;
+
+namespace ModelStore.S3.Tests;
+
+/// <summary>Bundle states (<c>Files</c>) from objects under a base path of a real S3 server (radosgw), through the one resolver.</summary>
+[TestClass]
+public sealed class S3BundleTests
+{
+    private static readonly StateKey Key = StateKey.Parse("onnx/minilm.l6.v2");
+
+    public TestContext TestContext { get; set; } = null!;
+
+    private CancellationToken Cancel => TestContext.CancellationToken;
+
+    [TestMethod]
+    public async Task A_bundle_lists_the_objects_under_the_base_path_and_an_object_changed_after_locking_is_MST0004()
+    {
+        var bucket = await RadosGateway.CreateBucketAsync(Cancel);
+        using var admin = RadosGateway.AdminClient();
+        var model = System.Security.Cryptography.RandomNumberGenerator.GetBytes(70_000);
+        await PutAsync(admin, bucket, "models/minilm/onnx/model.onnx", model);
+        await PutAsync(admin, bucket, "models/minilm/config.json", "{\"hidden\": 384}"u8.ToArray());
+        await PutAsync(admin, bucket, "models/minilm/tokenizer.json", "{\"vocab\": []}"u8.ToArray());
+        await PutAsync(admin, bucket, "models/other/config.json", "{}"u8.ToArray());
+        var root = Directory.CreateTempSubdirectory("modelstore-s3-bundles-").FullName;
+        try
+        {
+            var first = await ResolveAsync(bucket, new StateCache(Path.Combine(root, "a")), StateLockFile.Empty, locked: false);
+
+            Assert.IsTrue(first.Succeeded, first.Failure?.Message);
+            CollectionAssert.AreEqual(new[] { "config.json", "onnx/model.onnx", "tokenizer.json" }, first.Files!.Select(file => file.Path).ToArray());
+            CollectionAssert.AreEqual(model, await File.ReadAllBytesAsync(Path.Combine(first.Path!, "onnx", "model.onnx"), Cancel));
+            Assert.AreEqual("{\"hidden\": 384}", await File.ReadAllTextAsync(Path.Combine(first.Path!, "config.json"), Cancel));
+
+            await PutAsync(admin, bucket, "models/minilm/config.json", "{\"hidden\": 768}"u8.ToArray());
+            var changed = await ResolveAsync(bucket, new StateCache(Path.Combine(root, "b")), new StateLockFile([first.ToLockEntry()]), locked: true);
+
+            Assert.AreEqual("MST0004", changed.Failure?.BuildCode, changed.Failure?.Message);
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    private async Task<StateResolution> ResolveAsync(string bucket, StateCache cache, StateLockFile lockFile, bool locked)
+    {
+        using var store = new S3StateStore(RadosGateway.Options(bucket, basePath: "models/minilm/"));
+        var stores = new StoreCatalog();
+        stores.Add("s3", store);
+        var resolver = new StateResolver(new StateResolverOptions { Cache = cache, Stores = stores, LockFile = lockFile, Locked = locked });
+        return await resolver.ResolveAsync(new StateRequest(Key, "s3") { Files = FilePatterns.Parse("onnx/model.onnx;*.json") }, Cancel);
+    }
+
+    private async Task PutAsync(Amazon.S3.AmazonS3Client admin, string bucket, string name, byte[] content) =>
+        await admin.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = name, InputStream = new MemoryStream(content), UseChunkEncoding = false }, Cancel);
+}
