@@ -10,6 +10,7 @@ quick=false
 [ "${1:-}" = "--quick" ] && quick=true
 if $quick; then noop_runs=5; s3_mib=256; s3_rounds=1; verify_mib=256; torch_layers=4; arrow_mb=128; plums=(2 64); export RUNS=1
 else noop_runs=11; s3_mib=1024; s3_rounds=3; verify_mib=1024; torch_layers=8; arrow_mb=512; plums=(4 128); export RUNS=3; fi
+shard_count=4
 mkdir -p "$out"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 "$root/build/install-prerequisites.sh" >&2 || { echo "report: prerequisites failed" >&2; exit 1; }
@@ -30,6 +31,7 @@ run verify "$root/build/bench/verify/run.sh" "$verify_mib"
 run torchsharp "$root/build/bench/torchsharp/run.sh" "$torch_layers" 4000
 run arrow dotnet run -c Release --project "$root/build/bench/arrow/ModelStore.Arrow.Bench.csproj" -- "$arrow_mb"
 run plums "$root/build/bench/plums/run.sh" "${plums[@]}"
+run shards "$root/build/bench/shards/run.sh" "$torch_layers" 4000 "$shard_count"
 
 # --- Figures, read from each benchmark's output ------------------------------------------------------------------
 seconds() { awk -F: '{ if (NF == 3) print $1 * 3600 + $2 * 60 + $3; else if (NF == 2) print $1 * 60 + $2; else print $1 }'; }
@@ -54,6 +56,7 @@ arrow="$(line arrow '^row ')"
 plums_save="$(line plums '^save' | grep -oE '[0-9]+ MiB/s')"
 plums_load="$(line plums '^strict load' | grep -oE '[0-9]+ MiB/s')"
 plums_memory="$(line plums '^peak working set' | sed 's/^[^:]*: //')"
+shards_memory="$(line shards '^sharded load overhead' | sed 's/^[^:]*: //')"
 
 {
   echo "# Benchmark report"
@@ -76,9 +79,10 @@ plums_memory="$(line plums '^peak working set' | sed 's/^[^:]*: //')"
   echo "| Load vs a raw read of the file | ModelStore.TorchSharp | raw read | ${torch_raw:-n/a} | <= 1.5x |"
   echo "| Load memory over the model's own | ${torch_memory:-n/a} | | | |"
   echo "| Arrow (LegolasFlux) row, ${arrow_mb} MB | ${arrow:-n/a} | | | |"
+  echo "| Sharded weights load memory over the model's own (${shard_count} shards + index) | ${shards_memory:-n/a} | | | about one tensor, not the model |"
   echo "| PMF package save / strict load, ${plums[0]} x ${plums[1]} MiB | ${plums_save:-n/a} / ${plums_load:-n/a}, peak working set ${plums_memory:-n/a} | | | |"
   echo
-  for name in noop-build s3 verify torchsharp arrow plums; do
+  for name in noop-build s3 verify torchsharp arrow plums shards; do
     echo "## $name"
     echo
     echo '```'

@@ -37,6 +37,7 @@ public sealed class HuggingFaceStateStore : StateStore, IFileDownloadingStore, I
 
     private readonly HuggingFaceStoreOptions _options;
     private readonly HubClient _client;
+    private readonly HuggingFaceHubCache? _hubCache;
 
     /// <summary>Creates a store on <paramref name="repository"/>; no request is made until the first operation.</summary>
     /// <param name="repository">The repository id, <c>org/name</c>.</param>
@@ -65,6 +66,10 @@ public sealed class HuggingFaceStateStore : StateStore, IFileDownloadingStore, I
 
         Endpoint = ResolveEndpoint(_options);
         _client = new HubClient(Endpoint, Repository, _options.RepoType, HuggingFaceCredentials.FromEnvironment(_options.EnvironmentVariables), _options, IsOffline(_options.EnvironmentVariables));
+        if (_options.ReadHubCache || _options.ShareHubCache)
+        {
+            _hubCache = new HuggingFaceHubCache(_options.HubCacheFolder ?? HuggingFaceHubCache.GetDefaultRoot(_options.EnvironmentVariables));
+        }
     }
 
     /// <summary>The repository id, <c>org/name</c>.</summary>
@@ -260,6 +265,13 @@ public sealed class HuggingFaceStateStore : StateStore, IFileDownloadingStore, I
     {
         var source = new HubFileSource(_client, Revision, path, key);
         await GetObjectAsync(source, path, key, notFound, cancellationToken).ConfigureAwait(false);
+        if (await FindInHubCacheAsync(source.Metadata, cancellationToken).ConfigureAwait(false) is { } cached)
+        {
+            // Checked again as it is read: the other program may change its cache after the check.
+            var file = new FileStream(cached, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
+            return new HubVerifyingStream(file, null, source.Metadata, _client.RepositoryLabel, key);
+        }
+
         return await source.OpenVerifiedAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -269,6 +281,12 @@ public sealed class HuggingFaceStateStore : StateStore, IFileDownloadingStore, I
         var file = Path.GetFullPath(target);
         var source = new HubFileSource(_client, Revision, path, key);
         var remote = await GetObjectAsync(source, path, key, notFound, cancellationToken).ConfigureAwait(false);
+        if (await FindInHubCacheAsync(source.Metadata, cancellationToken).ConfigureAwait(false) is { } cached
+            && await CopyFromHubCacheAsync(cached, source.Metadata, file, key, cancellationToken).ConfigureAwait(false) is { } copied)
+        {
+            return copied;
+        }
+
         var download = await ChunkedDownloader.DownloadAsync(source, remote, file, _options.Download, progress, cancellationToken).ConfigureAwait(false);
         try
         {
@@ -282,7 +300,55 @@ public sealed class HuggingFaceStateStore : StateStore, IFileDownloadingStore, I
             throw;
         }
 
+        if (_options.ShareHubCache)
+        {
+            await ShareWithHubCacheAsync(source.Metadata, file, cancellationToken).ConfigureAwait(false);
+        }
+
         return download;
+    }
+
+    /// <summary>The file in huggingface_hub's cache with the content id the Hub gives, when reading that cache is on.</summary>
+    private Task<string?> FindInHubCacheAsync(HubFileMetadata metadata, CancellationToken cancellationToken) =>
+        _options.ReadHubCache && _hubCache is not null ? _hubCache.FindAsync(Repository, RepoType, metadata, cancellationToken) : Task.FromResult<string?>(null);
+
+    /// <summary>
+    /// Copies a file found in huggingface_hub's cache to <paramref name="target"/> atomically, with no byte downloaded,
+    /// and checks the copy against the Hub's content id again (the other program may have changed the file since it was
+    /// found); <see langword="null"/>, and no copy left, when it no longer matches.
+    /// </summary>
+    private async Task<FileDownload?> CopyFromHubCacheAsync(string cached, HubFileMetadata metadata, string target, StateKey key, CancellationToken cancellationToken)
+    {
+        var (size, sha256) = await HuggingFaceHubCache.CopyAsync(cached, target, cancellationToken).ConfigureAwait(false);
+        var copied = new FileDownload(size, 0, sha256);
+        try
+        {
+            await HubContentCheck.VerifyFileAsync(metadata, target, copied, _client.RepositoryLabel, key, cancellationToken).ConfigureAwait(false);
+            return copied;
+        }
+        catch (StateStoreException)
+        {
+            AtomicFile.Discard(target);
+            return null;
+        }
+    }
+
+    /// <summary>Writes a verified download into huggingface_hub's layout; a cache that cannot be written does not fail the download.</summary>
+    private async Task ShareWithHubCacheAsync(HubFileMetadata metadata, string file, CancellationToken cancellationToken)
+    {
+        if ((metadata.Sha256 ?? metadata.GitBlobSha1) is not { } etag || !HubNames.IsCommit(metadata.Commit))
+        {
+            return; // huggingface_hub names blobs by content id: a file without one has no place in its cache.
+        }
+
+        try
+        {
+            await _hubCache!.WriteAsync(Repository, metadata.Commit, metadata.Path, etag, file, HubNames.IsCommit(Revision) ? null : Revision, RepoType, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Sharing is a courtesy to other tools; our own cache already holds the verified bytes.
+        }
     }
 
     private async Task<RemoteObject> GetObjectAsync(HubFileSource source, string path, StateKey key, string notFound, CancellationToken cancellationToken)

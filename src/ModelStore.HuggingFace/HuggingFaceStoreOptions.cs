@@ -51,6 +51,26 @@ public sealed class HuggingFaceStoreOptions
     /// <summary>Chunking, parallelism, retries and read timeout of file downloads (<see cref="Stores.IFileDownloadingStore"/>).</summary>
     public ChunkedDownloadOptions Download { get; set; } = ChunkedDownloadOptions.Default;
 
+    /// <summary>
+    /// huggingface_hub's cache folder (<see cref="HuggingFaceHubCache"/>), shared with Python and <c>@huggingface/hub</c>;
+    /// when <see langword="null"/>, <c>HF_HUB_CACHE</c>, else <c>$HF_HOME/hub</c>, else <c>~/.cache/huggingface/hub</c>
+    /// (read through <see cref="EnvironmentVariables"/>).
+    /// </summary>
+    public string? HubCacheFolder { get; set; }
+
+    /// <summary>
+    /// Whether a file is taken from huggingface_hub's cache, with no bytes downloaded, when the cache holds it with the
+    /// content id the Hub gives for it (its LFS SHA-256 or Git blob SHA-1; the bytes are hashed, never trusted by name).
+    /// True by default.
+    /// </summary>
+    public bool ReadHubCache { get; set; } = true;
+
+    /// <summary>
+    /// Whether downloaded files are also written into huggingface_hub's cache layout (<c>blobs/</c>,
+    /// <c>snapshots/{commit}/</c>, <c>refs/{branch}</c>) so Python and <c>@huggingface/hub</c> find them. False by default.
+    /// </summary>
+    public bool ShareHubCache { get; set; }
+
     /// <summary>A copy, so that a store never sees later changes of the caller's instance.</summary>
     internal HuggingFaceStoreOptions Clone() => (HuggingFaceStoreOptions)MemberwiseClone();
 }

@@ -20,6 +20,8 @@ public sealed partial class FakeHuggingFaceHub
             app.MapGet(apiPrefix + "/{org}/{name}/tree/{revision}/{**path}", context => TreeAsync(context, repoType, apiPrefix));
             app.MapGet(apiPrefix + "/{org}/{name}/revision/{revision}", context => RevisionAsync(context, repoType));
             app.MapGet(apiPrefix + "/{org}/{name}/refs", context => RefsAsync(context, repoType));
+            app.MapPost(apiPrefix + "/{org}/{name}/paths-info/{revision}", context => PathsInfoAsync(context, repoType));
+            app.MapMethods(webPrefix + "/{org}/{name}/raw/{revision}/{**path}", [HttpMethods.Get, HttpMethods.Head], context => RawAsync(context, repoType));
         }
     }
 
@@ -174,7 +176,16 @@ public sealed partial class FakeHuggingFaceHub
 
         var expand = context.Request.Query["expand"];
         object info = expand.Count > 0
-            ? new Dictionary<string, object?> { ["_id"] = "fake" + commit.Sha[..20], ["id"] = id, ["sha"] = commit.Sha }
+            ? Expanded(new Dictionary<string, object?>
+            {
+                ["sha"] = commit.Sha,
+                ["private"] = repository.IsPrivate,
+                ["gated"] = repository.IsGated ? "manual" : false,
+                ["downloads"] = 0,
+                ["likes"] = 0,
+                ["lastModified"] = "2026-01-01T00:00:00.000Z",
+                ["pipeline_tag"] = null,
+            }.Where(field => expand.Contains(field.Key)), id, commit.Sha)
             : new Dictionary<string, object?>
             {
                 ["_id"] = "fake" + commit.Sha[..20],
@@ -186,6 +197,10 @@ public sealed partial class FakeHuggingFaceHub
             };
         await WriteJsonAsync(context, info);
     }
+
+    // The Hub answers ?expand=a&expand=b with _id, id and exactly the fields asked for.
+    private static Dictionary<string, object?> Expanded(IEnumerable<KeyValuePair<string, object?>> fields, string id, string sha) =>
+        new(fields.Prepend(new("id", id)).Prepend(new("_id", "fake" + sha[..20])));
 
     /// <summary><c>GET /api/{models|datasets}/{repo}/refs</c>: branches and tags with their commits.</summary>
     private async Task RefsAsync(HttpContext context, string repoType)

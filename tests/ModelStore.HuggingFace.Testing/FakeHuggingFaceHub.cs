@@ -311,8 +311,7 @@ public sealed partial class FakeHuggingFaceHub : IAsyncDisposable
         string gitOid;
         if (lfs)
         {
-            var pointer = $"version https://git-lfs.github.com/spec/v1\noid sha256:{sha}\nsize {size.ToString(CultureInfo.InvariantCulture)}\n";
-            gitOid = GitBlobId(Encoding.UTF8.GetBytes(pointer));
+            gitOid = GitBlobId(LfsPointer(sha, size));
             var stored = new FakeHubFile(path, size, sha, gitOid, true, blob);
             Storage.PutFile(StoragePath(stored), blob);
             return stored;

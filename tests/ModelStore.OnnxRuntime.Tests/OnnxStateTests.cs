@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
@@ -20,21 +18,7 @@ public sealed class OnnxStateTests
     private string _relative = null!;
 
     [ClassInitialize]
-    public static void ExportWithPyTorch(TestContext context)
-    {
-        s_folder = Directory.CreateTempSubdirectory("modelstore-onnx-").FullName;
-        var start = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Fixtures", "onnx_fixtures.py"));
-        start.ArgumentList.Add("make");
-        start.ArgumentList.Add(s_folder);
-        using var process = Process.Start(start)!;
-        var error = process.StandardError.ReadToEndAsync();
-        var output = process.StandardOutput.ReadToEndAsync();
-        process.WaitForExit();
-        Assert.AreEqual(0, process.ExitCode, $"onnx_fixtures.py failed: {error.Result}{output.Result}");
-        using var document = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(s_folder, "manifest.json")));
-        s_manifest = document.RootElement.Clone();
-    }
+    public static void ExportWithPyTorch(TestContext context) => (s_folder, s_manifest) = PyTorchFixtures.Make("onnx_fixtures.py");
 
     [ClassCleanup]
     public static void DeleteFixtures() => Directory.Delete(s_folder, recursive: true);
@@ -101,21 +85,89 @@ public sealed class OnnxStateTests
         Assert.AreEqual(StateStoreError.InvalidContent, pytorch.Error);
         StringAssert.Contains(pytorch.Message, "a zip archive (a PyTorch state dict or TorchScript file");
 
-        File.WriteAllBytes(Path.Combine(s_folder, "garbage.onnx"), RandomNumberGenerator.GetBytes(512));
+        File.WriteAllBytes(Path.Combine(s_folder, "garbage.onnx"), System.Security.Cryptography.RandomNumberGenerator.GetBytes(512));
         var garbage = Assert.ThrowsExactly<StateStoreException>(() => Publish("garbage.onnx", "onnx/cnn.garbage.v1").CreateInferenceSession());
         Assert.AreEqual(StateStoreError.InvalidContent, garbage.Error);
         StringAssert.Contains(garbage.Message, "is not a valid ONNX model");
         Assert.IsInstanceOfType<OnnxRuntimeException>(garbage.InnerException);
     }
 
-    private PretrainedState Publish(string fixture, string key)
+    [TestMethod]
+    public void A_graph_with_its_weights_in_an_external_data_file_next_to_it_runs_with_PyTorchs_outputs()
     {
-        var path = Path.Combine(AppContext.BaseDirectory, _relative);
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        File.Copy(Path.Combine(s_folder, fixture), path, overwrite: true);
-        var bytes = File.ReadAllBytes(path);
-        return new PretrainedState(key, "local", Convert.ToHexStringLower(SHA256.HashData(bytes)), bytes.Length, _relative);
+        using var session = OnnxModelFile.CreateInferenceSession(Path.Combine(s_folder, "external", "cnn.onnx"));
+
+        AssertPyTorchOutputs(session);
+        Assert.IsLessThan(1000, new FileInfo(Path.Combine(s_folder, "external", "cnn.onnx")).Length, "the weights are not in the graph file");
     }
+
+    [TestMethod]
+    [DataRow("escape-parent.onnx", "../outside.weights")]
+    [DataRow("escape-absolute.onnx", "outside.weights")]
+    [DataRow("escape-link.onnx", "a symbolic link that leads outside")]
+    public void External_data_outside_the_models_folder_is_refused_before_ONNX_Runtime_reads_it(string graph, string named)
+    {
+        var error = Assert.ThrowsExactly<StateStoreException>(() => OnnxModelFile.CreateInferenceSession(Path.Combine(s_folder, "external", graph)));
+
+        Assert.AreEqual(StateStoreError.InvalidContent, error.Error);
+        StringAssert.Contains(error.Message, named);
+    }
+
+    [TestMethod]
+    public void A_missing_external_data_file_is_not_found_and_a_cut_graph_is_invalid_content()
+    {
+        var folder = Directory.CreateTempSubdirectory("modelstore-onnx-external-").FullName;
+        try
+        {
+            File.Copy(Path.Combine(s_folder, "external", "cnn.onnx"), Path.Combine(folder, "cnn.onnx"));
+            var graph = File.ReadAllBytes(Path.Combine(folder, "cnn.onnx"));
+            File.WriteAllBytes(Path.Combine(folder, "cut.onnx"), graph[..(graph.Length - 7)]);
+
+            var missing = Assert.ThrowsExactly<StateStoreException>(() => OnnxModelFile.CreateInferenceSession(Path.Combine(folder, "cnn.onnx")));
+            var cut = Assert.ThrowsExactly<StateStoreException>(() => OnnxModelFile.CreateInferenceSession(Path.Combine(folder, "cut.onnx")));
+
+            Assert.AreEqual(StateStoreError.NotFound, missing.Error);
+            StringAssert.Contains(missing.Message, "cnn.weights");
+            Assert.AreEqual(StateStoreError.InvalidContent, cut.Error);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [TestMethod]
+    public void A_graph_cut_anywhere_is_refused_with_a_typed_error_never_another_exception()
+    {
+        var folder = Directory.CreateTempSubdirectory("modelstore-onnx-cut-").FullName;
+        try
+        {
+            var graph = File.ReadAllBytes(Path.Combine(s_folder, "external", "cnn.onnx"));
+            File.Copy(Path.Combine(s_folder, "external", "cnn.weights"), Path.Combine(folder, "cnn.weights"));
+            var refused = 0;
+            for (var length = 1; length < graph.Length; length += 5)
+            {
+                var path = Path.Combine(folder, $"cut-{length}.onnx");
+                File.WriteAllBytes(path, graph[..length]);
+                try
+                {
+                    using var session = OnnxModelFile.CreateInferenceSession(path);
+                }
+                catch (StateStoreException e) when (e.Error is StateStoreError.InvalidContent or StateStoreError.NotFound)
+                {
+                    refused++;
+                }
+            }
+
+            Assert.IsGreaterThan(graph.Length / 10, refused, "most cuts leave no valid graph");
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    private PretrainedState Publish(string fixture, string key) => PyTorchFixtures.Publish(Path.Combine(s_folder, fixture), _relative, key);
 
     private static void AssertPyTorchOutputs(InferenceSession session)
     {

@@ -74,7 +74,8 @@ internal static class HubContentCheck
         }
     }
 
-    private static IncrementalHash StartGitBlobHash(long size)
+    /// <summary>A SHA-1 primed with Git's blob header, so the file's bytes complete its Git blob id.</summary>
+    public static IncrementalHash StartGitBlobHash(long size)
     {
         var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA1);
         hash.AppendData(Encoding.ASCII.GetBytes($"blob {size.ToString(CultureInfo.InvariantCulture)}\0"));

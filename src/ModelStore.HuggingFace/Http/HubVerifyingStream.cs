@@ -6,9 +6,10 @@ namespace ModelStore.HuggingFace.Http;
 /// <summary>
 /// The body of a file download, read once from start to end, that checks size and content hash against the Hub's
 /// metadata as it reaches the end: the last read throws <see cref="Stores.StateStoreError.IntegrityMismatch"/> instead
-/// of returning 0 when the bytes are not the file's, so a reader such as the cache discards them.
+/// of returning 0 when the bytes are not the file's, so a reader such as the cache discards them. The same check
+/// covers a file taken from huggingface_hub's cache (no response then), which another program may change at any time.
 /// </summary>
-internal sealed class HubVerifyingStream(Stream inner, HttpResponseMessage response, HubFileMetadata metadata, string source, StateKey? key) : Stream
+internal sealed class HubVerifyingStream(Stream inner, HttpResponseMessage? response, HubFileMetadata metadata, string source, StateKey? key) : Stream
 {
     private readonly IncrementalHash? _hash = HubContentCheck.StartHash(metadata);
     private long _read;
@@ -60,7 +61,7 @@ internal sealed class HubVerifyingStream(Stream inner, HttpResponseMessage respo
         if (disposing)
         {
             inner.Dispose();
-            response.Dispose();
+            response?.Dispose();
             _hash?.Dispose();
         }
 

@@ -11,11 +11,15 @@ namespace ModelStore.TorchSharp.Formats;
 /// validates only the table of contents; tensor bytes are read on demand, straight from the file into tensor memory.
 /// A PyTorch file may hold more than a state dict (a training checkpoint: the weights beside the optimizer, the epoch,
 /// the metrics); the state dict is found inside it (<see cref="StateDictPath"/>) and the rest is in <see cref="Entries"/>.
+/// Sharded weights open as one state through their index (<c>model.safetensors.index.json</c>,
+/// <c>pytorch_model.bin.index.json</c>): every shard's table of contents is read, tensors are read from their shard.
 /// </summary>
 public sealed class StateFile : IDisposable
 {
-    private readonly RandomAccessSource _source;
+    private readonly RandomAccessSource? _source;
     private readonly Dictionary<string, StateTensorInfo> _byName;
+    private readonly StateFile[] _shards = [];
+    private readonly Dictionary<StateTensorInfo, StateFile>? _shardOf;
 
     private StateFile(RandomAccessSource source, string? stateDictPath)
     {
@@ -27,6 +31,11 @@ public sealed class StateFile : IDisposable
             if (!source.TryReadExactly(0, prefix[..available]))
             {
                 throw new StateFormatException(StateFormatError.Truncated, "The state file could not be read from its start.");
+            }
+
+            if (ShardIndex.LooksLikeIndex(prefix[..available]))
+            {
+                throw new StateFormatException(StateFormatError.UnsupportedFeature, "The bytes are a JSON document (a shard index?): a shard index names files beside it, so open it by its path.");
             }
 
             Format = StateFormatDetector.Detect(prefix[..available]);
@@ -61,6 +70,67 @@ public sealed class StateFile : IDisposable
         }
     }
 
+    private StateFile(ShardIndex index, string? stateDictPath)
+    {
+        var shards = new List<StateFile>();
+        try
+        {
+            var wanted = index.WeightMap.ToLookup(entry => entry.File, entry => entry.Name, StringComparer.Ordinal);
+            var tensors = new List<StateTensorInfo>();
+            _shardOf = new Dictionary<StateTensorInfo, StateFile>(ReferenceEqualityComparer.Instance);
+            var prefixText = string.IsNullOrEmpty(stateDictPath) ? null : stateDictPath + ".";
+            foreach (var path in index.Shards)
+            {
+                var shard = OpenFile(path, stateDictPath: null);
+                shards.Add(shard);
+                if (shards.Count > 1 && shard.Format != shards[0].Format)
+                {
+                    throw new StateFormatException(StateFormatError.UnsupportedFeature, $"The shard index mixes formats: '{Path.GetFileName(path)}' is {shard.Format}, the first shard {shards[0].Format}.");
+                }
+
+                foreach (var name in wanted[path])
+                {
+                    var tensor = shard.Find(name)
+                        ?? throw new StateFormatException(StateFormatError.Corrupt, $"The shard index puts tensor '{name}' in '{Path.GetFileName(path)}', which has no such tensor.");
+                    if (prefixText is not null)
+                    {
+                        if (!name.StartsWith(prefixText, StringComparison.Ordinal))
+                        {
+                            continue;
+                        }
+
+                        tensor = tensor.WithName(name[prefixText.Length..]);
+                    }
+
+                    tensors.Add(tensor);
+                    _shardOf[tensor] = shard;
+                }
+            }
+
+            if (prefixText is not null && tensors.Count == 0)
+            {
+                throw new StateFormatException(StateFormatError.StateDictNotFound, $"StateDictPath '{stateDictPath}': the shard index lists no tensor whose name starts with '{prefixText}'.");
+            }
+
+            _shards = [.. shards];
+            Format = shards[0].Format;
+            Tensors = tensors;
+            Metadata = index.Metadata;
+            Entries = new Dictionary<string, object?>();
+            StateDictPath = prefixText is null ? null : stateDictPath;
+            _byName = Tensors.ToDictionary(t => t.Name, StringComparer.Ordinal);
+        }
+        catch
+        {
+            foreach (var shard in shards)
+            {
+                shard.Dispose();
+            }
+
+            throw;
+        }
+    }
+
     /// <summary>
     /// The keys a training checkpoint is searched for, in this order, when no state-dict path is given and the file's
     /// root is not itself a dict of tensors: <c>state_dict</c>, <c>model_state_dict</c>, <c>model</c>, <c>module</c>,
@@ -76,7 +146,10 @@ public sealed class StateFile : IDisposable
     /// <summary>The tensors of the state dict, in file order.</summary>
     public IReadOnlyList<StateTensorInfo> Tensors { get; }
 
-    /// <summary>The safetensors <c>__metadata__</c> (empty for PyTorch files).</summary>
+    /// <summary>The full paths of the shard files when the state was opened through a shard index; empty for a single file.</summary>
+    public IReadOnlyList<string> Shards => [.. _shards.Select(shard => shard.ShardPath!)];
+
+    /// <summary>The safetensors <c>__metadata__</c> (empty for PyTorch files), or the shard index's <c>metadata</c> (values that are not strings as their JSON text, e.g. <c>total_size</c>).</summary>
     public IReadOnlyDictionary<string, string> Metadata { get; }
 
     /// <summary>
@@ -96,8 +169,12 @@ public sealed class StateFile : IDisposable
     /// </summary>
     public IReadOnlyDictionary<string, object?> Entries { get; }
 
-    /// <summary>Opens a state file from disk.</summary>
-    /// <exception cref="StateFormatException">The file is not a valid state.</exception>
+    /// <summary>Opens a state file from disk: a single file, or a shard index (<c>*.index.json</c>) and the shards it names.</summary>
+    /// <exception cref="StateFormatException">
+    /// The file is not a valid state; for an index, also a shard path that is absolute, has a <c>..</c> part or leads
+    /// outside the index's folder through a symbolic link (<see cref="StateFormatError.UnsafePath"/>), or a missing shard
+    /// (<see cref="StateFormatError.Truncated"/>).
+    /// </exception>
     public static StateFile Open(string path) => Open(path, stateDictPath: null);
 
     /// <summary>Opens a state file from disk, taking the state dict at <paramref name="stateDictPath"/> (see <see cref="StateDictPath"/>).</summary>
@@ -107,12 +184,28 @@ public sealed class StateFile : IDisposable
     /// through nested dicts (<c>checkpoint.model</c>), continuing as a name prefix inside a flat state dict
     /// (<c>model.encoder</c> takes <c>encoder.*</c> of <c>model</c>, without the prefix); <see langword="null"/> to find it.
     /// </param>
-    /// <exception cref="StateFormatException">The file is not a valid state, or holds no state dict there (<see cref="StateFormatError.StateDictNotFound"/>).</exception>
+    /// <exception cref="StateFormatException">The file is not a valid state, or holds no state dict there (<see cref="StateFormatError.StateDictNotFound"/>); see <see cref="Open(string)"/> for shard indexes.</exception>
     public static StateFile Open(string path, string? stateDictPath)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
+        Span<byte> prefix = stackalloc byte[StateFormatDetector.PrefixLength];
+        int read;
+        using (var probe = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1))
+        {
+            read = probe.ReadAtLeast(prefix, prefix.Length, throwOnEndOfStream: false);
+        }
+
+        return ShardIndex.LooksLikeIndex(prefix[..read])
+            ? new StateFile(ShardIndex.Read(path), stateDictPath)
+            : OpenFile(path, stateDictPath);
+    }
+
+    private string? ShardPath { get; init; }
+
+    private static StateFile OpenFile(string path, string? stateDictPath)
+    {
         var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.RandomAccess);
-        return new StateFile(RandomAccessSource.For(stream, leaveOpen: false), stateDictPath);
+        return new StateFile(RandomAccessSource.For(stream, leaveOpen: false), stateDictPath) { ShardPath = path };
     }
 
     /// <summary>Opens a state from a seekable stream (a file, a memory stream).</summary>
@@ -184,6 +277,11 @@ public sealed class StateFile : IDisposable
     public Tensor ReadTensor(StateTensorInfo tensor)
     {
         ArgumentNullException.ThrowIfNull(tensor);
+        if (_shardOf is not null)
+        {
+            return ShardOf(tensor).ReadTensor(tensor);
+        }
+
         if (tensor.IsContiguous)
         {
             var result = empty([.. tensor.Shape], tensor.DType);
@@ -236,6 +334,12 @@ public sealed class StateFile : IDisposable
     /// </summary>
     internal void CopyInto(StateTensorInfo tensor, Tensor destination)
     {
+        if (_shardOf is not null)
+        {
+            ShardOf(tensor).CopyInto(tensor, destination);
+            return;
+        }
+
         if (tensor.IsContiguous && destination.dtype == tensor.DType && destination.device_type == DeviceType.CPU && destination.is_contiguous())
         {
             ReadContiguous(tensor, destination);
@@ -250,7 +354,17 @@ public sealed class StateFile : IDisposable
     }
 
     /// <inheritdoc />
-    public void Dispose() => _source.Dispose();
+    public void Dispose()
+    {
+        _source?.Dispose();
+        foreach (var shard in _shards)
+        {
+            shard.Dispose();
+        }
+    }
+
+    private StateFile ShardOf(StateTensorInfo tensor) =>
+        _shardOf!.TryGetValue(tensor, out var shard) ? shard : throw new ArgumentException($"Tensor '{tensor.Name}' is not one of this state's.", nameof(tensor));
 
     private void ReadContiguous(StateTensorInfo tensor, Tensor destination)
     {
@@ -265,7 +379,7 @@ public sealed class StateFile : IDisposable
             return;
         }
 
-        if (!_source.TryReadExactly(offset, TensorMemory.DataPointer(destination), length))
+        if (!_source!.TryReadExactly(offset, TensorMemory.DataPointer(destination), length))
         {
             throw new StateFormatException(StateFormatError.Truncated, $"The bytes of tensor '{name}' are cut short: the file ended while reading them.");
         }

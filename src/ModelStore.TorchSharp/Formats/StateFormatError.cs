@@ -32,4 +32,7 @@ public enum StateFormatError
 
     /// <summary>The file is valid but holds no state dict where one was looked for: the <c>StateDictPath</c> names no entry, or names one that is not a dict of tensors, or no conventional key holds one.</summary>
     StateDictNotFound = 10,
+
+    /// <summary>A shard index names a shard outside its folder: an absolute path, a <c>..</c> part, or a symbolic link that leads out.</summary>
+    UnsafePath = 11,
 }

@@ -1,0 +1,273 @@
+using System.Security.Cryptography;
+using System.Text;
+using ModelStore.HuggingFace.Http;
+using ModelStore.IO;
+
+namespace ModelStore.HuggingFace;
+
+/// <summary>
+/// huggingface_hub's cache folder, shared with Python (<c>hf download</c>, <c>snapshot_download</c>, transformers) and
+/// the JavaScript <c>@huggingface/hub</c>: <c>{root}/models--{org}--{name}/</c> (<c>datasets--</c> for a dataset) holding
+/// <c>blobs/{etag}</c> (a file's bytes, named by its LFS SHA-256 or its Git blob SHA-1), <c>snapshots/{commit}/{path}</c>
+/// (relative symbolic links to the blobs) and <c>refs/{branch}</c> (the commit a branch or tag pointed to).
+/// </summary>
+/// <remarks>
+/// Everything in the cache is untrusted: another program wrote it. A file is handed out only when its bytes hash to
+/// the value asked for, and only when it lies inside its repository's folder once symbolic links are followed; a ref
+/// is used only when it holds a commit id. Writes are atomic: blobs and refs are written to a temporary name then
+/// renamed, links are made under a temporary name then renamed over, so a reader never sees half a file.
+/// </remarks>
+public sealed class HuggingFaceHubCache
+{
+    private const int MaxRefLength = 256;
+
+    /// <summary>Uses the huggingface_hub cache at <paramref name="root"/> (it need not exist yet).</summary>
+    /// <exception cref="ArgumentException"><paramref name="root"/> is empty.</exception>
+    public HuggingFaceHubCache(string root)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(root);
+        Root = Path.GetFullPath(root);
+    }
+
+    /// <summary>The cache folder (holding the <c>models--org--name</c> folders).</summary>
+    public string Root { get; }
+
+    /// <summary>
+    /// Where huggingface_hub keeps its cache: <c>HF_HUB_CACHE</c>, else <c>$HF_HOME/hub</c>, else
+    /// <c>$XDG_CACHE_HOME/huggingface/hub</c>, else <c>~/.cache/huggingface/hub</c> (a leading <c>~</c> is the home folder).
+    /// </summary>
+    /// <param name="environment">Reads environment variables; the process environment when <see langword="null"/>.</param>
+    public static string GetDefaultRoot(Func<string, string?>? environment = null)
+    {
+        environment ??= Environment.GetEnvironmentVariable;
+        var home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+        string Expand(string path) => path == "~" ? home : path.StartsWith("~/", StringComparison.Ordinal) ? Path.Combine(home, path[2..]) : path;
+        string? Read(string name) => environment(name) is { } value && !string.IsNullOrWhiteSpace(value) ? Expand(value.Trim()) : null;
+        return Path.GetFullPath(
+            Read("HF_HUB_CACHE")
+            ?? (Read("HF_HOME") is { } hfHome ? Path.Combine(hfHome, "hub") : null)
+            ?? Path.Combine(Read("XDG_CACHE_HOME") ?? Path.Combine(home, ".cache"), "huggingface", "hub"));
+    }
+
+    /// <summary>The folder of one repository: <c>{root}/models--{org}--{name}</c> or <c>{root}/datasets--{org}--{name}</c>.</summary>
+    /// <exception cref="ArgumentException"><paramref name="repository"/> is not a repository id.</exception>
+    public string GetRepositoryFolder(string repository, HuggingFaceRepoType repoType = HuggingFaceRepoType.Model)
+    {
+        var id = HubNames.ValidateRepository(repository, nameof(repository));
+        var kind = repoType == HuggingFaceRepoType.Dataset ? "datasets" : "models";
+        return Path.Combine(Root, $"{kind}--{id.Replace("/", "--", StringComparison.Ordinal)}");
+    }
+
+    /// <summary>
+    /// The commit <paramref name="revision"/> names in the cache: a full commit id as it is, else the commit in
+    /// <c>refs/{revision}</c>, or <see langword="null"/> when there is no such ref or it does not hold a commit id.
+    /// </summary>
+    /// <exception cref="ArgumentException">The repository id or revision is invalid.</exception>
+    public string? ResolveCommit(string repository, string revision, HuggingFaceRepoType repoType = HuggingFaceRepoType.Model)
+    {
+        var name = HubNames.ValidateRevision(revision, nameof(revision));
+        if (HubNames.IsCommit(name))
+        {
+            return name;
+        }
+
+        var folder = GetRepositoryFolder(repository, repoType);
+        var reference = Path.Combine(folder, "refs", name);
+        try
+        {
+            if (!File.Exists(reference) || new FileInfo(reference).Length > MaxRefLength || !ConfinedPath.IsInside(reference, folder))
+            {
+                return null;
+            }
+
+            var commit = File.ReadAllText(reference).Trim();
+            return HubNames.IsCommit(commit) ? commit : null;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// The cached file at <paramref name="path"/> of <paramref name="repository"/> at <paramref name="revision"/> (a commit, or
+    /// a branch or tag the cache has a ref for), only if its bytes have the SHA-256 <paramref name="sha256"/>; otherwise
+    /// (not cached, other bytes, a link leading out of the repository's folder) <see langword="null"/>.
+    /// </summary>
+    /// <returns>The path of the file in the snapshot (read it, or copy it: never change it).</returns>
+    /// <exception cref="ArgumentException">The repository id, revision, path or hash is invalid.</exception>
+    public async Task<string?> FindAsync(string repository, string revision, string path, string sha256, HuggingFaceRepoType repoType = HuggingFaceRepoType.Model, CancellationToken cancellationToken = default)
+    {
+        HubNames.ValidatePath(path, nameof(path));
+        if (sha256 is null || sha256.Length != 64 || !sha256.All(char.IsAsciiHexDigit))
+        {
+            throw new ArgumentException("The expected SHA-256 must be 64 hexadecimal digits.", nameof(sha256));
+        }
+
+        var commit = ResolveCommit(repository, revision, repoType);
+        if (commit is null)
+        {
+            return null;
+        }
+
+        var folder = GetRepositoryFolder(repository, repoType);
+        var snapshot = Path.Combine(folder, "snapshots", commit, path);
+        return await HasContentAsync(snapshot, folder, sha256.ToLowerInvariant(), gitBlob: false, cancellationToken).ConfigureAwait(false) ? snapshot : null;
+    }
+
+    /// <summary>
+    /// The cached bytes of a file the Hub described (commit and content id): the snapshot's file, else the blob named by
+    /// the content id, checked against that id (SHA-256 or Git blob SHA-1); <see langword="null"/> when neither matches.
+    /// </summary>
+    internal async Task<string?> FindAsync(string repository, HuggingFaceRepoType repoType, HubFileMetadata metadata, CancellationToken cancellationToken)
+    {
+        var (id, gitBlob) = metadata.Sha256 is { } sha256 ? (sha256, false) : metadata.GitBlobSha1 is { } sha1 ? (sha1, true) : (null, false);
+        if (id is null || !HubNames.IsCommit(metadata.Commit))
+        {
+            return null; // No content hash to check the bytes with: nothing in the cache can be trusted.
+        }
+
+        var folder = GetRepositoryFolder(repository, repoType);
+        foreach (var candidate in new[] { Path.Combine(folder, "snapshots", metadata.Commit, metadata.Path), Path.Combine(folder, "blobs", id) })
+        {
+            if (await HasContentAsync(candidate, folder, id, gitBlob, cancellationToken).ConfigureAwait(false))
+            {
+                return candidate;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Writes a downloaded file into the cache as huggingface_hub does: the bytes to <c>blobs/{etag}</c> (unless already
+    /// there), a relative link <c>snapshots/{commit}/{path}</c> → <c>../../blobs/{etag}</c> (deeper paths climb further),
+    /// and, when <paramref name="reference"/> is a branch or tag, <c>refs/{reference}</c> holding the commit.
+    /// </summary>
+    /// <param name="repository"><c>org/name</c>.</param>
+    /// <param name="commit">The full commit id the file was read at.</param>
+    /// <param name="path">The file's path in the repository.</param>
+    /// <param name="etag">The file's content id: the LFS SHA-256 of a large file, the Git blob SHA-1 of a small one.</param>
+    /// <param name="file">The verified downloaded file (copied, not moved).</param>
+    /// <param name="reference">The branch or tag the commit was resolved from, or <see langword="null"/> (or the commit itself).</param>
+    /// <param name="repoType">Model or dataset.</param>
+    /// <param name="cancellationToken">Stops the copy.</param>
+    /// <returns>The path of the file in the snapshot.</returns>
+    /// <exception cref="ArgumentException">An argument is not a valid id, path, commit or content id.</exception>
+    public async Task<string> WriteAsync(string repository, string commit, string path, string etag, string file, string? reference = null, HuggingFaceRepoType repoType = HuggingFaceRepoType.Model, CancellationToken cancellationToken = default)
+    {
+        HubNames.ValidatePath(path, nameof(path));
+        ArgumentException.ThrowIfNullOrEmpty(file);
+        if (!HubNames.IsCommit(commit ?? ""))
+        {
+            throw new ArgumentException("The commit must be a full 40-digit commit id.", nameof(commit));
+        }
+
+        if (etag is null || etag.Length is not (40 or 64) || !etag.All(c => char.IsAsciiDigit(c) || c is >= 'a' and <= 'f'))
+        {
+            throw new ArgumentException("The content id must be a lowercase SHA-256 (64 digits) or Git blob SHA-1 (40 digits).", nameof(etag));
+        }
+
+        var folder = GetRepositoryFolder(repository, repoType);
+        var blob = Path.Combine(folder, "blobs", etag);
+        if (!await HasContentAsync(blob, folder, etag, gitBlob: etag.Length == 40, cancellationToken).ConfigureAwait(false))
+        {
+            await CopyAsync(file, blob, cancellationToken).ConfigureAwait(false);
+        }
+
+        var pointer = Path.Combine(folder, "snapshots", commit!, path);
+        var pointerFolder = Path.GetDirectoryName(pointer)!;
+        Directory.CreateDirectory(pointerFolder);
+        var link = Path.Combine(pointerFolder, $".{Path.GetFileName(pointer)}.{Guid.NewGuid():N}{AtomicFile.PartialSuffix}");
+        File.CreateSymbolicLink(link, Path.GetRelativePath(pointerFolder, blob));
+        File.Move(link, pointer, overwrite: true);
+
+        if (reference is not null && !HubNames.IsCommit(HubNames.ValidateRevision(reference, nameof(reference))))
+        {
+            var refFile = Path.Combine(folder, "refs", reference);
+            if (!Path.GetFullPath(refFile).StartsWith(Path.Combine(folder, "refs") + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+            {
+                throw new ArgumentException($"'{reference}' is not a branch or tag name.", nameof(reference));
+            }
+
+            await AtomicFile.WriteAllBytesAsync(refFile, Encoding.ASCII.GetBytes(commit!), cancellationToken).ConfigureAwait(false);
+        }
+
+        return pointer;
+    }
+
+    /// <summary>
+    /// Copies <paramref name="source"/> to <paramref name="destination"/> atomically (a temporary file beside it, renamed
+    /// over it once complete), hashing the bytes on the way: no reader ever sees half a file.
+    /// </summary>
+    /// <returns>The size and SHA-256 of what was copied.</returns>
+    internal static async Task<(long Size, string Sha256)> CopyAsync(string source, string destination, CancellationToken cancellationToken)
+    {
+        var input = new FileStream(source, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        await using (input.ConfigureAwait(false))
+        {
+            var temporary = AtomicFile.CreateTemporary(destination, out var temporaryPath);
+            try
+            {
+                using var sha256 = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+                var buffer = new byte[1 << 20];
+                long size = 0;
+                int read;
+                while ((read = await input.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+                {
+                    sha256.AppendData(buffer, 0, read);
+                    await temporary.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
+                    size += read;
+                }
+
+                await AtomicFile.CommitAsync(temporary, temporaryPath, destination, overwrite: true).ConfigureAwait(false);
+                return (size, Convert.ToHexStringLower(sha256.GetHashAndReset()));
+            }
+            catch
+            {
+                await temporary.DisposeAsync().ConfigureAwait(false);
+                AtomicFile.Discard(temporaryPath);
+                throw;
+            }
+        }
+    }
+
+    /// <summary>Whether <paramref name="path"/> is a regular file inside <paramref name="folder"/> (links followed) whose bytes hash to <paramref name="id"/>.</summary>
+    private static async Task<bool> HasContentAsync(string path, string folder, string id, bool gitBlob, CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (!File.Exists(path) || !ConfinedPath.IsInside(path, folder))
+            {
+                return false;
+            }
+
+            var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
+            await using (stream.ConfigureAwait(false))
+            {
+                using var hash = gitBlob ? HubContentCheck.StartGitBlobHash(stream.Length) : IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+
+                var buffer = new byte[1 << 16];
+                int read;
+                while ((read = await stream.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+                {
+                    hash.AppendData(buffer, 0, read);
+                }
+
+                return string.Equals(Convert.ToHexStringLower(hash.GetHashAndReset()), id, StringComparison.OrdinalIgnoreCase);
+            }
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+}
