@@ -161,9 +161,7 @@ public sealed partial class StateCache
             RandomAccess.FlushToDisk(written);
         }
 
-        var blob = GetBlobPath(actual);
-        Directory.CreateDirectory(Path.GetDirectoryName(blob)!);
-        File.Move(path, blob, overwrite: true);
+        PlaceBlob(path, actual);
         return await IndexAsync(storeId, key, actual, size, cancellationToken).ConfigureAwait(false);
     }
 }
