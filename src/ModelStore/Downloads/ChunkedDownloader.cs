@@ -12,7 +12,8 @@ namespace ModelStore.Downloads;
 /// records the finished chunks in a journal beside the file (<c>{path}.journal</c>) so that a download interrupted in
 /// any way (cancellation, a dropped connection, <c>kill -9</c>) resumes with only the missing chunks, as long as the
 /// object's size and version are unchanged. A chunk cut by a transient failure is tried again from the bytes it
-/// already wrote. The file's SHA-256 is computed on the way, by reading the chunks back in order as they land.
+/// already wrote. The file's SHA-256 is computed on the way, in order: bytes that land where the hash has reached are
+/// hashed from the copy buffer, bytes that landed ahead of it are read back from the file when it reaches them.
 /// Memory is bounded by <see cref="ChunkedDownloadOptions.Parallelism"/> copy buffers, whatever the object's size.
 /// </summary>
 /// <remarks>
@@ -72,53 +73,39 @@ public static class ChunkedDownloader
         (progress as IDownloadProgress)?.ReportTotal(size);
         progress?.Report(onDisk);
 
-        // Chunks finish out of order; the hash follows them in order, reading each one back from the file as soon as it
-        // is there, so it is ready (almost) when the last byte lands.
-        var signals = journal.Done.Select(done => done ? null : new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).ToArray();
-        var finished = signals.Select(signal => signal?.Task ?? Task.CompletedTask).ToArray();
-        using var stopHashing = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var hashing = Task.Run(() => HashInOrderAsync(handle, finished, chunkSize, size, stopHashing.Token), CancellationToken.None);
+        // Chunks finish out of order; the hash follows them in order and is ready when the last byte lands.
+        using var hasher = new OrderedHasher(handle, chunkSize, size, journal.Done);
         using var journalGate = new SemaphoreSlim(1, 1);
         var pending = Enumerable.Range(0, chunkCount).Where(index => !journal.Done[index]).ToList();
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = remote.AcceptsRanges ? options.Parallelism : 1, CancellationToken = cancellationToken };
-        try
+        await Parallel.ForEachAsync(pending, parallel, async (index, token) =>
         {
-            await Parallel.ForEachAsync(pending, parallel, async (index, token) =>
+            var start = index * chunkSize;
+            var length = ChunkLength(index, chunkSize, size);
+            await DownloadChunkAsync(source, remote, handle, start, length, options, (position, bytes) =>
             {
-                var start = index * chunkSize;
-                var length = ChunkLength(index, chunkSize, size);
-                await DownloadChunkAsync(source, remote, handle, start, length, options, bytes =>
-                {
-                    Interlocked.Add(ref transferred, bytes);
-                    progress?.Report(Interlocked.Add(ref onDisk, bytes));
-                }, token).ConfigureAwait(false);
+                hasher.Written(position, bytes);
+                Interlocked.Add(ref transferred, bytes.Length);
+                progress?.Report(Interlocked.Add(ref onDisk, bytes.Length));
+            }, token).ConfigureAwait(false);
 
-                if (remote.IsResumable)
+            if (remote.IsResumable)
+            {
+                await journalGate.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+                try
                 {
-                    await journalGate.WaitAsync(CancellationToken.None).ConfigureAwait(false);
-                    try
-                    {
-                        journal.Done[index] = true;
-                        await SaveJournalAsync(journalPath, journal).ConfigureAwait(false);
-                    }
-                    finally
-                    {
-                        journalGate.Release();
-                    }
+                    journal.Done[index] = true;
+                    await SaveJournalAsync(journalPath, journal).ConfigureAwait(false);
                 }
-
-                signals[index]!.TrySetResult();
-            }).ConfigureAwait(false);
-        }
-        catch
-        {
-            await stopHashing.CancelAsync().ConfigureAwait(false);
-            await hashing.ContinueWith(static _ => { }, TaskScheduler.Default).ConfigureAwait(false);
-            throw;
-        }
+                finally
+                {
+                    journalGate.Release();
+                }
+            }
+        }).ConfigureAwait(false);
 
         // No fsync here (like `aws s3 cp`): callers that rename the file into place flush it first, as the cache does.
-        var sha256 = await hashing.ConfigureAwait(false);
+        var sha256 = hasher.Finish();
         AtomicFile.Discard(journalPath);
         return new FileDownload(size, transferred, sha256);
     }
@@ -126,7 +113,7 @@ public static class ChunkedDownloader
     /// <summary>Deletes the journal of a download into <paramref name="path"/>, if any (with the file, it is the whole of a partial download).</summary>
     public static void DiscardJournal(string path) => AtomicFile.Discard(path + JournalSuffix);
 
-    private static async Task DownloadChunkAsync(IRangeReadableSource source, RemoteObject remote, SafeFileHandle handle, long start, long length, ChunkedDownloadOptions options, Action<int> onWritten, CancellationToken cancellationToken)
+    private static async Task DownloadChunkAsync(IRangeReadableSource source, RemoteObject remote, SafeFileHandle handle, long start, long length, ChunkedDownloadOptions options, BytesWritten onWritten, CancellationToken cancellationToken)
     {
         if (length == 0)
         {
@@ -163,7 +150,7 @@ public static class ChunkedDownloader
 
     // Copies one range into the file; returns the bytes written. A read failure of the response body (a cut or reset
     // connection, a premature end) is a transient store error, so the caller can continue from what was written.
-    private static async Task<long> CopyRangeAsync(IRangeReadableSource source, RemoteObject remote, SafeFileHandle handle, long offset, long length, byte[] buffer, TimeSpan readTimeout, Action<int> onWritten, CancellationToken cancellationToken)
+    private static async Task<long> CopyRangeAsync(IRangeReadableSource source, RemoteObject remote, SafeFileHandle handle, long offset, long length, byte[] buffer, TimeSpan readTimeout, BytesWritten onWritten, CancellationToken cancellationToken)
     {
         // A silent server must not hold a download forever: each wait for bytes is bounded, the request included.
         using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -214,8 +201,8 @@ public static class ChunkedDownloader
                 }
 
                 await RandomAccess.WriteAsync(handle, buffer.AsMemory(0, read), offset + copied, cancellationToken).ConfigureAwait(false);
+                onWritten(offset + copied, buffer.AsSpan(0, read));
                 copied += read;
-                onWritten(read);
             }
 
             // A server that sends more than the range asked for is not trusted with the rest of the object either.
@@ -251,37 +238,6 @@ public static class ChunkedDownloader
         return backoff + (backoff * (Random.Shared.NextDouble() * 0.25));
     }
 
-    private static async Task<string> HashInOrderAsync(SafeFileHandle handle, Task[] finished, long chunkSize, long size, CancellationToken cancellationToken)
-    {
-        using var hasher = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        var buffer = ArrayPool<byte>.Shared.Rent(1024 * 1024);
-        try
-        {
-            for (var index = 0; index < finished.Length; index++)
-            {
-                await finished[index].WaitAsync(cancellationToken).ConfigureAwait(false);
-                var end = Math.Min(size, (index + 1) * chunkSize);
-                for (var offset = index * chunkSize; offset < end;)
-                {
-                    var read = await RandomAccess.ReadAsync(handle, buffer.AsMemory(0, (int)Math.Min(buffer.Length, end - offset)), offset, cancellationToken).ConfigureAwait(false);
-                    if (read == 0)
-                    {
-                        throw new IOException($"The downloaded file ended at {offset} of {size} bytes.");
-                    }
-
-                    hasher.AppendData(buffer, 0, read);
-                    offset += read;
-                }
-            }
-
-            return Convert.ToHexStringLower(hasher.GetHashAndReset());
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-    }
-
     // Replaced by rename, never fsynced: it must survive a killed process (the page cache keeps both the journal and
     // the chunks it lists), not a power cut, and an fsync per chunk would cost more than the chunks.
     private static async Task SaveJournalAsync(string journalPath, DownloadJournal journal)
@@ -312,6 +268,9 @@ public static class ChunkedDownloader
             return null;
         }
     }
+
+    /// <summary>Bytes now on disk at <paramref name="position"/> of the object (<paramref name="bytes"/> is the copy buffer).</summary>
+    private delegate void BytesWritten(long position, ReadOnlySpan<byte> bytes);
 
     /// <summary>What a resumable download has finished: the object's identity and one flag per chunk.</summary>
     private sealed record DownloadJournal(string? Version, long Size, long ChunkSize, bool[] Done);
