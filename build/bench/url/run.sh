@@ -15,6 +15,7 @@ server=""
 cleanup() { [ -n "$server" ] && { kill "$server"; wait "$server"; } 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+source "$root/build/bench/rows.sh"
 
 cli="${MODELSTORE_CLI:-}"
 if [ -z "$cli" ]; then
@@ -67,7 +68,7 @@ for round in $(seq 0 $((rounds - 1))); do
     echo "[$round] $tool wall $wall s cpu $(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.2f", u + s }') s"
     walls[$tool]+="$wall "
     cpus[$tool]+="$(awk -v u="$user" -v s="$sys" 'BEGIN { print u + s }') "
-    loads[$tool]+="$(cut -d' ' -f1 /proc/loadavg) "
+    loads[$tool]+="$(load_now) "
     clean_tool "$tool" "$round"
   done
 done
@@ -78,10 +79,9 @@ for round in $(seq 0 $((rounds))); do
   [ "$round" -eq 0 ] && { echo "cached pull, first (hashes once more, then stamps): wall $wall s"; continue; }
   walls[cached]+="$wall "
   cpus[cached]+="$(awk -v u="$user" -v s="$sys" 'BEGIN { print u + s }') "
-  loads[cached]+="$(cut -d' ' -f1 /proc/loadavg) "
+  loads[cached]+="$(load_now) "
 done
 
-stats() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{ a[NR] = $1 } END { m = NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2; printf "%.3f %.3f %.3f", m, a[1], a[NR] }'; }
 echo
 echo "rows ($rounds rounds, order rotated each round; load = median and max of the 1-minute load average after each run of the row):"
 for tool in "${tools[@]}" cached; do

@@ -11,6 +11,7 @@ rounds="${2:-5}"
 work="$(mktemp -d /tmp/modelstore-verify-bench.XXXXXX)"
 trap 'rm -rf "$work"' EXIT
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+source "$root/build/bench/rows.sh"
 
 cli="${MODELSTORE_CLI:-}"
 if [ -z "$cli" ]; then
@@ -38,10 +39,9 @@ for round in $(seq 0 $((rounds - 1))); do
     tool="${tools[$(((i + round) % 3))]}"
     start=$(date +%s%N); run_tool "$tool" >/dev/null; end=$(date +%s%N)
     walls[$tool]+="$(awk -v t="$(( (end - start) / 1000 ))" 'BEGIN { printf "%.3f", t / 1000000 }') "
-    loads[$tool]+="$(cut -d' ' -f1 /proc/loadavg) "
+    loads[$tool]+="$(load_now) "
   done
 done
-stats() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{ a[NR] = $1 } END { m = NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2; printf "%.3f %.3f %.3f", m, a[1], a[NR] }'; }
 echo "verify of one ${size_mib} MiB cached state, page cache warm, $rounds rounds in rotated order ($(nproc) cores):"
 for tool in "${tools[@]}"; do
   read -r median low high <<<"$(echo "${walls[$tool]}" | stats)"
