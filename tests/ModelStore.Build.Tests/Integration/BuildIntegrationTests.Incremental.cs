@@ -31,7 +31,7 @@ public sealed partial class BuildIntegrationTests
             StringAssert.Contains(run.Output, "Task \"ResolveModelStates\"", run.ToString());
         }
 
-        AssertFailedWith(wrong, "MST");
+        AssertFailedWith(wrong, "MST0011");
         StringAssert.Contains(wrong.Output, "ModelStoreVerify is 'sometimes'", wrong.ToString());
         AssertSucceeded(declared);
         StringAssert.Contains(declared.Output, $"ModelStore: fetched {Resnet} from store 'local'", declared.ToString());
