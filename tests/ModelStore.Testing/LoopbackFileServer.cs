@@ -1,12 +1,6 @@
 using System.Collections.Concurrent;
-using System.Net;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Microsoft.Net.Http.Headers;
 
 namespace ModelStore.Testing;
@@ -38,7 +32,7 @@ public sealed class LoopbackFileServer : IAsyncDisposable
     }
 
     /// <summary>The server's address (<c>http://127.0.0.1:PORT/</c>).</summary>
-    public Uri BaseAddress { get; private set; } = null!;
+    public Uri BaseAddress { get; private init; } = null!;
 
     /// <summary>Where the served files are kept.</summary>
     public string Storage { get; }
@@ -74,15 +68,9 @@ public sealed class LoopbackFileServer : IAsyncDisposable
     /// <summary>Starts a server.</summary>
     public static async Task<LoopbackFileServer> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(options => options.Listen(IPAddress.Loopback, 0));
-        var app = builder.Build();
-        var server = new LoopbackFileServer(app, Directory.CreateTempSubdirectory("loopback-files-").FullName);
-        app.Run(server.ServeAsync);
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        server.BaseAddress = new Uri(address.TrimEnd('/') + "/");
+        LoopbackFileServer server = null!;
+        var (app, address) = await LoopbackHttp.StartAsync(context => server.ServeAsync(context));
+        server = new LoopbackFileServer(app, Directory.CreateTempSubdirectory("loopback-files-").FullName) { BaseAddress = address };
         return server;
     }
 

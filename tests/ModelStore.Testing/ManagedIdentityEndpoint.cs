@@ -1,16 +1,10 @@
 using System.Collections.Concurrent;
 using System.Globalization;
-using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace ModelStore.Testing;
 
@@ -51,15 +45,9 @@ public sealed class ManagedIdentityEndpoint : IAsyncDisposable
     /// <summary>Starts an endpoint.</summary>
     public static async Task<ManagedIdentityEndpoint> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(options => options.Listen(IPAddress.Loopback, 0));
-        var app = builder.Build();
-        var endpoint = new ManagedIdentityEndpoint(app);
-        app.Run(endpoint.ServeAsync);
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        endpoint.Address = new Uri(address.TrimEnd('/') + "/msi/token");
+        ManagedIdentityEndpoint endpoint = null!;
+        var (app, address) = await LoopbackHttp.StartAsync(context => endpoint.ServeAsync(context));
+        endpoint = new ManagedIdentityEndpoint(app) { Address = new Uri(address, "msi/token") };
         return endpoint;
     }
 

@@ -1,12 +1,6 @@
 using System.Collections.Concurrent;
-using System.Net;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace ModelStore.Testing;
 
@@ -26,7 +20,7 @@ public sealed class RecordingServer : IAsyncDisposable
     private RecordingServer(WebApplication app) => _app = app;
 
     /// <summary>The server's address (<c>http://127.0.0.1:PORT/</c>).</summary>
-    public Uri BaseAddress { get; private set; } = null!;
+    public Uri BaseAddress { get; private init; } = null!;
 
     /// <summary>Every request received, in order.</summary>
     public ConcurrentQueue<RecordedRequest> Requests { get; } = new();
@@ -34,15 +28,9 @@ public sealed class RecordingServer : IAsyncDisposable
     /// <summary>Starts a server.</summary>
     public static async Task<RecordingServer> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(options => options.Listen(IPAddress.Loopback, 0));
-        var app = builder.Build();
-        var server = new RecordingServer(app);
-        app.Run(server.ServeAsync);
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        server.BaseAddress = new Uri(address.TrimEnd('/') + "/");
+        RecordingServer server = null!;
+        var (app, address) = await LoopbackHttp.StartAsync(context => server.ServeAsync(context));
+        server = new RecordingServer(app) { BaseAddress = address };
         return server;
     }
 
