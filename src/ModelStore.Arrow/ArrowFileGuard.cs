@@ -5,9 +5,10 @@ namespace ModelStore.Arrow;
 /// <summary>
 /// Checks the frame of an Arrow IPC file before Apache.Arrow parses it: the magic at both ends, a footer that
 /// lies inside the file, a schema whose field tree is finite (no cycles, bounded depth and size, every offset
-/// in range) and record batch blocks that lie before the footer. Apache.Arrow trusts these flatbuffers; a
-/// mutated one can make it recurse through a field cycle for minutes or exhaust the stack, which no catch block
-/// survives.
+/// in range), record batch blocks that lie before the footer, and block messages whose metadata and body lengths
+/// fit their blocks. Apache.Arrow trusts these flatbuffers; a mutated one can make it recurse through a field
+/// cycle for minutes or exhaust the stack, which no catch block survives, or allocate gigabytes for a message
+/// length read from the wrong place (13 bytes inserted into a 4 KB file made it allocate 1.7 GB).
 /// </summary>
 internal static class ArrowFileGuard
 {
@@ -50,15 +51,21 @@ internal static class ArrowFileGuard
         var footer = new byte[footerLength];
         stream.Position = footerStart;
         await stream.ReadExactlyAsync(footer, cancellationToken).ConfigureAwait(false);
-        var nameless = CheckFooter(footer, footerStart);
+        var (nameless, blocks) = CheckFooter(footer, footerStart);
+        for (var i = 0; i < blocks.Count; i++)
+        {
+            await CheckMessageAsync(stream, blocks[i], i, cancellationToken).ConfigureAwait(false);
+        }
+
         stream.Position = 0;
         return nameless.Count == 0 ? stream : FooterNamePatch.Apply(stream, footerStart, footer, nameless);
     }
 
-    /// <summary>Checks the footer; returns the positions of field tables that have no name.</summary>
-    private static List<int> CheckFooter(byte[] footer, long footerStart)
+    /// <summary>Checks the footer; returns the positions of field tables that have no name, and the dictionary and record batch blocks.</summary>
+    private static (List<int> Nameless, List<Block> Blocks) CheckFooter(byte[] footer, long footerStart)
     {
         var nameless = new List<int>();
+        var found = new List<Block>();
         var reader = new FlatReader(footer);
         var root = reader.Root();
         if (reader.Table(root, 1) is { } schema)
@@ -98,10 +105,91 @@ internal static class ArrowFileGuard
                 {
                     throw Malformed($"Block {i} (offset {offset}, {metadataLength} + {bodyLength} bytes) lies outside the file's data.");
                 }
+
+                found.Add(new Block(offset, metadataLength, bodyLength));
             }
         }
 
-        return nameless;
+        return (nameless, found);
+    }
+
+    /// <summary>
+    /// Apache.Arrow allocates what a block's message declares before reading it: the length of its metadata (after an
+    /// optional continuation marker), then the body length inside that metadata. Both must fit the block.
+    /// </summary>
+    private static async Task CheckMessageAsync(Stream stream, Block block, int index, CancellationToken cancellationToken)
+    {
+        if (block.MetadataLength < 8)
+        {
+            throw Malformed($"Block {index} has {block.MetadataLength} bytes of metadata, fewer than a message needs.");
+        }
+
+        var metadata = new byte[block.MetadataLength];
+        stream.Position = block.Offset;
+        await stream.ReadExactlyAsync(metadata, cancellationToken).ConfigureAwait(false);
+        var prefix = BinaryPrimitives.ReadInt32LittleEndian(metadata) == -1 ? 8 : 4;
+        var length = BinaryPrimitives.ReadInt32LittleEndian(metadata.AsSpan(prefix - 4));
+        if (length <= 0 || length > metadata.Length - prefix)
+        {
+            throw Malformed($"Block {index}'s message declares {length} bytes of metadata, but the block holds {metadata.Length - prefix}.");
+        }
+
+        var message = new FlatReader(metadata[prefix..(prefix + length)]);
+        var root = message.Root();
+        var bodyLength = message.Int64(root, 3) ?? 0;
+        if (bodyLength < 0 || bodyLength > block.BodyLength)
+        {
+            throw Malformed($"Block {index}'s message declares a body of {bodyLength} bytes, but the block holds {block.BodyLength}.");
+        }
+
+        // A record batch (header type 3), or the one inside a dictionary batch (type 2): its counts size what Apache.Arrow allocates.
+        var header = message.Table(root, 2);
+        var batch = message.Byte(root, 1) switch
+        {
+            3 => header,
+            2 when header is { } dictionary => message.Table(dictionary, 1),
+            _ => null,
+        };
+        if (batch is { } recordBatch)
+        {
+            CheckRecordBatch(message, recordBatch, bodyLength, index);
+        }
+    }
+
+    /// <summary>A record batch's row count, field nodes (length, null count) and buffers (offset, length inside the body).</summary>
+    private static void CheckRecordBatch(FlatReader message, int batch, long bodyLength, int index)
+    {
+        var rows = message.Int64(batch, 0) ?? 0;
+        if (rows < 0 || rows > int.MaxValue)
+        {
+            throw Malformed($"Block {index} declares {rows} rows.");
+        }
+
+        if (message.Vector(batch, 1, 16) is { } nodes)
+        {
+            for (var i = 0; i < nodes.Count; i++)
+            {
+                var nodeLength = message.Int64At(nodes.Start + (i * 16));
+                var nullCount = message.Int64At(nodes.Start + (i * 16) + 8);
+                if (nodeLength < 0 || nodeLength > int.MaxValue || nullCount < 0 || nullCount > nodeLength)
+                {
+                    throw Malformed($"Block {index}'s field node {i} declares {nodeLength} values and {nullCount} nulls.");
+                }
+            }
+        }
+
+        if (message.Vector(batch, 2, 16) is { } buffers)
+        {
+            for (var i = 0; i < buffers.Count; i++)
+            {
+                var offset = message.Int64At(buffers.Start + (i * 16));
+                var size = message.Int64At(buffers.Start + (i * 16) + 8);
+                if (offset < 0 || size < 0 || offset > bodyLength || size > bodyLength - offset)
+                {
+                    throw Malformed($"Block {index}'s buffer {i} spans [{offset}, +{size}) of a {bodyLength}-byte body.");
+                }
+            }
+        }
     }
 
     private static void CheckField(FlatReader reader, int field, int depth, HashSet<int> visited, List<int> nameless)
@@ -150,6 +238,9 @@ internal static class ArrowFileGuard
 
     internal static ModelRowException Malformed(string message) => new(ModelRowError.MalformedFile, message);
 
+    /// <summary>A footer block: where a message starts, the length of its metadata (with its prefix) and of its body.</summary>
+    private readonly record struct Block(long Offset, int MetadataLength, long BodyLength);
+
     /// <summary>Bounds-checked reads of flatbuffer tables, vectors and strings.</summary>
     private readonly struct FlatReader(byte[] buffer)
     {
@@ -192,6 +283,15 @@ internal static class ArrowFileGuard
 
             return (vector + 4, count);
         }
+
+        /// <summary>A 1-byte field of a table (a union's type), or null when absent.</summary>
+        public byte? Byte(int table, int slot) => Slot(table, slot) is { } position ? Span(position, 1)[0] : null;
+
+        /// <summary>The 8-byte integer at <paramref name="position"/> (inside a vector of structs).</summary>
+        public long Int64At(int position) => BinaryPrimitives.ReadInt64LittleEndian(Span(position, 8));
+
+        /// <summary>An 8-byte integer field of a table, or null when absent.</summary>
+        public long? Int64(int table, int slot) => Slot(table, slot) is { } position ? BinaryPrimitives.ReadInt64LittleEndian(Span(position, 8)) : null;
 
         /// <summary>Checks a string field; returns whether it is present.</summary>
         public bool String(int table, int slot) => Vector(table, slot, 1) is not null;

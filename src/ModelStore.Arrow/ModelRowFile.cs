@@ -133,6 +133,7 @@ public static class ModelRowFile
                 while (await reader.ReadNextRecordBatchAsync(cancellationToken).ConfigureAwait(false) is { } batch)
                 {
                     batches.Add(batch);
+                    ArrowBufferCheck.Check(batch);
                 }
 
                 return ModelRowBatch.Read(reader.Schema, batches, resolve, allocator);

@@ -84,12 +84,12 @@ public static partial class CliApp
     {
         if (StateRequest.LooksLikeUrl(spec))
         {
-            throw new UsageException("--to must be a store states can be written to (local:FOLDER, s3://..., az://..., github:OWNER/REPOSITORY); a web address is read-only.");
+            throw new UsageException("--to must be a store states can be written to (local:FOLDER, s3://..., az://..., github:OWNER/REPOSITORY, oci://REGISTRY/REPOSITORY); a web address is read-only.");
         }
 
         var store = CreateStore(spec, settings);
-        return store is HuggingFaceStateStore or ListStateStore
-            ? throw new UsageException($"--to must be a store states can be written to (local:FOLDER, s3://..., az://..., github:OWNER/REPOSITORY); {store.Description} is read-only.")
+        return store is HuggingFaceStateStore or ListStateStore or Oci.OciArtifactStore
+            ? throw new UsageException($"--to must be a store states can be written to (local:FOLDER, s3://..., az://..., github:OWNER/REPOSITORY, oci://REGISTRY/REPOSITORY); {store.Description} is read-only.")
             : store;
     }
 

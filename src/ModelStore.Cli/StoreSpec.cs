@@ -6,7 +6,8 @@ namespace ModelStore.Cli;
 /// Turns the <c>--store</c> text into store settings: <c>local:FOLDER</c> (or a plain folder path),
 /// <c>s3://BUCKET[/BASE/PATH]</c>, <c>az://CONTAINER[/BASE/PATH]</c> (Azure Blob; the account from <c>--setting ServiceUri=...</c>
 /// or <c>AccountName=...</c>, or from <c>AZURE_STORAGE_CONNECTION_STRING</c>), <c>github:OWNER/REPOSITORY</c>, <c>hf:ORG/NAME</c>
-/// (<c>hf:datasets/ORG/NAME</c> for a dataset repository on the Hugging Face Hub). Extra settings come from
+/// (<c>hf:datasets/ORG/NAME</c> for a dataset repository on the Hugging Face Hub), <c>oci://REGISTRY/REPOSITORY[:TAG|@DIGEST]</c>
+/// (an OCI registry: every state a tag, or with a tag or digest one artifact; <c>--setting Insecure=true</c> for plain http). Extra settings come from
 /// <c>--setting Name=Value</c>, exactly as the metadata of a <c>ModelStore</c> item in a project file.
 /// </summary>
 internal static class StoreSpec
@@ -61,6 +62,11 @@ internal static class StoreSpec
 
             values.Add(new("Repository", repository));
         }
+        else if (spec.StartsWith("oci://", StringComparison.OrdinalIgnoreCase))
+        {
+            kind = "Oci";
+            AddOciAddress(values, spec);
+        }
         else
         {
             kind = "Local";
@@ -82,6 +88,37 @@ internal static class StoreSpec
     }
 
     // CONTAINER[/BASE/PATH]: the bucket or container, then the base path if any.
+    // oci://REGISTRY/REPOSITORY, with :TAG or @DIGEST for one artifact (the provider checks each part by the OCI rules).
+    private static void AddOciAddress(List<KeyValuePair<string, string>> values, string spec)
+    {
+        var rest = spec["oci://".Length..];
+        var slash = rest.IndexOf('/', StringComparison.Ordinal);
+        if (slash <= 0 || slash == rest.Length - 1)
+        {
+            throw new ArgumentException($"\"{spec}\" is not an OCI store: expected oci://REGISTRY/REPOSITORY (optionally :TAG or @DIGEST).");
+        }
+
+        var repository = rest[(slash + 1)..];
+        string? reference = null;
+        if (repository.IndexOf('@', StringComparison.Ordinal) is var at and > 0)
+        {
+            reference = repository[(at + 1)..];
+            repository = repository[..at];
+        }
+        else if (repository.LastIndexOf(':') is var colon and > 0)
+        {
+            reference = repository[(colon + 1)..];
+            repository = repository[..colon];
+        }
+
+        values.Add(new("Registry", rest[..slash]));
+        values.Add(new("Repository", repository));
+        if (reference is not null)
+        {
+            values.Add(new("Reference", reference));
+        }
+    }
+
     private static void AddContainerAndBasePath(List<KeyValuePair<string, string>> values, string containerSetting, string rest)
     {
         var slash = rest.IndexOf('/', StringComparison.Ordinal);

@@ -8,16 +8,7 @@ public sealed class ModelRowFileTests
 {
     private static RowSchema TrainingRow => TestFiles.TrainingRow;
 
-    private static Dictionary<string, object?> TrainingValues() => new()
-    {
-        ["epoch"] = 42L,
-        ["accuracy"] = 0.875f,
-        ["commit_sha"] = "0123abcd",
-        ["converged"] = true,
-        ["losses"] = new object?[] { 2.5, null, 0.125 },
-        ["digest"] = new byte[] { 0, 1, 254, 255 },
-        ["optimizer"] = new Dictionary<string, object?> { ["name"] = "adam", ["learning_rate"] = null },
-    };
+    private static Dictionary<string, object?> TrainingValues() => TestFiles.TrainingValues();
 
     [TestMethod]
     public async Task Every_element_type_round_trips_bit_for_bit()

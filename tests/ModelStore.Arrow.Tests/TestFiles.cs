@@ -39,6 +39,18 @@ internal static class TestFiles
             new Apache.Arrow.Field("learning_rate", DoubleType.Default, nullable: true),
         ])));
 
+    /// <summary>A value for every column of <see cref="TrainingRow"/>, with a null inside the list and in the struct.</summary>
+    public static Dictionary<string, object?> TrainingValues() => new()
+    {
+        ["epoch"] = 42L,
+        ["accuracy"] = 0.875f,
+        ["commit_sha"] = "0123abcd",
+        ["converged"] = true,
+        ["losses"] = new object?[] { 2.5, null, 0.125 },
+        ["digest"] = new byte[] { 0, 1, 254, 255 },
+        ["optimizer"] = new Dictionary<string, object?> { ["name"] = "adam", ["learning_rate"] = null },
+    };
+
     public static string NewTemporaryFolder()
     {
         var folder = Path.Combine(Path.GetTempPath(), "modelstore-arrow-tests", Guid.NewGuid().ToString("N"));

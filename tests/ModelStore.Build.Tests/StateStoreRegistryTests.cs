@@ -11,7 +11,7 @@ public sealed class StateStoreRegistryTests
     {
         var registry = StateStoreRegistry.Default;
 
-        CollectionAssert.IsSubsetOf(new[] { "AzureBlob", "GitHub", "Local", "S3" }, registry.Kinds.ToArray());
+        CollectionAssert.IsSubsetOf(new[] { "AzureBlob", "GitHub", "Local", "Oci", "S3" }, registry.Kinds.ToArray());
         Assert.IsInstanceOfType<LocalStateStoreProvider>(registry.Find("local"));
         Assert.AreEqual("GitHub", registry.Find("GITHUB")?.Kind);
         Assert.IsNull(registry.Find("Ftp"));

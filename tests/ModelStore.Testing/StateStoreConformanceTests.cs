@@ -93,11 +93,6 @@ public abstract class StateStoreConformanceTests : StateStoreReadConformanceTest
     [TestMethod]
     public async Task Concurrent_creating_writers_have_one_winner()
     {
-        if (!HasAtomicCreate)
-        {
-            Assert.Inconclusive("This backend cannot create a key atomically; covered by the overwrite test.");
-        }
-
         var store = await CreateStoreAsync();
         var contents = Enumerable.Range(0, 6).Select(i => RandomBytes(100_000, seed: 20 + i)).ToArray();
 
@@ -115,8 +110,20 @@ public abstract class StateStoreConformanceTests : StateStoreReadConformanceTest
         })));
 
         var winners = outcomes.Where(outcome => outcome.Won).ToArray();
-        Assert.AreEqual(1, winners.Length);
-        CollectionAssert.AreEqual(winners[0].Bytes, await ReadAllAsync(store, ImagenetKey));
+        var final = await ReadAllAsync(store, ImagenetKey);
+        if (HasAtomicCreate)
+        {
+            Assert.AreEqual(1, winners.Length);
+            CollectionAssert.AreEqual(winners[0].Bytes, final);
+        }
+        else
+        {
+            // A backend without a create-if-absent primitive (an OCI tag) may let several racing creators succeed;
+            // its documented contract is last-writer-wins: at least one succeeds and the state is exactly one
+            // successful writer's bytes, never a mix.
+            Assert.IsTrue(winners.Length >= 1, "No creator succeeded.");
+            Assert.IsTrue(winners.Any(winner => winner.Bytes.AsSpan().SequenceEqual(final)), "The state is not exactly one successful writer's bytes.");
+        }
     }
 
     [TestMethod]

@@ -130,6 +130,23 @@ public sealed class HostileInputTests
     }
 
     [TestMethod]
+    public void A_safetensors_header_with_text_that_is_not_unicode_is_refused_as_corrupt()
+    {
+        // A bad byte in __metadata__ (the JSON is well formed, the text is not UTF-8), and an escaped lone surrogate in a name.
+        var badByte = Safetensors("""{"__metadata__":{"note":"caf?"},"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}""", 8);
+        badByte[badByte.AsSpan().IndexOf("caf?"u8) + 3] = 0xFF;
+        var surrogate = Safetensors("""{"\ud800":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}""", 8);
+
+        var notUtf8 = Assert.ThrowsExactly<StateFormatException>(() => StateFile.Open(new MemoryStream(badByte)));
+        var notUnicode = Assert.ThrowsExactly<StateFormatException>(() => StateFile.Open(new MemoryStream(surrogate)));
+
+        Assert.AreEqual(StateFormatError.Corrupt, notUtf8.FormatError);
+        StringAssert.Contains(notUtf8.Message, $"not valid UTF-8 (at byte {badByte.AsSpan().IndexOf((byte)0xFF)})");
+        Assert.AreEqual(StateFormatError.Corrupt, notUnicode.FormatError);
+        StringAssert.Contains(notUnicode.Message, "not valid Unicode");
+    }
+
+    [TestMethod]
     public void A_safetensors_header_longer_than_the_file_is_refused_before_allocating_it()
     {
         var file = Safetensors("""{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}""", 8);

@@ -58,6 +58,19 @@ internal static class PyTorchProcess
         return Convert.ToHexStringLower(buffer.ToArray());
     }
 
+    /// <summary>Asserts that <paramref name="actual"/> holds exactly the tensors PyTorch described (names, dtypes, shapes, bytes).</summary>
+    public static void AssertTensors(JsonElement expected, IReadOnlyDictionary<string, Tensor> actual, string what)
+    {
+        CollectionAssert.AreEquivalent(expected.EnumerateObject().Select(p => p.Name).ToList(), actual.Keys.ToList(), $"{what}: tensor names");
+        foreach (var property in expected.EnumerateObject())
+        {
+            var tensor = actual[property.Name];
+            Assert.AreEqual(property.Value.GetProperty("dtype").GetString(), TestModels.DTypeName(tensor.dtype), $"{what}: {property.Name} dtype");
+            CollectionAssert.AreEqual(property.Value.GetProperty("shape").EnumerateArray().Select(e => e.GetInt64()).ToArray(), tensor.shape, $"{what}: {property.Name} shape");
+            Assert.AreEqual(property.Value.GetProperty("hex").GetString(), Hex(tensor), $"{what}: {property.Name} bytes");
+        }
+    }
+
     public static Tensor Input(JsonElement input)
     {
         var shape = input.GetProperty("shape").EnumerateArray().Select(e => e.GetInt64()).ToArray();

@@ -165,6 +165,11 @@ public sealed class StateFile : IDisposable
     /// <see cref="IReadOnlyList{T}"/> of <see cref="object"/> (lists and tuples), <see cref="IReadOnlyDictionary{TKey, TValue}"/>
     /// of <see cref="object"/> keys (dicts, keys as read: strings, longs, ...), and <see cref="StateTensorInfo"/> for
     /// tensors (named by their path, for example <c>optimizer.state.0.exp_avg</c>), which <see cref="ReadTensor(StateTensorInfo)"/> reads.
+    /// Harmless Python types become .NET values, read from the bytes alone: <c>torch.Size</c> a <see cref="long"/>[],
+    /// <c>set</c>/<c>frozenset</c> an <see cref="IReadOnlySet{T}"/>, <c>bytes</c>/<c>bytearray</c> a <see cref="byte"/>[],
+    /// a dtype such as <c>torch.float16</c> a <see cref="ScalarType"/>, a NumPy scalar the .NET number of its dtype and
+    /// a NumPy array a .NET array of its shape. An object of any other class is a <see cref="PickledObject"/> naming the
+    /// class, which is never imported or called.
     /// Empty for a bare state dict and for safetensors.
     /// </summary>
     public IReadOnlyDictionary<string, object?> Entries { get; }

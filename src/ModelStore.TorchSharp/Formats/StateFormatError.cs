@@ -12,7 +12,10 @@ public enum StateFormatError
     /// <summary>The structure is malformed: bad offsets, overlapping ranges, invalid header or pickle structure.</summary>
     Corrupt = 3,
 
-    /// <summary>The pickle names a Python callable or class outside the state-dict allow-list (for example <c>os.system</c>). Nothing is executed.</summary>
+    /// <summary>
+    /// The state dict holds a value built from a Python callable or class outside its allow-list (for example <c>os.system</c>),
+    /// or the file's root is one. Nothing is executed; outside the state dict such values are read as <see cref="PickledObject"/>s.
+    /// </summary>
     ForbiddenGlobal = 4,
 
     /// <summary>The pickle uses an opcode a state dict does not need.</summary>
@@ -35,4 +38,10 @@ public enum StateFormatError
 
     /// <summary>A shard index names a shard outside its folder: an absolute path, a <c>..</c> part, or a symbolic link that leads out.</summary>
     UnsafePath = 11,
+
+    /// <summary>The file holds a quantized tensor (<c>torch.quantize_per_tensor</c>, <c>quantize_dynamic</c>); call <c>.dequantize()</c> in PyTorch before saving.</summary>
+    QuantizedTensor = 12,
+
+    /// <summary>The file holds a sparse tensor (COO or CSR); call <c>.to_dense()</c> in PyTorch before saving.</summary>
+    SparseTensor = 13,
 }

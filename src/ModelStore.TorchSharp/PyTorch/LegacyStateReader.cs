@@ -49,6 +49,12 @@ internal static class LegacyStateReader
         var views = new Dictionary<string, StorageRef>(StringComparer.Ordinal);
         object PersistentLoad(object?[] id)
         {
+            if (id is ["module", PickleGlobal type, ..])
+            {
+                // torch.save(model) in the legacy format names each module class, with its source, as a persistent id.
+                throw ForeignFormats.Refuse(ForeignFormat.PickledModule, $"it names the class '{type.QualifiedName}'; nothing was executed");
+            }
+
             if (id is not ["storage", PickleGlobal { StorageType: { } dtype }, string key, string, long count, var view] || count < 0)
             {
                 throw new StateFormatException(StateFormatError.Corrupt, "The legacy pickle has a persistent id that is not a storage reference.");

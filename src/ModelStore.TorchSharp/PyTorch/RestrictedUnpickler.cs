@@ -6,11 +6,11 @@ using ModelStore.TorchSharp.Formats;
 namespace ModelStore.TorchSharp.PyTorch;
 
 /// <summary>
-/// A pickle reader that understands only what a PyTorch state dict is made of. It never executes
-/// anything: the few allowed globals (<see cref="PickleGlobal.IsAllowed"/>) are recognised by name and
-/// interpreted here; any other global, and any opcode outside the subset <c>torch.save</c> emits, is
-/// refused with a <see cref="StateFormatException"/> before anything else happens. Values other than tensors
-/// (ints, floats, strings, lists, tuples, dicts: the epoch, the metrics, an optimizer's state) are read as data.
+/// A pickle reader that never executes anything. The few globals a state dict is made of
+/// (<see cref="PickleGlobal.IsStateDictPart"/>) are recognised by name and interpreted here; any other global is only a
+/// name, and calling or instantiating it records a <see cref="PickleObject"/> (inert data, refused later if it sits inside
+/// the state dict). Quantized and sparse tensors, a whole pickled module, and any opcode outside the subset
+/// <c>torch.save</c> emits (protocols 2 to 5, without out-of-band buffers) are refused with a <see cref="StateFormatException"/>.
 /// </summary>
 internal sealed class RestrictedUnpickler
 {
@@ -134,7 +134,10 @@ internal sealed class RestrictedUnpickler
                     Push((long)BinaryPrimitives.ReadInt32LittleEndian(Take(4)));
                     break;
                 case 0x8a: // LONG1
-                    Push(ReadLong1());
+                    Push(ReadLong(ReadByte()));
+                    break;
+                case 0x8b: // LONG4
+                    Push(ReadLong(BinaryPrimitives.ReadInt32LittleEndian(Take(4))));
                     break;
                 case (byte)'G': // BINFLOAT
                     Push(BinaryPrimitives.ReadDoubleBigEndian(Take(8)));
@@ -168,15 +171,31 @@ internal sealed class RestrictedUnpickler
                     break;
                 }
 
+                case 0x81: // NEWOBJ: cls.__new__(cls, *args), recorded, not run
+                {
+                    var arguments = Pop() as object?[] ?? throw Error(StateFormatError.Corrupt, at, "NEWOBJ arguments that are not a tuple");
+                    var type = Pop() as PickleGlobal ?? throw Error(StateFormatError.Corrupt, at, "NEWOBJ on something that is not a class");
+                    Push(type.IsStateDictPart
+                        ? type.Name == "OrderedDict" && arguments.Length == 0 ? new PickleDict() : throw Error(StateFormatError.UnsupportedPickle, at, $"NEWOBJ of {type.QualifiedName}")
+                        : new PickleObject(type, arguments));
+                    break;
+                }
+
                 case (byte)'b': // BUILD
                 {
                     var state = Pop();
-                    if (Peek(at) is not PickleDict target)
+                    switch (Peek(at))
                     {
-                        throw Error(StateFormatError.UnsupportedPickle, at, "BUILD on an object other than a dict");
+                        case PickleDict dict:
+                            dict.Attributes = state;
+                            break;
+                        case PickleObject created:
+                            created.State = state;
+                            break;
+                        default:
+                            throw Error(StateFormatError.UnsupportedPickle, at, "BUILD on an object other than a dict or a recorded object");
                     }
 
-                    target.Attributes = state;
                     break;
                 }
 
@@ -184,14 +203,14 @@ internal sealed class RestrictedUnpickler
                 {
                     var value = Pop();
                     var key = Pop();
-                    AsDict(Peek(at), at).Add(key, value);
+                    SetItem(Peek(at), key, value, at);
                     break;
                 }
 
                 case (byte)'u': // SETITEMS
                 {
                     var items = PopMark(at);
-                    var dict = AsDict(Peek(at), at);
+                    var target = Peek(at);
                     if (items.Count % 2 != 0)
                     {
                         throw Error(StateFormatError.Corrupt, at, "SETITEMS with an odd number of items");
@@ -199,7 +218,7 @@ internal sealed class RestrictedUnpickler
 
                     for (var i = 0; i < items.Count; i += 2)
                     {
-                        dict.Add(items[i], items[i + 1]);
+                        SetItem(target, items[i], items[i + 1], at);
                     }
 
                     break;
@@ -218,6 +237,36 @@ internal sealed class RestrictedUnpickler
                     AsList(Peek(at), at).AddRange(items);
                     break;
                 }
+
+                case 0x8f: // EMPTY_SET
+                    Push(new PickleSet());
+                    break;
+                case 0x90: // ADDITEMS
+                {
+                    var items = PopMark(at);
+                    var set = Peek(at) as PickleSet ?? throw Error(StateFormatError.UnsupportedPickle, at, "ADDITEMS on an object other than a set");
+                    set.Items.AddRange(items);
+                    break;
+                }
+
+                case 0x91: // FROZENSET
+                {
+                    var set = new PickleSet();
+                    set.Items.AddRange(PopMark(at));
+                    Push(set);
+                    break;
+                }
+
+                case (byte)'C': // SHORT_BINBYTES
+                    Push(Take(ReadByte()).ToArray());
+                    break;
+                case (byte)'B': // BINBYTES
+                    Push(Take(ReadUInt32()).ToArray());
+                    break;
+                case 0x8e: // BINBYTES8
+                case 0x96: // BYTEARRAY8
+                    Push(Take(BinaryPrimitives.ReadInt64LittleEndian(Take(8))).ToArray());
+                    break;
 
                 default:
                     throw Error(StateFormatError.UnsupportedPickle, at, $"opcode 0x{opcode:x2} ('{(opcode is >= 0x20 and < 0x7f ? (char)opcode : '?')}'), which a state dict does not use");
@@ -266,11 +315,27 @@ internal sealed class RestrictedUnpickler
     private object? Recall(long index, int at) =>
         _memo.TryGetValue(index, out var value) ? value : throw Error(StateFormatError.Corrupt, at, $"memo entry {index} was never stored");
 
-    private static PickleDict AsDict(object? value, int at) =>
-        value as PickleDict ?? throw Error(StateFormatError.UnsupportedPickle, at, "SETITEM on an object other than a dict");
+    private static void SetItem(object? target, object? key, object? value, int at)
+    {
+        switch (target)
+        {
+            case PickleDict dict:
+                dict.Add(key, value);
+                break;
+            case PickleObject created: // a dict subclass
+                created.DictItems.Add(new(key, value));
+                break;
+            default:
+                throw Error(StateFormatError.UnsupportedPickle, at, "SETITEM on an object other than a dict");
+        }
+    }
 
-    private static List<object?> AsList(object? value, int at) =>
-        value as List<object?> ?? throw Error(StateFormatError.UnsupportedPickle, at, "APPEND on an object other than a list");
+    private static List<object?> AsList(object? value, int at) => value switch
+    {
+        List<object?> list => list,
+        PickleObject created => created.ListItems, // a list subclass
+        _ => throw Error(StateFormatError.UnsupportedPickle, at, "APPEND on an object other than a list"),
+    };
 
     private byte ReadByte() => Take(1)[0];
 
@@ -308,9 +373,13 @@ internal sealed class RestrictedUnpickler
         }
     }
 
-    private object ReadLong1()
+    private object ReadLong(int length)
     {
-        var length = ReadByte();
+        if (length < 0)
+        {
+            throw Error(StateFormatError.Corrupt, Position, "a long integer of negative length");
+        }
+
         var bytes = Take(length);
         if (length > 8)
         {
@@ -329,24 +398,28 @@ internal sealed class RestrictedUnpickler
     }
 
     /// <summary>
-    /// An allowed global, else the refusal. The class of a whole pickled module (<c>torch.save(model)</c>: a
-    /// <c>torch.nn.modules</c> class, or any class instantiated with NEWOBJ as the root object) gets its own message.
+    /// The global named by the pickle. Quantized and sparse tensors are refused by the global that rebuilds them; a class
+    /// instantiated as the root object (<c>torch.save(model)</c>) is a pickled module, refused by name.
     /// </summary>
     private PickleGlobal Resolve(string module, string name)
     {
-        if (PickleGlobal.IsAllowed(module, name))
+        var global = PickleGlobal.Resolve(module, name);
+        if (global.IsStateDictPart)
         {
-            return PickleGlobal.Resolve(module, name);
+            return global;
         }
 
-        var isModuleClass = module.StartsWith("torch.nn.modules", StringComparison.Ordinal);
-        var isRootInstance = _stack.Count == 0 && _marks.Count == 0 && IsFollowedByNewObj();
-        if (isModuleClass || isRootInstance)
+        if (PickleGlobal.UnsupportedTensorKind(module, name) is { } refusal)
         {
-            throw ForeignFormats.Refuse(ForeignFormat.PickledModule, $"it names the class '{PickleGlobal.Printable(module)}.{PickleGlobal.Printable(name)}'; nothing was executed");
+            throw refusal;
         }
 
-        return PickleGlobal.Resolve(module, name);
+        if (_stack.Count == 0 && _marks.Count == 0 && IsFollowedByNewObj())
+        {
+            throw ForeignFormats.Refuse(ForeignFormat.PickledModule, $"it names the class '{global.QualifiedName}'; nothing was executed");
+        }
+
+        return global;
     }
 
     // After a class global, torch.save(model) emits [BINPUT n] EMPTY_TUPLE NEWOBJ.

@@ -38,19 +38,19 @@ internal static class StateDictLocator
         {
             if (dict.Items.Count == 0 || IsTensorDict(dict))
             {
-                return new LocatedState(converter.Tensors(dict.Items, prefix: ""), null, Empty);
+                return new LocatedState(converter.Tensors(dict, dict.Items, prefix: ""), null, Empty);
             }
 
             if (Search(dict, 0) is { } found)
             {
-                return Located(converter.Tensors(found.StateDict.Items, prefix: ""), string.Join('.', found.Keys), root, found.Keys, converter);
+                return Located(converter.Tensors(found.StateDict, found.StateDict.Items, prefix: ""), string.Join('.', found.Keys), root, found.Keys, converter);
             }
 
             // A dict mixing tensors with other values (an epoch beside the weights): the tensors are the state dict.
             var tensors = dict.Items.Where(IsTensorEntry).ToList();
             if (tensors.Count > 0)
             {
-                return new LocatedState(converter.Tensors(tensors, prefix: ""), null, converter.Entries(dict, IsTensorEntry));
+                return new LocatedState(converter.Tensors(dict, tensors, prefix: ""), null, converter.Entries(dict, IsTensorEntry));
             }
 
             throw NotFound(
@@ -58,7 +58,9 @@ internal static class StateDictLocator
                 + $"{string.Join(", ", ConventionalKeys)} were looked for. Set StateDictPath to the entry that holds it.");
         }
 
-        throw NotFound($"The file's root object is {Describe(root)}, not a state dict (a dict of tensors).");
+        throw ForbiddenGlobals.FindIn(root) is { } forbidden
+            ? ForbiddenGlobals.Refusal(forbidden, "the file's root object")
+            : NotFound($"The file's root object is {Describe(root)}, not a state dict (a dict of tensors).");
     }
 
     private static LocatedState ByPath(object? root, string path, ValueConverter converter)
@@ -85,7 +87,7 @@ internal static class StateDictLocator
                     throw NotFound($"StateDictPath '{path}': the state dict at {here} has no entry whose name starts with '{prefix}'.");
                 }
 
-                return Located(converter.Tensors(selected, prefix), path, root, walked, converter);
+                return Located(converter.Tensors(flat, selected, prefix), path, root, walked, converter);
             }
 
             if (node is PickleDict dict)
@@ -121,7 +123,7 @@ internal static class StateDictLocator
         }
 
         return node is PickleDict target && (target.Items.Count == 0 || IsTensorDict(target))
-            ? Located(converter.Tensors(target.Items, prefix: ""), path, root, walked, converter)
+            ? Located(converter.Tensors(target, target.Items, prefix: ""), path, root, walked, converter)
             : throw NotFound($"StateDictPath '{path}' is {Describe(node)}, not a state dict (a dict of tensors).");
     }
 
@@ -153,7 +155,12 @@ internal static class StateDictLocator
         return null;
     }
 
-    private static bool IsTensorDict(PickleDict dict) => dict.Items.Count > 0 && dict.Items.All(IsTensorEntry);
+    /// <summary>
+    /// A dict of tensors. A value built from a global outside the allow-list does not make it something else: it is taken
+    /// as the state dict, and <see cref="ValueConverter.Tensors"/> refuses that value (<see cref="StateFormatError.ForbiddenGlobal"/>).
+    /// </summary>
+    private static bool IsTensorDict(PickleDict dict) =>
+        dict.Items.Any(IsTensorEntry) && dict.Items.All(item => IsTensorEntry(item) || (item.Key is string && ForbiddenGlobals.FindIn(item.Value) is not null));
 
     private static bool IsTensorEntry(KeyValuePair<object?, object?> item) => item is { Key: string, Value: TensorRef };
 
@@ -194,6 +201,10 @@ internal static class StateDictLocator
         PickleDict dict => $"a dict of {dict.Items.Count} entries",
         object?[] tuple => $"a tuple of {tuple.Length} items",
         List<object?> list => $"a list of {list.Count} items",
+        PickleObject created => $"an object of {created.Global.QualifiedName} (read as data, not run)",
+        PickleGlobal global => $"the global {global.QualifiedName}",
+        PickleSet set => $"a set of {set.Items.Count} items",
+        byte[] bytes => $"{bytes.Length} bytes",
         _ => value.GetType().Name,
     };
 

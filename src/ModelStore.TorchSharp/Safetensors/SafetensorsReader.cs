@@ -46,6 +46,11 @@ internal static class SafetensorsReader
 
         var dataStart = 8 + (long)headerSize;
         var dataLength = length - dataStart;
+        if (!System.Text.Unicode.Utf8.IsValid(header))
+        {
+            throw Fail(StateFormatError.Corrupt, $"the header is not valid UTF-8 (at byte {8 + InvalidUtf8At(header)})");
+        }
+
         JsonDocument document;
         try
         {
@@ -58,33 +63,47 @@ internal static class SafetensorsReader
 
         using (document)
         {
-            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            try
             {
-                throw Fail(StateFormatError.Corrupt, "the header is not a JSON object");
+                return Interpret(document.RootElement, dataStart, dataLength);
             }
-
-            var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
-            var tensors = new List<StateTensorInfo>();
-            var names = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var property in document.RootElement.EnumerateObject())
+            catch (InvalidOperationException e)
             {
-                if (!names.Add(property.Name))
-                {
-                    throw Fail(StateFormatError.Corrupt, $"'{property.Name}' appears twice");
-                }
-
-                if (property.Name == "__metadata__")
-                {
-                    ReadMetadata(property.Value, metadata);
-                    continue;
-                }
-
-                tensors.Add(ReadTensor(property.Name, property.Value, dataStart, dataLength));
+                // An escaped lone surrogate ("\ud800") is valid JSON but no string: System.Text.Json says so, with this
+                // exception, when a name or value is read. Interpret throws nothing else of this type.
+                throw new StateFormatException(StateFormatError.Corrupt, $"The safetensors file was refused: the header holds text that is not valid Unicode ({e.Message}).", e);
             }
-
-            CheckNoOverlap(tensors);
-            return (tensors, metadata);
         }
+    }
+
+    private static (IReadOnlyList<StateTensorInfo> Tensors, IReadOnlyDictionary<string, string> Metadata) Interpret(JsonElement root, long dataStart, long dataLength)
+    {
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            throw Fail(StateFormatError.Corrupt, "the header is not a JSON object");
+        }
+
+        var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
+        var tensors = new List<StateTensorInfo>();
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var property in root.EnumerateObject())
+        {
+            if (!names.Add(property.Name))
+            {
+                throw Fail(StateFormatError.Corrupt, $"'{property.Name}' appears twice");
+            }
+
+            if (property.Name == "__metadata__")
+            {
+                ReadMetadata(property.Value, metadata);
+                continue;
+            }
+
+            tensors.Add(ReadTensor(property.Name, property.Value, dataStart, dataLength));
+        }
+
+        CheckNoOverlap(tensors);
+        return (tensors, metadata);
     }
 
     private static StateTensorInfo ReadTensor(string name, JsonElement value, long dataStart, long dataLength)
@@ -176,6 +195,12 @@ internal static class SafetensorsReader
                 throw Fail(StateFormatError.Corrupt, $"tensors '{ordered[i - 1].Name}' and '{ordered[i].Name}' overlap");
             }
         }
+    }
+
+    private static int InvalidUtf8At(ReadOnlySpan<byte> text)
+    {
+        System.Text.Unicode.Utf8.ToUtf16(text, new char[text.Length], out var valid, out _, replaceInvalidSequences: false);
+        return valid;
     }
 
     private static StateFormatException Fail(StateFormatError error, string what) =>

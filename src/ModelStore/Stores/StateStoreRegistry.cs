@@ -19,6 +19,7 @@ public sealed class StateStoreRegistry
         ("GitHub", "ModelStore.GitHub.GitHubStateStoreProvider, ModelStore.GitHub"),
         ("HuggingFace", "ModelStore.HuggingFace.HuggingFaceStateStoreProvider, ModelStore.HuggingFace"),
         ("AzureBlob", "ModelStore.Azure.AzureBlobStateStoreProvider, ModelStore.Azure"),
+        ("Oci", "ModelStore.Oci.OciStateStoreProvider, ModelStore.Oci"),
     ];
 
     private static readonly Lazy<StateStoreRegistry> LazyDefault = new(CreateDefault);
@@ -38,7 +39,7 @@ public sealed class StateStoreRegistry
 
     /// <summary>
     /// The local store's provider and the provider of every kind this repository ships (<c>S3</c>, <c>GitHub</c>,
-    /// <c>HuggingFace</c>, <c>AzureBlob</c>) whose assembly is present.
+    /// <c>HuggingFace</c>, <c>AzureBlob</c>, <c>Oci</c>) whose assembly is present.
     /// </summary>
     public static StateStoreRegistry Default => LazyDefault.Value;
 

@@ -15,7 +15,7 @@ public sealed class PackageLayoutTests
         var entries = package.Entries.Select(entry => entry.FullName).ToList();
 
         CollectionAssert.IsSubsetOf(
-            new[] { "build/ModelStore.Build.props", "build/ModelStore.Build.targets", "tools/net/ModelStore.Build.Tasks.dll", "tools/net/ModelStore.dll", "tools/net/ModelStore.S3.dll", "tools/net/AWSSDK.S3.dll", "tools/net/ModelStore.GitHub.dll", "tools/net/Octokit.dll", "tools/net/ModelStore.Azure.dll", "tools/net/Azure.Storage.Blobs.dll", "tools/net/Azure.Identity.dll", "tools/net/ModelStore.HuggingFace.dll", "analyzers/dotnet/cs/ModelStore.Generators.dll" },
+            new[] { "build/ModelStore.Build.props", "build/ModelStore.Build.targets", "tools/net/ModelStore.Build.Tasks.dll", "tools/net/ModelStore.dll", "tools/net/ModelStore.S3.dll", "tools/net/AWSSDK.S3.dll", "tools/net/ModelStore.GitHub.dll", "tools/net/Octokit.dll", "tools/net/ModelStore.Azure.dll", "tools/net/Azure.Storage.Blobs.dll", "tools/net/Azure.Identity.dll", "tools/net/ModelStore.HuggingFace.dll", "tools/net/ModelStore.Oci.dll", "analyzers/dotnet/cs/ModelStore.Generators.dll" },
             entries,
             string.Join("\n", entries));
         Assert.IsFalse(entries.Any(entry => entry.Contains("Microsoft.Build", StringComparison.OrdinalIgnoreCase)), "MSBuild's own assemblies are never shipped");
