@@ -54,6 +54,7 @@ public static partial class CliApp
             options.Cache,
             options.Json,
             options.Quiet,
+            options.Verify,
         };
 
         foreach (var command in new[]
