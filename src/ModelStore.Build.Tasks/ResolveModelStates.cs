@@ -64,6 +64,12 @@ public sealed partial class ResolveModelStates : Microsoft.Build.Utilities.Task,
     /// <summary>How many states are fetched at once (<c>ModelStoreMaxParallelFetches</c>); 0 for the default, 4.</summary>
     public int MaxParallelFetches { get; set; }
 
+    /// <summary>
+    /// How cached states are checked (<c>ModelStoreVerify</c>): <c>stamp</c> (default; a blob unchanged since it was
+    /// hashed is not hashed again) or <c>full</c> (every blob is hashed; for CI).
+    /// </summary>
+    public string? Verify { get; set; }
+
     /// <summary>The cache root; empty for <see cref="StateCache.DefaultRoot"/>.</summary>
     public string? CacheRoot { get; set; }
 
@@ -117,6 +123,12 @@ public sealed partial class ResolveModelStates : Microsoft.Build.Utilities.Task,
             return;
         }
 
+        if (ParseVerification(Verify) is not { } verification)
+        {
+            Error(ResolutionFailureKind.InvalidRequest, $"ModelStoreVerify is '{Verify}', but it can only be 'stamp' (the default: a cached state unchanged since it was hashed is not hashed again) or 'full' (every cached state is hashed; for CI).");
+            return;
+        }
+
         var registry = WithProviderItems(Registry, projectDirectory);
         await using var stores = DeclaredStores.Read(Stores, projectDirectory, registry, (item, message) => Error(ResolutionFailureKind.InvalidStore, message));
         StateLockFile locked;
@@ -141,6 +153,7 @@ public sealed partial class ResolveModelStates : Microsoft.Build.Utilities.Task,
             Offline = Offline,
             Locked = LockedMode,
             DescribeOnly = DesignTime,
+            Verification = verification,
             MaxParallelFetches = MaxParallelFetches > 0 ? MaxParallelFetches : StateResolverOptions.DefaultMaxParallelFetches,
             Progress = new Progress(report => progress.GetOrAdd(report.Key, key => Started(key)).Report(report.Bytes)),
         });
@@ -165,6 +178,13 @@ public sealed partial class ResolveModelStates : Microsoft.Build.Utilities.Task,
             return new FetchProgressLogger(Log, key.ToString(), ProgressInterval);
         }
     }
+
+    private static CacheVerification? ParseVerification(string? text) => text?.Trim().ToLowerInvariant() switch
+    {
+        null or "" or "stamp" => CacheVerification.Stamp,
+        "full" => CacheVerification.Full,
+        _ => null,
+    };
 
     /// <summary>Logs an outcome (its warnings, and its failure as a coded error); returns whether it resolved.</summary>
     private bool Report(StateResolution outcome, FetchProgressLogger? progress)

@@ -50,7 +50,7 @@ public static partial class CliApp
             return 0;
         }
 
-        var outcome = await ResolveAsync(OpenCache(parse.GetValue(options.Cache)), stores, request with { Files = patterns }, cli, cancellationToken).ConfigureAwait(false);
+        var outcome = await ResolveAsync(OpenCache(parse.GetValue(options.Cache)), stores, request with { Files = patterns }, Verification(parse, options), cli, cancellationToken).ConfigureAwait(false);
         var folder = outcome.Path!;
         if (localDir is not null)
         {

@@ -27,7 +27,7 @@ public static partial class CliApp
 
             var outcomes = await StateResolver.RestoreAsync(
                 lockFile,
-                new StateResolverOptions { Cache = OpenCache(parse.GetValue(options.Cache)), MaxParallelFetches = parse.GetValue(jobs) },
+                new StateResolverOptions { Cache = OpenCache(parse.GetValue(options.Cache)), MaxParallelFetches = parse.GetValue(jobs), Verification = Verification(parse, options) },
                 new LockFileStoreOptions { Registry = WithProviders(parse.GetValue(provider) ?? []), Settings = StoreSettings(parse.GetValue(storeSetting) ?? []) },
                 cancellationToken).ConfigureAwait(false);
             var results = new List<object>();

@@ -60,7 +60,7 @@ public static partial class CliApp
                 return await PullBundleAsync(parse, options, cli, stores, request, patterns, parse.GetValue(localDir), parse.GetValue(dryRun), cancellationToken).ConfigureAwait(false);
             }
 
-            var outcome = await ResolveAsync(OpenCache(parse.GetValue(options.Cache)), stores, request with { Sha256 = pin }, cli, cancellationToken).ConfigureAwait(false);
+            var outcome = await ResolveAsync(OpenCache(parse.GetValue(options.Cache)), stores, request with { Sha256 = pin }, Verification(parse, options), cli, cancellationToken).ConfigureAwait(false);
             await cli.LineAsync($"{outcome.Key}  sha256:{outcome.Sha256}  {ProgressBar.FormatBytes(outcome.Size)}  {outcome.Path}").ConfigureAwait(false);
             await cli.JsonAsync(new { key = outcome.Key.ToString(), store = outcome.Request.Store, sha256 = outcome.Sha256, size = outcome.Size, path = outcome.Path, revision = outcome.Revision?.Resolved }).ConfigureAwait(false);
             return 0;
@@ -147,7 +147,7 @@ public static partial class CliApp
             if (parse.GetValue(options.OptionalStore) is { } spec)
             {
                 var stores = Own(new StoreCatalog());
-                var outcome = await ResolveAsync(cache, stores, new StateRequest(stateKey, AddStore(stores, spec, parse.GetValue(options.Setting))), cli, cancellationToken).ConfigureAwait(false);
+                var outcome = await ResolveAsync(cache, stores, new StateRequest(stateKey, AddStore(stores, spec, parse.GetValue(options.Setting))), Verification(parse, options), cli, cancellationToken).ConfigureAwait(false);
                 state = new CachedState(outcome.Request.Store, stateKey, outcome.Sha256!, outcome.Size, outcome.Path!);
             }
             else
@@ -190,13 +190,14 @@ public static partial class CliApp
     /// Resolves one request with the one resolver (verified cache hit, or a fetch through the cache), with a progress bar;
     /// a failure is thrown, for <see cref="Action"/> to report with its code.
     /// </summary>
-    private static async Task<StateResolution> ResolveAsync(StateCache cache, StoreCatalog stores, StateRequest request, CliOutput cli, CancellationToken cancellationToken)
+    private static async Task<StateResolution> ResolveAsync(StateCache cache, StoreCatalog stores, StateRequest request, CacheVerification verification, CliOutput cli, CancellationToken cancellationToken)
     {
         var bar = cli.ShowsProgress ? new ProgressBar(cli.Error, $"Pulling {request.Key}", null, cli.IsInteractive) : null;
         var resolver = new StateResolver(new StateResolverOptions
         {
             Cache = cache,
             Stores = stores,
+            Verification = verification,
             Progress = bar is null ? null : new BarProgress(bar),
         });
         var outcome = await resolver.ResolveAsync(request, cancellationToken).ConfigureAwait(false);

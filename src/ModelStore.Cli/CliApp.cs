@@ -57,6 +57,7 @@ public static partial class CliApp
             options.Json,
             options.Quiet,
             options.Verbose,
+            options.Verify,
         };
 
         foreach (var command in new[]
@@ -177,7 +178,24 @@ public static partial class CliApp
 
         public Option<string?> OptionalStore { get; } = new("--store", "-s") { Description = "The store the state came from (local:FOLDER, s3://BUCKET/BASE/PATH, az://CONTAINER/BASE/PATH, github:OWNER/REPOSITORY, hf:ORG/NAME)." };
 
+        public Option<string?> Verify { get; } = new("--verify") { Description = $"How cached states are checked before use: stamp (a state unchanged since it was hashed is not hashed again) or full (hash every one; for CI). Default: ${VerifyVariable}, else stamp.", Recursive = true };
+
         public Option<string[]> Setting { get; } = new("--setting") { Description = "An extra store setting Name=Value (ServiceUrl, Region, Branch, Revision, RequestTimeoutSeconds, MaxRetries...), as in a ModelStore item.", AllowMultipleArgumentsPerToken = false };
+    }
+
+    /// <summary>The environment variable that sets <c>--verify</c> (<c>stamp</c> or <c>full</c>), like <c>ModelStoreVerify</c> in a build.</summary>
+    internal const string VerifyVariable = "MODELSTORE_VERIFY";
+
+    /// <summary><c>--verify</c>, else <c>$MODELSTORE_VERIFY</c>, else stamp.</summary>
+    private static CacheVerification Verification(ParseResult parse, CommonOptions options)
+    {
+        var text = parse.GetValue(options.Verify) ?? Environment.GetEnvironmentVariable(VerifyVariable);
+        return text?.Trim().ToLowerInvariant() switch
+        {
+            null or "" or "stamp" => CacheVerification.Stamp,
+            "full" => CacheVerification.Full,
+            _ => throw new UsageException($"--verify (or ${VerifyVariable}) is '{StateStoreSettings.Printable(text)}', but it can only be 'stamp' or 'full'."),
+        };
     }
 
     /// <summary>A usage error found after parsing (a missing file, an ambiguous choice): exit code 2.</summary>

@@ -175,6 +175,28 @@ public sealed class CliTests
     }
 
     [TestMethod]
+    public async Task Verify_full_rehashes_a_cached_state_and_an_unknown_verify_mode_is_a_usage_error()
+    {
+        var file = WriteFile("state.pt", Enumerable.Range(0, 50_000).Select(i => (byte)i).ToArray());
+        await RunAsync("push", file, "pytorch/mlp.v1", "--store", _store);
+        Assert.AreEqual(0, (await RunAsync("pull", "pytorch/mlp.v1", "--store", _store)).Exit);
+        var blob = Directory.EnumerateFiles(Path.Combine(_cache, "blobs"), "*", SearchOption.AllDirectories).Single();
+        File.SetAttributes(blob, FileAttributes.Normal);
+        await using (var stream = new FileStream(blob, FileMode.Open, FileAccess.Write))
+        {
+            stream.WriteByte(0xFF);
+        }
+
+        var full = await RunAsync("pull", "pytorch/mlp.v1", "--store", _store, "--verify", "full");
+        var wrong = await RunAsync("pull", "pytorch/mlp.v1", "--store", _store, "--verify", "sometimes");
+
+        Assert.AreEqual(0, full.Exit, full.Error);
+        StringAssert.Contains(full.Error + full.Output, "modified on disk", "The changed blob was hashed, removed and fetched again.");
+        Assert.AreEqual(2, wrong.Exit);
+        StringAssert.Contains(wrong.Error, "can only be 'stamp' or 'full'");
+    }
+
+    [TestMethod]
     public async Task Missing_states_and_unknown_store_kinds_are_clear_errors()
     {
         var missing = await RunAsync("pull", "pytorch/mlp.v9", "--store", _store);

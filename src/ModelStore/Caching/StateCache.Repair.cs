@@ -1,8 +1,9 @@
 using System.Security.Cryptography;
+using ModelStore.IO;
 
 namespace ModelStore.Caching;
 
-/// <summary>What <see cref="StateCache.CheckBlobAsync(string, CancellationToken)"/> found.</summary>
+/// <summary>What <see cref="StateCache.CheckBlobAsync(string, CacheVerification, CancellationToken)"/> found.</summary>
 public enum BlobCondition
 {
     /// <summary>No blob has that name.</summary>
@@ -15,11 +16,28 @@ public enum BlobCondition
     Removed = 3,
 }
 
+/// <summary>How a cached blob is checked before it is used (<c>ModelStoreVerify</c>, <c>modelstore --verify</c>).</summary>
+public enum CacheVerification
+{
+    /// <summary>
+    /// Hash a blob only when its stamp (device, inode, size, mtime, ctime, recorded when it was last hashed) no longer
+    /// matches the file, or it has none; the default.
+    /// </summary>
+    Stamp = 0,
+
+    /// <summary>Hash every blob, whatever its stamp says (for CI, and <c>modelstore verify</c>).</summary>
+    Full = 1,
+}
+
 /// <summary>The condition of a blob, its size when valid, and its path.</summary>
 /// <param name="Condition">What was found.</param>
 /// <param name="Size">The blob's size when <see cref="BlobCondition.Valid"/>, else 0.</param>
 /// <param name="Path">Where the blob is (or was).</param>
-public sealed record BlobCheck(BlobCondition Condition, long Size, string Path);
+public sealed record BlobCheck(BlobCondition Condition, long Size, string Path)
+{
+    /// <summary>Whether the bytes were hashed by this check (<see langword="false"/>: an unchanged stamp vouched for them).</summary>
+    public bool Hashed { get; init; }
+}
 
 /// <summary>Verification and repair of cached blobs: the one place where the cache deletes a blob because of its bytes.</summary>
 public sealed partial class StateCache
@@ -31,10 +49,26 @@ public sealed partial class StateCache
     /// that other states and projects share.
     /// </summary>
     /// <exception cref="ArgumentException"><paramref name="sha256"/> is not 64 hexadecimal digits.</exception>
-    public async Task<BlobCheck> CheckBlobAsync(string sha256, CancellationToken cancellationToken = default)
+    public Task<BlobCheck> CheckBlobAsync(string sha256, CancellationToken cancellationToken) =>
+        CheckBlobAsync(sha256, CacheVerification.Full, cancellationToken);
+
+    /// <summary>
+    /// Checks the blob named <paramref name="sha256"/> as <see cref="CheckBlobAsync(string, CancellationToken)"/> does,
+    /// but with <see cref="CacheVerification.Stamp"/> a blob whose stamp still matches the file is not hashed again.
+    /// A blob that is hashed and valid gets a fresh stamp.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="sha256"/> is not 64 hexadecimal digits.</exception>
+    public async Task<BlobCheck> CheckBlobAsync(string sha256, CacheVerification verification, CancellationToken cancellationToken)
     {
         var hash = NormalizeSha256(sha256);
         var path = GetBlobPath(hash);
+        if (verification == CacheVerification.Stamp && ReadStamp(hash) is { } recorded && BlobStamp.Read(path) == recorded)
+        {
+            return new BlobCheck(BlobCondition.Valid, recorded.Size, path);
+        }
+
+        var takenUtc = DateTimeOffset.UtcNow;
+        var before = BlobStamp.Read(path);
         long size;
         byte[] actual;
         try
@@ -53,10 +87,88 @@ public sealed partial class StateCache
 
         if (string.Equals(Convert.ToHexStringLower(actual), hash, StringComparison.Ordinal))
         {
-            return new BlobCheck(BlobCondition.Valid, size, path);
+            // Stamped only when nothing changed while hashing and the last change is not so recent that a write in the
+            // same clock tick could hide behind it (then the next check hashes again).
+            if (before is { } stamp && stamp.Size == size && !stamp.IsRacy(takenUtc, StampRacyWindow) && BlobStamp.Read(path) == stamp)
+            {
+                WriteStamp(hash, stamp);
+            }
+            else
+            {
+                DeleteStamp(hash);
+            }
+
+            return new BlobCheck(BlobCondition.Valid, size, path) { Hashed = true };
         }
 
+        DeleteStamp(hash);
         File.Delete(path);
-        return new BlobCheck(BlobCondition.Removed, 0, path);
+        return new BlobCheck(BlobCondition.Removed, 0, path) { Hashed = true };
+    }
+
+    /// <summary>
+    /// Moves bytes this process wrote and hashed (in tmp/, under the state's lock) to their blob name. They get no stamp
+    /// yet: their ctime is "now", and a write in the same clock tick would keep it, so the first check hashes them once
+    /// more and stamps them then (see <see cref="BlobStamp.IsRacy"/>).
+    /// </summary>
+    private void PlaceBlob(string temporaryPath, string sha256)
+    {
+        var blob = GetBlobPath(sha256);
+        Directory.CreateDirectory(Path.GetDirectoryName(blob)!);
+
+        // Replacing an existing blob is harmless (same hash) and repairs one that was tampered with.
+        File.Move(temporaryPath, blob, overwrite: true);
+        DeleteStamp(sha256);
+    }
+
+    /// <summary>How recent a blob's last change may be for a hash of it to be stamped (shortened by tests).</summary>
+    internal TimeSpan StampRacyWindow { get; init; } = BlobStamp.RacyWindow;
+
+    private string GetStampPath(string sha256) => Path.Combine(Root, "stamps", "sha256", sha256[..2], sha256);
+
+    // A stamp is a hint that can only skip a hash for a file it matches: one that cannot be read is no stamp.
+    private BlobStamp? ReadStamp(string sha256)
+    {
+        try
+        {
+            using var handle = File.OpenHandle(GetStampPath(sha256));
+            Span<byte> text = stackalloc byte[256];
+            var read = RandomAccess.Read(handle, text, 0);
+            return BlobStamp.Parse(text[..read]);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    // Not flushed to disk: a stamp lost in a crash only costs one more hash.
+    private void WriteStamp(string sha256, BlobStamp stamp)
+    {
+        var path = GetStampPath(sha256);
+        var temporary = $"{path}.{Environment.ProcessId}.{Guid.NewGuid():N}{AtomicFile.PartialSuffix}";
+        try
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            File.WriteAllText(temporary, stamp.Format());
+            File.Move(temporary, path, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Without a stamp the blob is hashed next time; the cache still works.
+            AtomicFile.Discard(temporary);
+        }
+    }
+
+    private void DeleteStamp(string sha256)
+    {
+        try
+        {
+            File.Delete(GetStampPath(sha256));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A stamp left behind matches no other file (another inode or ctime), so it vouches for nothing.
+        }
     }
 }

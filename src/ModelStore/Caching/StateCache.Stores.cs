@@ -180,9 +180,7 @@ public sealed partial class StateCache
         // The index first, then the blob: an entry whose blob is not there yet reads as a miss, and a process killed between
         // the two still has the downloaded file and its complete journal, so the next fetch only re-hashes it.
         var state = await IndexAsync(storeId, key, actual, size, cancellationToken).ConfigureAwait(false);
-        var blob = GetBlobPath(actual);
-        Directory.CreateDirectory(Path.GetDirectoryName(blob)!);
-        File.Move(path, blob, overwrite: true);
+        PlaceBlob(path, actual);
         return state;
     }
 }

@@ -17,6 +17,7 @@ namespace ModelStore.Caching;
 /// <code>
 /// blobs/sha256/{ab}/{abcdef...}     the bytes, named by their SHA-256
 /// index/{store}/{key}.json          (store, key) → sha256 and size
+/// stamps/sha256/{ab}/{abcdef...}    what the file system said of the blob when it was last hashed (see CheckBlobAsync)
 /// locks/{hash}.lock                 one lock file per (store, key)
 /// tmp/                              downloads in progress, never visible under a real name
 /// </code>
@@ -366,12 +367,7 @@ public sealed partial class StateCache
             }
 
             CountTransfer(storeId, downloaded: size, verified: size);
-            var blob = GetBlobPath(actual);
-            Directory.CreateDirectory(Path.GetDirectoryName(blob)!);
-
-            // Replacing an existing blob is harmless (same hash) and repairs one that was tampered with.
-            File.Move(temporaryPath, blob, overwrite: true);
-
+            PlaceBlob(temporaryPath, actual);
             return await IndexAsync(storeId, key, actual, size, cancellationToken).ConfigureAwait(false);
         }
         catch

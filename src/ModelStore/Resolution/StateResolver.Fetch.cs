@@ -8,7 +8,7 @@ namespace ModelStore.Resolution;
 // The cache hit (verified, repaired when damaged) and the fetch through the cache, mirrors first.
 public sealed partial class StateResolver
 {
-    /// <summary>The state's cached blob after re-hashing it, or <see langword="null"/> when it is absent or was damaged (and removed).</summary>
+    /// <summary>The state's cached blob after checking it (its stamp, or its hash; see <see cref="StateResolverOptions.Verification"/>), or <see langword="null"/> when it is absent or was damaged (and removed).</summary>
     private async Task<CachedState?> FindVerifiedAsync(StateRequest request, Expected expected, StoreView view, List<ResolutionWarning> warnings, CancellationToken cancellationToken)
     {
         string? storeId = null;
@@ -34,7 +34,7 @@ public sealed partial class StateResolver
             return null;
         }
 
-        var check = await Cache.CheckBlobAsync(candidate.Sha256, cancellationToken).ConfigureAwait(false);
+        var check = await Cache.CheckBlobAsync(candidate.Sha256, _options.Verification, cancellationToken).ConfigureAwait(false);
         switch (check.Condition)
         {
             case BlobCondition.Valid when expected.Size is { } claimed && claimed != check.Size:

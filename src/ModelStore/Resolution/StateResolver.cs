@@ -136,6 +136,7 @@ public sealed partial class StateResolver
             LockFilePath = full,
             Locked = true,
             MaxParallelFetches = options.MaxParallelFetches,
+            Verification = options.Verification,
             Progress = options.Progress,
         });
         return await resolver.ResolveAllAsync(LockFileStores.CreateRequests(lockFile), cancellationToken).ConfigureAwait(false);

@@ -36,6 +36,12 @@ public sealed class StateResolverOptions
     /// <summary>How many states <see cref="StateResolver.ResolveAllAsync"/> resolves at once (default 4).</summary>
     public int MaxParallelFetches { get; init; } = DefaultMaxParallelFetches;
 
+    /// <summary>
+    /// How a cached state is checked before it is used: by default a blob whose stamp is unchanged since it was last
+    /// hashed is trusted; <see cref="CacheVerification.Full"/> hashes every one (<c>ModelStoreVerify=full</c>, for CI).
+    /// </summary>
+    public CacheVerification Verification { get; init; }
+
     /// <summary>Receives the progress of each fetch (from several threads when fetches run in parallel).</summary>
     public IProgress<StateFetchProgress>? Progress { get; init; }
 }
