@@ -103,9 +103,10 @@ public sealed class ResolveModelStatesHubTests
         Assert.IsFalse(malformed);
         StringAssert.Contains(malformedLog, "MST0011");
         StringAssert.Contains(malformedLog, "has an empty, '.' or '..' folder");
+        // A local folder names its files by path too (bundle states): a missing one is the store's not-found.
         Assert.IsFalse(local);
-        StringAssert.Contains(localLog, "MST0011");
-        StringAssert.Contains(localLog, "cannot name its files by path");
+        StringAssert.Contains(localLog, "MST0003");
+        StringAssert.Contains(localLog, "The file model.pt");
         Assert.IsFalse(url);
         StringAssert.Contains(urlLog, "MST0011");
         StringAssert.Contains(urlLog, "has both Url and Path");

@@ -212,12 +212,7 @@ public sealed class CliTests
     [TestMethod]
     public async Task The_tool_runs_as_a_process()
     {
-        // The tool's own build output (bin/CONFIGURATION/net10.0 of src/ModelStore.Cli): this test folder runs on the
-        // ASP.NET Core framework (the test servers), which provides some of the tool's dependencies
-        // (Microsoft.Extensions.Logging.Abstractions) without copying them, so the tool could not start from here.
-        var testOutput = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-        var tool = Path.Combine(testOutput.Parent!.Parent!.Parent!.Parent!.Parent!.FullName, "src", "ModelStore.Cli", "bin", testOutput.Parent.Name, testOutput.Name, "ModelStore.Cli.dll");
-        Assert.IsTrue(File.Exists(tool), tool);
+        var tool = ModelStore.Testing.ModelStoreTool.DllPath;
         File.WriteAllBytes(Path.Combine(_store, "pytorch.mlp.digits.v1.pt"), [4, 2]);
         var start = new ProcessStartInfo("dotnet", [tool, "list", "--store", _store, "--type", "pytorch/mlp"])
         {

@@ -235,7 +235,7 @@ public sealed class HostileLockFileTests
     private async Task<ChildResult> RunChildAsync(string[] args, params (string Name, string Value)[] environment)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = _work };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "ModelStore.Cli.dll"));
+        start.ArgumentList.Add(ModelStore.Testing.ModelStoreTool.DllPath);
         foreach (var arg in args.Append("--cache").Append(Cache))
         {
             start.ArgumentList.Add(arg);

@@ -95,15 +95,16 @@ public sealed class HuggingFaceCliTests
     }
 
     [TestMethod]
-    public async Task A_malformed_hub_store_or_a_path_on_a_store_without_paths_is_a_usage_error()
+    public async Task A_malformed_hub_store_is_a_usage_error_and_a_missing_local_path_is_not_found()
     {
         var malformed = await RunAsync(["pull", "onnx/x.v1", "--store", "hf:just-a-name", .. Common()]);
         var local = await RunAsync(["pull", "onnx/x.v1", "--store", _work, "--path", "model.onnx", "--cache", Path.Combine(_work, "cache")]);
 
         Assert.AreEqual(2, malformed.Exit);
         StringAssert.Contains(malformed.Error, "hf:ORG/NAME");
-        Assert.AreEqual(2, local.Exit);
-        StringAssert.Contains(local.Error, "cannot name its files by path");
+        // A local folder names its files by path too (bundle states): a missing one is the store's not-found, not a usage error.
+        Assert.AreEqual(1, local.Exit, local.Error);
+        StringAssert.Contains(local.Error, "model.onnx");
     }
 
     private string[] Common() => ["--setting", $"Endpoint={_hub.Endpoint}", "--cache", Path.Combine(_work, "cache")];

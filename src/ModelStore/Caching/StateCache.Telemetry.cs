@@ -34,6 +34,9 @@ public sealed partial class StateCache
         return state;
     }
 
+    /// <summary>Reports a state served from the cache by a caller that found and checked it itself (the resolver).</summary>
+    internal void ReportHit(CachedState state) => Hit(null, state);
+
     private long Missed(Activity? activity, string storeId, StateKey key)
     {
         ModelStoreTelemetry.Misses.Add(1, KindTags(storeId));

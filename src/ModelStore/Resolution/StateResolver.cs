@@ -86,6 +86,7 @@ public sealed partial class StateResolver
                     await view.OpenAsync(cancellationToken).ConfigureAwait(false);
                 }
 
+                Cache.ReportHit(cached);
                 return new StateResolution(request, cached.Sha256, cached.Size, cached.BlobPath, StateSource.Cache, warnings) { Revision = view.Revision };
             }
 

@@ -31,13 +31,13 @@ public sealed class DesignTimeIntegrationTests
         github.SeedAsset("mozuma", "mozuma", "state.pytorch.resnet18", "cls1000.imagenet.state.gzip", gzipped);
         var sha = Convert.ToHexStringLower(SHA256.HashData(bytes));
         var app = await ConsumerProject.CreateAsync("design-time");
-        // A setting holding a secret (a URL with a password is refused up front, MST0008): it decides the resolution, but
-        // must never reach obj/ nor the lock file.
-        app.WithStore("mozuma", $"Kind=\"GitHub\" Owner=\"mozuma\" Repository=\"mozuma\" BaseAddress=\"{github.BaseAddress}\" AuthToken=\"{Secret}\"")
+        app.WithStore("mozuma", $"Kind=\"GitHub\" Owner=\"mozuma\" Repository=\"mozuma\" BaseAddress=\"{github.BaseAddress}\"")
             .WithState(Resnet, "Store=\"mozuma\" AccessorName=\"Backbone\"");
-        // A store kind from outside the package: the provider defined in this test assembly, named on the item.
+        // A store kind from outside the package: the provider defined in this test assembly, named on the item. It declares
+        // no settings, so it takes any: one holding a secret decides the resolution, but must never reach obj/ nor the
+        // lock file (the shipped kinds refuse undeclared settings, MST0008, and credentials as settings).
         var clip = app.Publish(Clip, 5_000);
-        app.WithStore("vendor", $"ProviderType=\"{typeof(ThirdPartyStoreProvider).FullName}\" ProviderAssembly=\"{typeof(ThirdPartyStoreProvider).Assembly.Location}\" Root=\"{app.StoreFolder}\"")
+        app.WithStore("vendor", $"ProviderType=\"{typeof(ThirdPartyStoreProvider).FullName}\" ProviderAssembly=\"{typeof(ThirdPartyStoreProvider).Assembly.Location}\" Root=\"{app.StoreFolder}\" AuthToken=\"{Secret}\"")
             .WithState(Clip, "Store=\"vendor\"");
         var descriptor = Path.Combine(app.IntermediateFolder, "modelstates", "pytorch.resnet18.cls1000.imagenet.modelstate");
 

@@ -141,7 +141,7 @@ public sealed class S3BuildIntegrationTests
     private async Task<(int ExitCode, string Output, string Error)> RunCliWithServerCredentialsAsync(IReadOnlyList<string> arguments)
     {
         var start = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "ModelStore.Cli.dll"));
+        start.ArgumentList.Add(ModelStore.Testing.ModelStoreTool.DllPath);
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
