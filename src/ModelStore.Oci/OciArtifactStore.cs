@@ -10,7 +10,7 @@ namespace ModelStore.Oci;
 /// lock file, so a moved tag never changes a locked build (<see cref="AtRevision"/>).
 /// </summary>
 /// <remarks>Created by <see cref="OciStateStore.AtReference"/>, or by a <c>ModelStore</c> item of kind <c>Oci</c> with a <c>Reference</c>.</remarks>
-public sealed class OciArtifactStore : StateStore, IRevisionedStore, IFileDownloadingStore, IFileAddressableStore
+public sealed class OciArtifactStore : StateStore, IRevisionedStore, IFileDownloadingStore, IFileListingStore
 {
     private readonly OciArtifacts _artifacts;
 
@@ -92,6 +92,19 @@ public sealed class OciArtifactStore : StateStore, IRevisionedStore, IFileDownlo
     {
         ArgumentNullException.ThrowIfNull(model);
         throw ReadOnly(new StateKey(model.StateType, trainingId), Description);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>The artifact's layers that name a file (<c>org.cncf.model.filepath</c>), with their sizes and the SHA-256 of their digests: a bundle state's files.</remarks>
+    public async Task<IReadOnlyList<StoreFile>> ListFilesAsync(CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var manifest = await _artifacts.Client.GetManifestAsync(Revision, null, cancellationToken).ConfigureAwait(false)
+            ?? throw new StateStoreException(StateStoreError.NotFound, $"{Description} was not found: there is no {(OciNames.IsDigest(Revision) ? "manifest" : "tag")} {Revision}.");
+        return manifest.Layers
+            .Where(layer => layer.FilePath is not null)
+            .Select(layer => new StoreFile(layer.FilePath!, layer.Size) { Sha256 = layer.Digest.StartsWith("sha256:", StringComparison.Ordinal) ? layer.Digest["sha256:".Length..] : null })
+            .ToArray();
     }
 
     /// <inheritdoc />

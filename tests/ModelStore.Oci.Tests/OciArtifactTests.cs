@@ -70,6 +70,40 @@ public sealed class OciArtifactTests
     }
 
     [TestMethod]
+    public async Task A_bundle_state_resolves_from_a_pinned_artifact_one_file_per_layer()
+    {
+        var store = new OciStateStore(Server.Registry, RegistryServer.NewRepository(), Server.Options());
+        var weights = RandomNumberGenerator.GetBytes(2 * 1024 * 1024 + 3);
+        var config = Encoding.UTF8.GetBytes("""{"hidden_size": 8}""");
+        var readme = Encoding.UTF8.GetBytes("not in the bundle");
+        await store.WriteFilesAsync(Key, [new("model.safetensors", new MemoryStream(weights)), new("config.json", new MemoryStream(config)), new("README.md", new MemoryStream(readme))], cancellationToken: Cancel);
+        var artifact = store.AtReference(OciStateStore.GetTag(Key));
+        var pinned = artifact.AtRevision(await artifact.ResolveRevisionAsync(Cancel));
+
+        var files = await pinned.ListFilesAsync(Cancel);
+        var cacheRoot = Directory.CreateTempSubdirectory("modelstore-oci-bundle-").FullName;
+        try
+        {
+            await using var stores = new ModelStore.Resolution.StoreCatalog();
+            stores.Add("registry", pinned);
+            var resolver = new ModelStore.Resolution.StateResolver(new ModelStore.Resolution.StateResolverOptions { Cache = new ModelStore.Caching.StateCache(cacheRoot), Stores = stores });
+            var outcome = await resolver.ResolveAsync(new ModelStore.Resolution.StateRequest(Key, "registry") { Files = ModelStore.Resolution.FilePatterns.Parse("*.safetensors;*.json") }, Cancel);
+
+            Assert.AreEqual(3, files.Count);
+            Assert.AreEqual(Convert.ToHexStringLower(SHA256.HashData(weights)), files.Single(file => file.Path == "model.safetensors").Sha256);
+            Assert.IsNull(outcome.Failure, outcome.Failure?.Message);
+            CollectionAssert.AreEquivalent(new[] { "config.json", "model.safetensors" }, outcome.Files!.Select(file => file.Path).ToArray());
+            CollectionAssert.AreEqual(weights, await File.ReadAllBytesAsync(Path.Combine(outcome.Path!, "model.safetensors"), Cancel));
+            CollectionAssert.AreEqual(config, await File.ReadAllBytesAsync(Path.Combine(outcome.Path!, "config.json"), Cancel));
+            Assert.IsFalse(File.Exists(Path.Combine(outcome.Path!, "README.md")));
+        }
+        finally
+        {
+            Directory.Delete(cacheRoot, recursive: true);
+        }
+    }
+
+    [TestMethod]
     public async Task A_tag_resolves_to_its_digest_and_the_pinned_artifact_survives_a_moved_tag()
     {
         var repository = RegistryServer.NewRepository();
