@@ -209,11 +209,15 @@ public sealed class ShardedStateTests
         return path;
     }
 
-    /// <summary>The TorchSharp twin of bert_fixtures.py's SentenceEncoder (same state-dict names; TorchSharp's encoder layer is sequence-first).</summary>
+    /// <summary>
+    /// The TorchSharp twin of bert_fixtures.py's SentenceEncoder (same state-dict names; TorchSharp's encoder layer is
+    /// sequence-first), token types all 0, pooled as sentence-transformers does (masked mean, L2 norm).
+    /// </summary>
     private sealed class SentenceEncoder : nn.Module<Tensor, Tensor, Tensor>
     {
         private readonly nn.Module<Tensor, Tensor> token_embeddings;
         private readonly nn.Module<Tensor, Tensor> position_embeddings;
+        private readonly nn.Module<Tensor, Tensor> token_type_embeddings;
         private readonly nn.Module<Tensor, Tensor> norm;
         private readonly global::TorchSharp.Modules.ModuleList<global::TorchSharp.Modules.TransformerEncoderLayer> layers;
 
@@ -223,6 +227,7 @@ public sealed class ShardedStateTests
             var hidden = spec.GetProperty("hidden").GetInt64();
             token_embeddings = nn.Embedding(spec.GetProperty("vocab_size").GetInt64(), hidden, padding_idx: 0);
             position_embeddings = nn.Embedding(spec.GetProperty("max_positions").GetInt64(), hidden);
+            token_type_embeddings = nn.Embedding(spec.GetProperty("type_vocab").GetInt64(), hidden);
             norm = nn.LayerNorm(hidden);
             layers = nn.ModuleList([.. Enumerable.Range(0, spec.GetProperty("layers").GetInt32()).Select(_ => nn.TransformerEncoderLayer(hidden, spec.GetProperty("heads").GetInt64(), spec.GetProperty("ffn").GetInt64(), dropout: 0.0))]);
             RegisterComponents();
@@ -231,7 +236,8 @@ public sealed class ShardedStateTests
         public override Tensor forward(Tensor inputIds, Tensor attentionMask)
         {
             using var positions = arange(inputIds.shape[1]).unsqueeze(0);
-            var x = norm.call(token_embeddings.call(inputIds) + position_embeddings.call(positions)).transpose(0, 1);
+            using var tokenTypes = zeros_like(inputIds);
+            var x = norm.call(token_embeddings.call(inputIds) + position_embeddings.call(positions) + token_type_embeddings.call(tokenTypes)).transpose(0, 1);
             using var padding = attentionMask.eq(0);
             foreach (var layer in layers)
             {
@@ -239,7 +245,8 @@ public sealed class ShardedStateTests
             }
 
             using var mask = attentionMask.unsqueeze(-1).to(x.dtype);
-            return (x.transpose(0, 1) * mask).sum(1) / mask.sum(1).clamp_min(1e-9);
+            using var mean = (x.transpose(0, 1) * mask).sum(1) / mask.sum(1).clamp_min(1e-9);
+            return nn.functional.normalize(mean, p: 2, dim: 1);
         }
     }
 }
