@@ -34,15 +34,7 @@ public sealed class SentenceEncoderTests
     public void ChoosePath() => _relative = Path.Combine("modelstates-tests", $"onnx.encoder.{Guid.NewGuid():N}.onnx");
 
     [TestCleanup]
-    public void DeleteCopy()
-    {
-        // The tokenizer test publishes nothing: run first in a fresh output folder, there is no folder to delete from.
-        var copy = Path.Combine(AppContext.BaseDirectory, _relative);
-        if (File.Exists(copy))
-        {
-            File.Delete(copy);
-        }
-    }
+    public void DeleteCopy() => PyTorchFixtures.Unpublish(_relative);
 
     [TestMethod]
     public void Microsoft_ML_Tokenizers_gives_the_token_ids_of_BERTs_WordPiece_from_vocab_txt()
