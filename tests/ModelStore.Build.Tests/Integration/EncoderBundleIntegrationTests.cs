@@ -24,7 +24,7 @@ public sealed class EncoderBundleIntegrationTests
     public TestContext TestContext { get; set; } = null!;
 
     [TestMethod]
-    public async Task The_worked_example_builds_runs_and_embeds_sentences_as_PyTorch_does_from_one_bundle_pinned_by_commit()
+    public async Task The_worked_example_builds_runs_and_embeds_sentences_as_PyTorch_does_from_one_bundle_pinned_by_commit_after_main_moves()
     {
         var (project, program) = WorkedExample();
         var (fixtures, manifest) = PyTorchFixtures.Make("bert_fixtures.py");
@@ -91,6 +91,22 @@ public sealed class EncoderBundleIntegrationTests
             }
 
             TestContext.WriteLine($"largest difference from PyTorch: {worst:E2} over {sentences.Length} sentences");
+
+            // main moves on (another graph); a locked build on a cold cache still reads the recorded commit, and the app
+            // prints the same embeddings.
+            var lockText = File.ReadAllText(app.LockFile);
+            hub.Commit(repository, new Dictionary<string, byte[]?> { [files[0]] = RandomNumberGenerator.GetBytes(content[files[0]]!.Length) });
+            Directory.Delete(app.Home, recursive: true);
+            var before = hub.Requests.Count;
+            var lockedBuild = await app.BuildAsync("-p:ModelStoreLockedMode=true");
+            lockedBuild.AssertSucceeded();
+            var requests = hub.Requests.Skip(before).Select(request => request.PathAndQuery).ToList();
+            CollectionAssert.Contains(requests, $"/{repository}/resolve/{commit}/{files[0]}", string.Join("\n", requests));
+            Assert.IsFalse(requests.Any(path => path.Contains("/main", StringComparison.Ordinal)), string.Join("\n", requests));
+            Assert.AreEqual(lockText, File.ReadAllText(app.LockFile));
+            var again = await app.RunAppWithArgumentsAsync(sentences);
+            again.AssertSucceeded();
+            CollectionAssert.AreEqual(printed.Select(line => line.GetRawText()).ToArray(), again.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Where(line => line.StartsWith('{')).ToArray(), again.ToString());
         }
         finally
         {
