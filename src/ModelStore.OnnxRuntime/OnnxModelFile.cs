@@ -15,16 +15,17 @@ public static class OnnxModelFile
     /// Creates an inference session from the graph at <paramref name="path"/>, ONNX Runtime reading any external data
     /// files from the graph's folder. The graph is untrusted: before ONNX Runtime sees it, every external data
     /// location it names must be a plain relative path inside the graph's folder (no absolute path, no <c>..</c>, no
-    /// symbolic link leading out) naming an existing file. A bundle folder of the cache is a folder of links to its blobs
-    /// (<see cref="StateCache.IsBundleFile"/>), which ONNX Runtime refuses as external data: open such a graph from the
-    /// bundle's copy in the output folder (<c>CopyToOutputDirectory</c>).
+    /// symbolic link leading out) naming an existing file. A bundle folder of the cache is made of hard links to its
+    /// blobs, files of the folder that ONNX Runtime reads as external data; where the file system refuses hard links the
+    /// cache makes symbolic links (<see cref="StateCache.IsBundleFile"/>), which ONNX Runtime refuses: open such a graph
+    /// from the bundle's copy in the output folder (<c>CopyToOutputDirectory</c>).
     /// </summary>
     /// <param name="path">The <c>.onnx</c> graph.</param>
     /// <param name="options">Session options, or <see langword="null"/> for the defaults.</param>
     /// <exception cref="StateStoreException">
     /// <see cref="StateStoreError.NotFound"/> when the graph or an external data file it names is missing;
     /// <see cref="StateStoreError.InvalidContent"/> when the graph is not an ONNX model (the message says what it is), is
-    /// malformed, names external data outside its folder, or reaches it through a cache bundle's links.
+    /// malformed, names external data outside its folder, or reaches it through a cache bundle's symbolic links.
     /// </exception>
     public static InferenceSession CreateInferenceSession(string path, SessionOptions? options = null)
     {
@@ -92,7 +93,7 @@ public static class OnnxModelFile
             if (!inside && StateCache.IsBundleFile(file))
             {
                 // ONNX Runtime itself refuses external data that a link leads out of the graph's real folder.
-                throw new StateStoreException(StateStoreError.InvalidContent, $"'{path}' keeps weights in the external data file '{shown}', which this cache bundle holds as a link to a blob: ONNX Runtime refuses external data reached through a link. Copy the bundle to the output (CopyToOutputDirectory=\"PreserveNewest\" on the ModelState) and open the copy.");
+                throw new StateStoreException(StateStoreError.InvalidContent, $"'{path}' keeps weights in the external data file '{shown}', which this cache bundle holds as a symbolic link to a blob (hard links could not be made on this file system): ONNX Runtime refuses external data reached through a link. Copy the bundle to the output (CopyToOutputDirectory=\"PreserveNewest\" on the ModelState) and open the copy.");
             }
 
             if (!inside)

@@ -188,20 +188,31 @@ public sealed class ShardedStateTests
         PyTorchProcess.Run("shard_fixtures.py", "encoder", _scratch);
         var stores = new StoreCatalog();
         stores.Add("local", new LocalStateStore(Path.Combine(_scratch, "encoder")));
-        var resolver = new StateResolver(new StateResolverOptions { Cache = new StateCache(Path.Combine(_scratch, "cache")), Stores = stores, LockFile = StateLockFile.Empty });
+        var cache = new StateCache(Path.Combine(_scratch, "cache"));
+        var resolver = new StateResolver(new StateResolverOptions { Cache = cache, Stores = stores, LockFile = StateLockFile.Empty });
 
-        // As the build resolves Files="model-*.safetensors;model.safetensors.index.json": a folder of links to verified blobs.
+        // As the build resolves Files="model-*.safetensors;model.safetensors.index.json": a folder of hard links to verified blobs.
         var bundle = await resolver.ResolveAsync(new StateRequest(StateKey.Parse("safetensors/sentence-encoder.v1"), "local") { Files = FilePatterns.Parse("model-*.safetensors;model.safetensors.index.json") }, TestContext.CancellationToken);
 
         Assert.IsTrue(bundle.Succeeded, bundle.Failure?.Message);
         Assert.HasCount(4, bundle.Files!);
         AssertEncoderTwin(Path.Combine(bundle.Path!, "model.safetensors.index.json"));
 
+        // Where hard links fail the bundle is symbolic links to the blobs (StateCache.IsBundleFile): followed.
+        foreach (var file in bundle.Files!)
+        {
+            var name = Path.Combine(bundle.Path!, file.Path);
+            File.Delete(name);
+            File.CreateSymbolicLink(name, cache.GetBlobPath(file.Sha256));
+        }
+
+        AssertEncoderTwin(Path.Combine(bundle.Path!, "model.safetensors.index.json"));
+
         // The same links to the cache's blobs in an ordinary folder (a clone, say) lead out of it: refused.
         var plain = Directory.CreateDirectory(Path.Combine(_scratch, "plain")).FullName;
         foreach (var file in bundle.Files!)
         {
-            File.CreateSymbolicLink(Path.Combine(plain, file.Path), new FileInfo(Path.Combine(bundle.Path!, file.Path)).LinkTarget!);
+            File.CreateSymbolicLink(Path.Combine(plain, file.Path), cache.GetBlobPath(file.Sha256));
         }
 
         using var twin = new SentenceEncoder(PyTorchProcess.ReadJson(Path.Combine(_scratch, "encoder.json")));

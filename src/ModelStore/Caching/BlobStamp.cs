@@ -20,7 +20,7 @@ internal readonly record struct BlobStamp(ulong Device, ulong Inode, long Size, 
     private const int AtFdCwd = -100;
     private const int AtSymlinkNoFollow = 0x100;
     private const uint StatxBasicStats = 0x7ff;
-    private const uint StatxNeeded = 0x1 /* type */ | 0x40 /* mtime */ | 0x80 /* ctime */ | 0x100 /* ino */ | 0x200 /* size */;
+    private const uint StatxNeeded = 0x1 /* type */ | 0x4 /* nlink */ | 0x40 /* mtime */ | 0x80 /* ctime */ | 0x100 /* ino */ | 0x200 /* size */;
     private const int Version = 1;
 
     /// <summary>
@@ -30,30 +30,10 @@ internal readonly record struct BlobStamp(ulong Device, ulong Inode, long Size, 
     internal static readonly TimeSpan RacyWindow = TimeSpan.FromSeconds(2);
 
     /// <summary>The stamp of the regular file at <paramref name="path"/> (links are not followed), or <see langword="null"/> when there is none.</summary>
-    internal static unsafe BlobStamp? Read(string path)
+    internal static BlobStamp? Read(string path)
     {
-        if (!OperatingSystem.IsLinux())
-        {
-            return null;
-        }
-
-        var buffer = stackalloc byte[256];
-        try
-        {
-            if (NativeMethods.Statx(AtFdCwd, path, AtSymlinkNoFollow, StatxBasicStats, buffer) != 0)
-            {
-                return null;
-            }
-        }
-        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
-        {
-            return null;
-        }
-
-        var data = new ReadOnlySpan<byte>(buffer, 256);
-        var mask = MemoryMarshal.Read<uint>(data);
-        var mode = MemoryMarshal.Read<ushort>(data[28..]);
-        if ((mask & StatxNeeded) != StatxNeeded || (mode & 0xF000) != 0x8000)
+        Span<byte> data = stackalloc byte[256];
+        if (!TryStatx(path, data))
         {
             return null;
         }
@@ -63,6 +43,44 @@ internal readonly record struct BlobStamp(ulong Device, ulong Inode, long Size, 
 
         var device = ((ulong)MemoryMarshal.Read<uint>(data[136..]) << 32) | MemoryMarshal.Read<uint>(data[140..]);
         return new BlobStamp(device, MemoryMarshal.Read<ulong>(data[32..]), MemoryMarshal.Read<long>(data[40..]), Nanoseconds(data[112..]), Nanoseconds(data[96..]));
+    }
+
+    /// <summary>
+    /// How many names the regular file at <paramref name="path"/> has (a blob hard-linked into bundles has more than one),
+    /// or 0 when it has no stamp. Not part of the stamp: making a link changes it, never the bytes.
+    /// </summary>
+    internal static uint LinkCount(string path)
+    {
+        Span<byte> data = stackalloc byte[256];
+        return TryStatx(path, data) ? MemoryMarshal.Read<uint>(data[16..]) : 0;
+    }
+
+    // statx of a regular file, links not followed, with every field a stamp needs; false elsewhere than Linux.
+    private static unsafe bool TryStatx(string path, Span<byte> data)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return false;
+        }
+
+        try
+        {
+            fixed (byte* buffer = data)
+            {
+                if (NativeMethods.Statx(AtFdCwd, path, AtSymlinkNoFollow, StatxBasicStats, buffer) != 0)
+                {
+                    return false;
+                }
+            }
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            return false;
+        }
+
+        var mask = MemoryMarshal.Read<uint>(data);
+        var mode = MemoryMarshal.Read<ushort>(data[28..]);
+        return (mask & StatxNeeded) == StatxNeeded && (mode & 0xF000) == 0x8000;
     }
 
     /// <summary>

@@ -4,10 +4,17 @@ using ModelStore.Resolution;
 namespace ModelStore.Caching;
 
 /// <summary>
-/// Bundle folders: <c>bundles/{manifest}/{path...}</c>, one per distinct file list, each file a symbolic link to its
-/// verified blob (a copy where links cannot be made), built in a temporary folder and renamed into place, so a reader
-/// sees a whole bundle or none.
+/// Bundle folders: <c>bundles/{manifest}/{path...}</c>, one per distinct file list, built in a temporary folder and
+/// renamed into place, so a reader sees a whole bundle or none. Each file is a hard link to its verified blob (Linux:
+/// the same inode, so readers that refuse links out of a folder, as ONNX Runtime does for external data, read it as a
+/// file of the folder); a symbolic link where hard links fail (another file system, EPERM, no statx to tell a hard link
+/// from a replaced blob); a copy where neither can be made.
 /// </summary>
+/// <remarks>
+/// A hard link shares the blob's bytes: a write through the bundle path changes the blob, and its ctime, so the next
+/// check of the blob hashes it and removes it, and the bundles holding that inode go with it (<c>DropBundlesSharing</c>). A blob replaced by a new file (a repair) leaves the old inode in the bundle, which
+/// <c>IsComplete</c> sees (not the blob's inode) and rebuilds.
+/// </remarks>
 public sealed partial class StateCache
 {
     private const string BundlesFolder = "bundles";
@@ -37,7 +44,7 @@ public sealed partial class StateCache
                 cancellationToken.ThrowIfCancellationRequested();
                 var target = Path.Combine(temporary, file.Path.Replace('/', Path.DirectorySeparatorChar));
                 Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-                LinkOrCopy(GetBlobPath(file.Sha256), target);
+                LinkOrCopy(GetBlobPath(file.Sha256), target, HardLinkBundles);
             }
 
             if (Directory.Exists(folder))
@@ -67,9 +74,10 @@ public sealed partial class StateCache
 
     /// <summary>
     /// Whether <paramref name="path"/> is a file of a bundle folder that a cache assembled (<c>{root}/bundles/{id}/...</c>)
-    /// leading, links followed, to a blob of that same cache (<c>{root}/blobs/sha256/{ab}/{abcdef...}</c>). Readers that
-    /// keep the files a folder names inside that folder (a shard index, an ONNX graph's external data) follow such a
-    /// link out of it: the cache made it, to bytes it verified.
+    /// as a symbolic link leading, links followed, to a blob of that same cache (<c>{root}/blobs/sha256/{ab}/{abcdef...}</c>).
+    /// Readers that keep the files a folder names inside that folder (a shard index, an ONNX graph's external data) follow
+    /// such a link out of it: the cache made it, to bytes it verified. Bundles are made of hard links where the file
+    /// system allows, which are files of the folder and need no such exception; symbolic links are the fallback.
     /// </summary>
     /// <param name="path">A file, for example a shard named by an index inside <c>ModelStates.X.Directory</c>.</param>
     /// <returns><see langword="false"/> for any other file, a link elsewhere, or links that loop.</returns>
@@ -97,18 +105,51 @@ public sealed partial class StateCache
         }
     }
 
-    // Complete when every file is there and leads to its blob (a copy: has its size); extra files are never written here.
+    /// <summary>Where hard links are tried first (tests turn it off to build the symbolic-link fallback).</summary>
+    internal bool HardLinkBundles { get; init; } = true;
+
+    // Complete when every file is there and is its blob: a symbolic link to it, or (where statx tells) its very inode, or
+    // without statx a copy of its size. A hard link to a blob since replaced is another inode: incomplete, rebuilt. Extra
+    // files are never written here.
     private bool IsComplete(string folder, IReadOnlyList<BundleFile> files) =>
         Directory.Exists(folder) && files.All(file =>
         {
+            var blob = GetBlobPath(file.Sha256);
             var info = new FileInfo(Path.Combine(folder, file.Path.Replace('/', Path.DirectorySeparatorChar)));
-            return info.Exists && (info.LinkTarget is { } target
-                ? string.Equals(target, GetBlobPath(file.Sha256), StringComparison.Ordinal) && File.Exists(target)
-                : info.Length == file.Size);
+            if (!info.Exists || !File.Exists(blob))
+            {
+                return false;
+            }
+
+            if (info.LinkTarget is { } target)
+            {
+                return string.Equals(target, blob, StringComparison.Ordinal);
+            }
+
+            return BlobStamp.Read(info.FullName) is { } here
+                ? BlobStamp.Read(blob) is { } there && here.Device == there.Device && here.Inode == there.Inode
+                : info.Length == file.Size;
         });
 
-    private static void LinkOrCopy(string blob, string target)
+    private static void LinkOrCopy(string blob, string target, bool hardLink)
     {
+        // Only where statx can later tell this inode from a replaced blob's (IsComplete).
+        if (hardLink && BlobStamp.Read(blob) is not null)
+        {
+            try
+            {
+                if (NativeMethods.Link(blob, target) == 0)
+                {
+                    return;
+                }
+
+                // EXDEV (bundles on another file system), EPERM (protected_hardlinks, no hard links), EMLINK: a symbolic link.
+            }
+            catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+            {
+            }
+        }
+
         try
         {
             File.CreateSymbolicLink(target, blob);
@@ -117,6 +158,32 @@ public sealed partial class StateCache
         {
             // Windows without the right to make links: a copy.
             File.Copy(blob, target);
+        }
+    }
+
+    /// <summary>
+    /// Removes every bundle folder holding a hard link to the blob at <paramref name="blob"/>, before the cache deletes
+    /// or replaces that blob for its bytes: the link would keep the wrong bytes under the bundle's name. Rare (a blob
+    /// that failed its hash, an unreferenced blob cleaned), so a walk of the bundles' inodes is cheap enough.
+    /// </summary>
+    private void DropBundlesSharing(string blob)
+    {
+        var bundles = Path.Combine(Root, BundlesFolder);
+        if (BlobStamp.Read(blob) is not { } stamp || BlobStamp.LinkCount(blob) < 2 || !Directory.Exists(bundles))
+        {
+            return;
+        }
+
+        foreach (var folder in Directory.EnumerateDirectories(bundles).Where(folder => Path.GetFileName(folder) is { Length: 32 }))
+        {
+            var shares = Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories)
+                .Any(file => BlobStamp.Read(file) is { } other && other.Device == stamp.Device && other.Inode == stamp.Inode);
+            if (shares)
+            {
+                var stale = Path.Combine(bundles, $".old-{Guid.NewGuid():N}");
+                Directory.Move(folder, stale);
+                Directory.Delete(stale, recursive: true);
+            }
         }
     }
 }

@@ -102,6 +102,7 @@ public sealed partial class StateCache
         }
 
         DeleteStamp(hash);
+        DropBundlesSharing(path);
         File.Delete(path);
         return new BlobCheck(BlobCondition.Removed, 0, path) { Hashed = true };
     }
@@ -116,7 +117,9 @@ public sealed partial class StateCache
         var blob = GetBlobPath(sha256);
         Directory.CreateDirectory(Path.GetDirectoryName(blob)!);
 
-        // Replacing an existing blob is harmless (same hash) and repairs one that was tampered with.
+        // Replacing an existing blob is harmless (same hash) and repairs one that was tampered with; bundles linking to
+        // the old inode are dropped (rebuilt from the new one), not left holding its bytes.
+        DropBundlesSharing(blob);
         File.Move(temporaryPath, blob, overwrite: true);
         DeleteStamp(sha256);
     }

@@ -85,6 +85,7 @@ public sealed partial class StateCache
 
         if (check.Status == CacheEntryStatus.BlobCorrupt && check.Sha256 is { } sha256)
         {
+            DropBundlesSharing(GetBlobPath(sha256));
             IO.AtomicFile.Discard(GetBlobPath(sha256));
         }
 

@@ -289,6 +289,7 @@ public sealed partial class StateCache
                 if (!referenced.Contains(Path.GetFileName(file)))
                 {
                     freed += new FileInfo(file).Length;
+                    DropBundlesSharing(file);
                     File.Delete(file);
                 }
             }

@@ -31,7 +31,8 @@ public sealed class BundleFileTests
         File.WriteAllBytes(Path.Combine(store, "shards", "model-00001-of-00001.safetensors"), [1, 2, 3]);
         var stores = new StoreCatalog();
         stores.Add("local", new LocalStateStore(store));
-        var resolver = new StateResolver(new StateResolverOptions { Cache = new StateCache(Path.Combine(_root, "cache")), Stores = stores, LockFile = StateLockFile.Empty });
+        // The symbolic-link fallback (where hard links fail); hard-linked bundles are files of their folder (BundleHardLinkTests).
+        var resolver = new StateResolver(new StateResolverOptions { Cache = new StateCache(Path.Combine(_root, "cache")) { HardLinkBundles = false }, Stores = stores, LockFile = StateLockFile.Empty });
 
         var bundle = await resolver.ResolveAsync(new StateRequest(StateKey.Parse("safetensors/tiny.v1"), "local") { Files = FilePatterns.Parse("**/*") }, TestContext.CancellationToken);
 
