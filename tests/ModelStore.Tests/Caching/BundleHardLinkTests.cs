@@ -116,6 +116,22 @@ public sealed class BundleHardLinkTests
     }
 
     [TestMethod]
+    public async Task Cleaning_unreferenced_blobs_frees_their_bytes_and_takes_the_bundles_linking_to_them()
+    {
+        var cache = new StateCache(Path.Combine(_root, "cache"));
+        var bundle = await ResolveAsync(cache);
+        foreach (var state in cache.EnumerateStates().ToList())
+        {
+            cache.Remove(state.StoreId, state.Key);
+        }
+
+        var freed = cache.RemoveUnreferencedBlobs();
+
+        Assert.AreEqual(bundle.Files!.Sum(file => file.Size), freed);
+        Assert.IsFalse(Directory.Exists(bundle.Path), "a bundle's hard links would otherwise keep the bytes on disk");
+    }
+
+    [TestMethod]
     public async Task Where_hard_links_are_not_made_the_bundle_is_symbolic_links_to_its_blobs()
     {
         var cache = new StateCache(Path.Combine(_root, "cache")) { HardLinkBundles = false };
