@@ -49,10 +49,8 @@ public sealed partial class StateCache
 
             if (Directory.Exists(folder))
             {
-                // Incomplete (a blob was cleaned or repaired since): moved aside whole, then deleted.
-                var stale = Path.Combine(parent, $".old-{Guid.NewGuid():N}");
-                Directory.Move(folder, stale);
-                Directory.Delete(stale, recursive: true);
+                // Incomplete (a blob was cleaned or repaired since).
+                RemoveBundleFolder(folder);
             }
 
             Directory.Move(temporary, folder);
@@ -176,14 +174,27 @@ public sealed partial class StateCache
 
         foreach (var folder in Directory.EnumerateDirectories(bundles).Where(folder => Path.GetFileName(folder) is { Length: 32 }))
         {
-            var shares = Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories)
-                .Any(file => BlobStamp.Read(file) is { } other && other.Device == stamp.Device && other.Inode == stamp.Inode);
-            if (shares)
+            try
             {
-                var stale = Path.Combine(bundles, $".old-{Guid.NewGuid():N}");
-                Directory.Move(folder, stale);
-                Directory.Delete(stale, recursive: true);
+                var shares = Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories)
+                    .Any(file => BlobStamp.Read(file) is { } other && other.Device == stamp.Device && other.Inode == stamp.Inode);
+                if (shares)
+                {
+                    RemoveBundleFolder(folder);
+                }
+            }
+            catch (IOException) when (!Directory.Exists(folder))
+            {
+                // Another process removed it first.
             }
         }
+    }
+
+    // Moved aside whole, then deleted: a reader sees the whole folder or none.
+    private static void RemoveBundleFolder(string folder)
+    {
+        var stale = Path.Combine(Path.GetDirectoryName(folder)!, $".old-{Guid.NewGuid():N}");
+        Directory.Move(folder, stale);
+        Directory.Delete(stale, recursive: true);
     }
 }
