@@ -12,7 +12,8 @@ namespace ModelStore.Caching;
 /// </summary>
 /// <remarks>
 /// A hard link shares the blob's bytes: a write through the bundle path changes the blob, and its ctime, so the next
-/// check of the blob hashes it and removes it, and the bundles holding that inode go with it (<c>DropBundlesSharing</c>). A blob replaced by a new file (a repair) leaves the old inode in the bundle, which
+/// check of the blob hashes it and removes it, and the bundles holding that inode go with it
+/// (<c>DropBundlesSharing</c>). A blob replaced by a new file (a repair) leaves the old inode in the bundle, which
 /// <c>IsComplete</c> sees (not the blob's inode) and rebuilds.
 /// </remarks>
 public sealed partial class StateCache
