@@ -8,8 +8,8 @@ root="$(cd "$(dirname "$0")/../.." && pwd)"
 out="$root/artifacts/bench"
 quick=false
 [ "${1:-}" = "--quick" ] && quick=true
-if $quick; then noop_runs=5; s3_mib=256; s3_rounds=1; url_mib=256; url_rounds=3; oci_mib=256; oci_rounds=1; verify_mib=256; torch_layers=4; arrow_mb=128; plums=(2 64); export RUNS=1
-else noop_runs=11; s3_mib=1024; s3_rounds=3; url_mib=1024; url_rounds=5; oci_mib=1024; oci_rounds=3; verify_mib=1024; torch_layers=8; arrow_mb=512; plums=(4 128); export RUNS=3; fi
+if $quick; then noop_runs=5; noop_big_mib=512; s3_mib=256; s3_rounds=1; url_mib=256; url_rounds=3; oci_mib=256; oci_rounds=1; verify_mib=256; torch_layers=4; arrow_mb=128; plums=(2 64); export RUNS=1
+else noop_runs=11; noop_big_mib=2048; s3_mib=1024; s3_rounds=3; url_mib=1024; url_rounds=5; oci_mib=1024; oci_rounds=3; verify_mib=1024; torch_layers=8; arrow_mb=512; plums=(4 128); export RUNS=3; fi
 shard_count=4
 mkdir -p "$out"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
@@ -25,7 +25,7 @@ run() { # name, command...: the benchmark's whole output goes to artifacts/bench
   [ "$status" -eq 0 ] || echo "FAILED (exit $status)" >>"$out/$name.txt"
 }
 
-run noop-build "$root/build/bench/noop-build/run.sh" "$noop_runs"
+run noop-build "$root/build/bench/noop-build/run.sh" "$noop_runs" "$noop_big_mib"
 run s3 "$root/build/bench/s3/run.sh" "$s3_mib" "$s3_rounds"
 run url "$root/build/bench/url/run.sh" "$url_mib" "$url_rounds"
 run oci "$root/build/bench/oci/run.sh" "$oci_mib" "$oci_rounds"
@@ -42,7 +42,9 @@ median() { sort -n | awk '{ a[NR] = $1 } END { if (NR == 0) print ""; else print
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b == 0) print "n/a"; else printf "%.2fx", a / b }'; }
 line() { grep -m1 -E "$2" "$out/$1.txt" 2>/dev/null; }
 
-noop="$(line noop-build 'with-states / without-states \(median\)' | grep -oE '[0-9]+\.[0-9]+x' | head -1)"
+noop_ratio() { line noop-build "^no-op \\($1\\):" | grep -oE "$2 / none: [0-9.]+x" | grep -oE '[0-9.]+x$'; }
+noop_touch() { line noop-build "^touch $1" | grep -oE 'over none: [-+0-9.]+ s' | sed 's/over none: //'; }
+noop_row() { line noop-build "^row $1 $2:" | sed 's/^row [^:]*: //'; }
 s3_wall() { grep -E "^\[[0-9]+\] $1 " "$out/s3.txt" | grep -oE 'wall +[0-9:.]+' | awk '{ print $2 }' | seconds | median; }
 s3_rss() { grep -E "^\[[0-9]+\] $1 " "$out/s3.txt" | grep -oE 'peak RSS +[0-9]+' | awk '{ print $3 }' | sort -n | tail -1; }
 ours_s3="$(s3_wall 'StateCache fetch \(verified\)')"; aws_s3="$(s3_wall 'aws s3 cp')"; store_s3="$(s3_wall 'S3StateStore.DownloadToFileAsync')"
@@ -74,7 +76,13 @@ url_median() { line url "^row $1:" | grep -oE 'wall median [0-9.]+' | awk '{ pri
   echo
   echo "| Benchmark | Ours | Baseline | Ratio (ours / baseline) | Goal |"
   echo "|---|---|---|---|---|"
-  echo "| No-op \`dotnet build\`, 20 states vs none ($noop_runs runs, median) | with states | without states | ${noop:-n/a} | <= 1.03x |"
+  echo "| No-op \`dotnet build\` (default flags), 1000 states of 64 KB vs none ($noop_runs rounds, rotated) | $(noop_row noop-default states-1000) | $(noop_row noop-default states-0) | $(noop_ratio default '1000 states' || echo n/a) | <= 1.05x |"
+  echo "| Same, 20 states | $(noop_row noop-default states-20) | | $(noop_ratio default '20 states' || echo n/a) | |"
+  echo "| Same, 1000 states copied to the output (CopyToOutputDirectory) | $(noop_row noop-default copied-1000) | | $(noop_ratio default '1000 states copied to the output' || echo n/a) | |"
+  echo "| Same, 1000 states, \`-nodeReuse:false\` | $(noop_row noop-no-reuse states-1000) | $(noop_row noop-no-reuse states-0) | $(noop_ratio no-reuse '1000 states' || echo n/a) | <= 1.05x |"
+  echo "| \`touch app.csproj\` + \`dotnet build\`, one ${noop_big_mib} MiB cached state vs none | $(noop_row touch-default big) | $(noop_row touch-default states-0) | $(noop_touch '\(default\)' || echo n/a) | <= +0.2 s |"
+  echo "| Same, \`-nodeReuse:false\` | $(noop_row touch-no-reuse big) | $(noop_row touch-no-reuse states-0) | $(noop_touch '\(no-reuse\)' || echo n/a) | <= +0.2 s |"
+  echo "| Same touch with \`-p:ModelStoreVerify=full\` (hashes every cached state: the CI setting) | $(noop_row touch-full big) | $(noop_row touch-full states-0) | $(noop_touch 'with ModelStoreVerify=full' || echo n/a) | for contrast |"
   echo "| Cold ${s3_mib} MiB S3 fetch from radosgw into the cache, verified and fsynced, wall (median of $s3_rounds) | ${ours_s3:-n/a} s | \`aws s3 cp\` ${aws_s3:-n/a} s | $(ratio "$ours_s3" "$aws_s3") | |"
   echo "| Same object, the store's download alone (parallel ranged GETs, SHA-256 on the way; no cache insert, no fsync) | ${store_s3:-n/a} s | \`aws s3 cp\` ${aws_s3:-n/a} s | $(ratio "$store_s3" "$aws_s3") | faster than awscli |"
   echo "| Same fetch, peak RSS | ${ours_rss:-n/a} MiB | \`aws s3 cp\` ${aws_rss:-n/a} MiB | $(ratio "$ours_rss" "$aws_rss") | <= 150 MB |"

@@ -8,21 +8,25 @@ namespace ModelStore.Build.Tasks;
 
 /// <summary>
 /// The files the task leaves in <c>obj/…/modelstates/</c> for the rest of the build (CONTRACT-build.md):
-/// <c>{stem}.modelstate</c>, read by the source generator through AdditionalFiles, and for states copied to the
-/// output folder <c>{stem}.copy</c>, whose content is the path of the bytes to copy. The targets read both back
-/// on builds where the resolution is skipped, so they are the whole hand-over.
+/// <c>{stem}.modelstate</c>, read by the source generator through AdditionalFiles, and for the states copied to the
+/// output folder one list, <see cref="CopyListName"/>, with a <c>{blob}|{target}</c> line per file to copy. The
+/// targets read both back on builds where the resolution is skipped, so they are the whole hand-over. One list, not a
+/// file per state: a no-op build with 1 000 states reads one file in one task, not 1 000 (docs/build.md).
 /// </summary>
 internal static class StateDescriptor
 {
     public const string Extension = ".modelstate";
-    public const string CopyExtension = ".copy";
     public const string OutputFolder = "modelstates";
+
+    /// <summary>The copy list: one <c>{blob}|{target}</c> line per file, target relative to the output folder.</summary>
+    public const string CopyListName = "output.copy";
+
+    // The copy list, and what earlier versions wrote per state instead (a .copy file holding the blob path, a bundle's
+    // .tree list): a real build deletes those it did not write.
+    private static readonly string[] CopyExtensions = [".copy", ".tree"];
 
     /// <summary><c>{backend}.{architecture}[.{extra}...].{trainingId}</c>: the state's file name without <c>.pt</c>.</summary>
     public static string Stem(StateKey key) => LocalStateStore.GetFileName(key)[..^LocalStateStore.Extension.Length];
-
-    /// <summary>The extension of a bundle's copy list: one <c>{blob}|{target}</c> line per file, target relative to the output folder.</summary>
-    public const string TreeExtension = ".tree";
 
     /// <summary>Where a copied state lands, relative to the output folder (always '/' separated); a bundle is a folder named after the key.</summary>
     public static string OutputRelativePath(StateKey key, bool bundle = false) => bundle ? $"{OutputFolder}/{Stem(key)}" : $"{OutputFolder}/{LocalStateStore.GetFileName(key)}";
@@ -61,42 +65,53 @@ internal static class StateDescriptor
     }
 
     /// <summary>
-    /// Writes the descriptors (and copy files) of <paramref name="states"/> into <paramref name="folder"/>, each only
+    /// Writes the descriptors (and the copy list) of <paramref name="states"/> into <paramref name="folder"/>, each only
     /// when its content changes, and deletes those of states no longer declared. Returns the descriptor paths by key.
     /// Without <paramref name="writeCopyFiles"/> (design-time builds, which may know a state's hash but not have its
-    /// bytes) the copy files are left as the last real build wrote them.
+    /// bytes) the copy list is left as the last real build wrote it.
     /// </summary>
     public static async Task<IReadOnlyDictionary<StateKey, string>> WriteAllAsync(string folder, IReadOnlyList<ResolvedState> states, bool writeCopyFiles, Caching.StateCache cache, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(folder);
         var written = new Dictionary<StateKey, string>();
         var keep = new HashSet<string>(StringComparer.Ordinal);
+        var copies = new StringBuilder();
         foreach (var state in states)
         {
             var descriptor = Path.Combine(folder, Stem(state.Key) + Extension);
             await WriteIfChangedAsync(descriptor, Format(state), cancellationToken).ConfigureAwait(false);
             keep.Add(descriptor);
             written[state.Key] = descriptor;
-            if (state.OutputRelativePath is not null && writeCopyFiles && state.Files is { } files)
+            if (state.OutputRelativePath is null)
+            {
+                continue;
+            }
+
+            if (state.Files is { } files)
             {
                 // A bundle: each file's blob (the folder's links lead there) and where it lands.
-                var tree = Path.Combine(folder, Stem(state.Key) + TreeExtension);
-                var lines = files.Select(file => $"{cache.GetBlobPath(file.Sha256)}|{state.OutputRelativePath}/{file.Path}\n");
-                await WriteIfChangedAsync(tree, string.Concat(lines), cancellationToken).ConfigureAwait(false);
-                keep.Add(tree);
+                foreach (var file in files)
+                {
+                    copies.Append(cache.GetBlobPath(file.Sha256)).Append('|').Append(state.OutputRelativePath).Append('/').Append(file.Path).Append('\n');
+                }
             }
-            else if (state.OutputRelativePath is not null && writeCopyFiles)
+            else
             {
-                var copy = Path.Combine(folder, Stem(state.Key) + CopyExtension);
-                await WriteIfChangedAsync(copy, state.ResolvedPath, cancellationToken).ConfigureAwait(false);
-                keep.Add(copy);
+                copies.Append(state.ResolvedPath).Append('|').Append(state.OutputRelativePath).Append('\n');
             }
+        }
+
+        if (writeCopyFiles && copies.Length > 0)
+        {
+            var copyList = Path.Combine(folder, CopyListName);
+            await WriteIfChangedAsync(copyList, copies.ToString(), cancellationToken).ConfigureAwait(false);
+            keep.Add(copyList);
         }
 
         foreach (var file in Directory.GetFiles(folder))
         {
             // Only the descriptors this task writes, and never through a link: the folder is the build's, not the clone's.
-            if ((file.EndsWith(Extension, StringComparison.Ordinal) || (writeCopyFiles && (file.EndsWith(CopyExtension, StringComparison.Ordinal) || file.EndsWith(TreeExtension, StringComparison.Ordinal))))
+            if ((file.EndsWith(Extension, StringComparison.Ordinal) || (writeCopyFiles && CopyExtensions.Any(extension => file.EndsWith(extension, StringComparison.Ordinal))))
                 && !keep.Contains(file) && new FileInfo(file).LinkTarget is null)
             {
                 File.Delete(file);

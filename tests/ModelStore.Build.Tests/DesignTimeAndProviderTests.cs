@@ -18,7 +18,7 @@ public sealed class DesignTimeAndProviderTests
         var store = sandbox.ObservedStoreItem();
         Assert.IsTrue(sandbox.Run([TaskSandbox.State(Digits, metadata: ("CopyToOutputDirectory", "PreserveNewest"))], [store]).Success);
         var lockText = File.ReadAllText(sandbox.LockFile);
-        var copyFile = Path.Combine(sandbox.DescriptorDirectory, "pytorch.tiny-mlp.digits.v1.copy");
+        var copyFile = Path.Combine(sandbox.DescriptorDirectory, "output.copy");
         var copyText = File.ReadAllText(copyFile);
         Directory.Delete(sandbox.CacheRoot, recursive: true);
         var designStamp = Path.Combine(sandbox.Root, "obj", "modelstates.designtime.stamp");
@@ -39,7 +39,7 @@ public sealed class DesignTimeAndProviderTests
         StringAssert.Contains(warning.Message, Resnet);
         Assert.IsEmpty(engine.Errors);
         Assert.AreEqual(lockText, File.ReadAllText(sandbox.LockFile), "a design-time build never writes the lock file");
-        Assert.AreEqual(copyText, File.ReadAllText(copyFile), "copy files stay as the last real build wrote them");
+        Assert.AreEqual(copyText, File.ReadAllText(copyFile), "the copy list stays as the last real build wrote it");
         Assert.IsTrue(File.Exists(designStamp));
 
         var (built, real, realEngine) = sandbox.Run(

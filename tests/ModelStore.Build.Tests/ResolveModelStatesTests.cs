@@ -42,7 +42,9 @@ public sealed class ResolveModelStatesTests
         Assert.AreEqual(
             $"# modelstate v1\nkey={Digits}\nstore=local\nsha256={sha}\nsize=123\naccessor=Digits\noutput=modelstates/pytorch.tiny-mlp.digits.v1.pt\nitem={Digits}\n",
             File.ReadAllText(descriptor));
-        Assert.AreEqual(new StateCache(sandbox.CacheRoot).GetBlobPath(sha), File.ReadAllText(Path.Combine(sandbox.DescriptorDirectory, "pytorch.tiny-mlp.digits.v1.copy")));
+        Assert.AreEqual(
+            $"{new StateCache(sandbox.CacheRoot).GetBlobPath(sha)}|modelstates/pytorch.tiny-mlp.digits.v1.pt\n",
+            File.ReadAllText(Path.Combine(sandbox.DescriptorDirectory, "output.copy")));
     }
 
     [TestMethod]

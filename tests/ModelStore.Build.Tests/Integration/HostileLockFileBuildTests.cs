@@ -37,18 +37,27 @@ public sealed class HostileLockFileBuildTests
 
         var build = await app.BuildAsync();
 
-        // obj/ can come from a clone too: a .copy file planted where the skipped resolution leaves the hand-over.
+        // obj/ can come from a clone too: copy lines planted where the skipped resolution leaves the hand-over, for a
+        // file that is not a blob, a blob name outside the cache, and a target that climbs out of modelstates/.
         var secret = Path.Combine(app.Folder, "secret.txt");
         File.WriteAllText(secret, "not for the output");
-        File.WriteAllText(Path.Combine(app.IntermediateFolder, "modelstates", "pytorch.stolen.v1.copy"), secret);
+        var copyList = Path.Combine(app.IntermediateFolder, "modelstates", "output.copy");
+        var blob = File.ReadAllLines(copyList).Single().Split('|')[0];
+        var lookalike = Path.Combine(app.Folder, "blobs", "sha256", sha[..2], sha);
+        Directory.CreateDirectory(Path.GetDirectoryName(lookalike)!);
+        File.WriteAllText(lookalike, "not a blob of the cache");
+        var planted = $"{secret}|modelstates/pytorch.stolen.v1.pt\n{lookalike}|modelstates/pytorch.stolen2.v1.pt\n{blob}|modelstates/../escaped.pt\n";
+        File.AppendAllText(copyList, planted);
         var again = await app.BuildAsync();
 
         Assert.AreEqual(0, build.ExitCode, build.ToString());
         Assert.AreEqual(0, again.ExitCode, again.ToString());
-        Assert.IsTrue(File.Exists(Path.Combine(app.IntermediateFolder, "modelstates", "pytorch.stolen.v1.copy")), "The resolution ran again; the planted file was not read by the targets: " + again);
+        StringAssert.EndsWith(File.ReadAllText(copyList), planted, "The resolution ran again; the planted lines were not read by the targets: " + again);
         Assert.IsEmpty(attacker.Requests, "The lock file's address was contacted.");
         Assert.IsFalse(build.Output.Contains("models.dll", StringComparison.Ordinal), build.ToString());
-        Assert.IsFalse(File.Exists(Path.Combine(app.OutputFolder, "modelstates", "pytorch.stolen.v1.pt")), "A planted .copy file copied a file that is not a cache blob to the output.");
+        Assert.IsFalse(File.Exists(Path.Combine(app.OutputFolder, "modelstates", "pytorch.stolen.v1.pt")), "A planted copy line copied a file that is not a cache blob to the output.");
+        Assert.IsFalse(File.Exists(Path.Combine(app.OutputFolder, "modelstates", "pytorch.stolen2.v1.pt")), "A planted copy line copied a blob-named file outside the cache to the output.");
+        Assert.IsFalse(File.Exists(Path.Combine(app.OutputFolder, "escaped.pt")), "A planted copy line wrote outside modelstates/.");
         Assert.IsTrue(File.Exists(Path.Combine(app.OutputFolder, "modelstates", "pytorch.tiny-mlp.digits.v1.pt")));
         var written = File.ReadAllText(app.LockFile);
         StringAssert.Contains(written, "\"kind\": \"Local\"");
