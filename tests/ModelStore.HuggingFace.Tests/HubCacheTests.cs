@@ -11,7 +11,7 @@ namespace ModelStore.HuggingFace.Tests;
 /// without the hash.
 /// </summary>
 [TestClass]
-public sealed class HubCacheTests : HubTestBase
+public sealed partial class HubCacheTests : HubTestBase
 {
     private static readonly StateKey Key = StateKey.Parse("safetensors/tiny.v1");
     private string _hfCache = null!;
