@@ -92,7 +92,7 @@ public static partial class LockFileStores
         ArgumentNullException.ThrowIfNull(lockFile);
         return [.. lockFile.States.Values.Select(entry => entry.Url is { } url
             ? StateRequest.FromUrl(entry.Key, url)
-            : new StateRequest(entry.Key, entry.Store) { Path = entry.Path })];
+            : new StateRequest(entry.Key, entry.Store) { Path = entry.Path, Files = entry.Patterns is { } patterns ? new FilePatterns(patterns) : null })];
     }
 
     /// <summary>
