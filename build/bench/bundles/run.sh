@@ -109,8 +109,9 @@ stop_hub
 
 echo
 echo "rows ($rounds rounds, order rotated each round; requests = those the Hub and its storage host received; load = median and max of the 1-minute load average after each run of the row):"
-row single "$((files * file_kib / 1024))"
-row bundle "$((files * file_kib / 1024))"
+bundle_mib="$(awk -v n="$files" -v k="$file_kib" 'BEGIN { print n * k / 1024 }')"
+row single "$bundle_mib"
+row bundle "$bundle_mib"
 echo "ratio bundle/single (wall median): $(awk -v a="$median_bundle" -v b="$median_single" 'BEGIN { printf "%.2fx", a / b }')"
 row modelstore-pull "$big_mib"
 if [ -n "${walls[aria2c]:-}" ]; then

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text.Json;
 using ModelStore.HuggingFace.Testing;
@@ -72,11 +71,11 @@ public sealed class HubCacheBuildIntegrationTests
 
         // 3. The same for `modelstore restore --offline` (the CI prefetch) on an empty cache, then a warm offline build.
         Directory.Delete(app.Home, recursive: true);
-        var (exit, output, error) = await RunToolAsync(["restore", app.Folder, "--offline", "--cache", app.Home], ("HF_HUB_CACHE", python), ("HF_ENDPOINT", hub.Endpoint.AbsoluteUri));
+        var restore = await DotNet.RunAsync(app.Folder, new Dictionary<string, string> { ["HF_HUB_CACHE"] = python, ["HF_ENDPOINT"] = hub.Endpoint.AbsoluteUri }, ModelStore.Testing.ModelStoreTool.DllPath, "restore", app.Folder, "--offline", "--cache", app.Home);
 
-        Assert.AreEqual(0, exit, output + error);
-        StringAssert.Contains(output, $"copied   {Weights}", output);
-        StringAssert.Contains(output, "0 fetched, 2 copied from this machine, 0 already cached, 0 failed", output);
+        restore.AssertSucceeded();
+        StringAssert.Contains(restore.Output, $"copied   {Weights}", restore.ToString());
+        StringAssert.Contains(restore.Output, "0 fetched, 2 copied from this machine, 0 already cached, 0 failed", restore.ToString());
         Assert.AreEqual(before, hub.Requests.Count, "restore --offline asked the Hub nothing");
         AssertCached(app.Home, files);
         var warm = await app.BuildAsync("-p:ModelStoreOffline=true", "-p:ModelStoreLockedMode=true");
@@ -96,51 +95,6 @@ public sealed class HubCacheBuildIntegrationTests
         }
     }
 
-    // tests/ModelStore.HuggingFace.Tests/js/hf-hub-cache.cjs: @huggingface/hub's snapshotDownload / downloadFileToCacheDir.
-    private async Task<JsonElement> RunClientAsync(string command, FakeHuggingFaceHub hub, string cacheDir, params string[] arguments)
-    {
-        var nodeModules = Path.Combine(PackageFeed.RepositoryRoot, "build", "node", "node_modules");
-        Assert.IsTrue(Directory.Exists(Path.Combine(nodeModules, "@huggingface", "hub")), $"@huggingface/hub is not installed in {nodeModules}; run build/prereqs/20-arrow-npm.sh.");
-        var start = new ProcessStartInfo("node") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(Path.Combine(PackageFeed.RepositoryRoot, "tests", "ModelStore.HuggingFace.Tests", "js", "hf-hub-cache.cjs"));
-        foreach (var argument in new[] { command, hub.Endpoint.AbsoluteUri.TrimEnd('/'), cacheDir }.Concat(arguments))
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        start.Environment["NODE_PATH"] = nodeModules;
-        var (exit, output, error) = await RunAsync(start);
-        Assert.AreEqual(0, exit, $"node hf-hub-cache.cjs {command} failed: {error}");
-        return JsonDocument.Parse(output.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1]).RootElement.Clone();
-    }
-
-    // The tool as users run it, in its own process with its own environment (the test process's is never changed).
-    private async Task<(int Exit, string Output, string Error)> RunToolAsync(string[] arguments, params (string Name, string Value)[] environment)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(ModelStore.Testing.ModelStoreTool.DllPath);
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        foreach (var (name, value) in environment)
-        {
-            start.Environment[name] = value;
-        }
-
-        return await RunAsync(start);
-    }
-
-    private async Task<(int Exit, string Output, string Error)> RunAsync(ProcessStartInfo start)
-    {
-        start.Environment.Remove("HF_TOKEN");
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync(Cancel);
-        var error = process.StandardError.ReadToEndAsync(Cancel);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Cancel);
-        timeout.CancelAfter(TimeSpan.FromMinutes(2));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await output, await error);
-    }
+    private Task<JsonElement> RunClientAsync(string command, FakeHuggingFaceHub hub, string cacheDir, params string[] arguments) =>
+        HuggingFaceHubJs.RunAsync(hub.Endpoint, cacheDir, [command, .. arguments], Cancel);
 }
