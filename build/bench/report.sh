@@ -8,8 +8,8 @@ root="$(cd "$(dirname "$0")/../.." && pwd)"
 out="$root/artifacts/bench"
 quick=false
 [ "${1:-}" = "--quick" ] && quick=true
-if $quick; then noop_runs=5; noop_big_mib=512; s3_mib=256; s3_rounds=1; url_mib=256; url_rounds=3; oci_mib=256; oci_rounds=1; verify_mib=256; torch_layers=4; arrow_mb=128; plums=(2 64); export RUNS=1
-else noop_runs=11; noop_big_mib=2048; s3_mib=1024; s3_rounds=3; url_mib=1024; url_rounds=5; oci_mib=1024; oci_rounds=3; verify_mib=1024; torch_layers=8; arrow_mb=512; plums=(4 128); export RUNS=3; fi
+if $quick; then noop_runs=5; noop_big_mib=512; s3_mib=256; s3_rounds=1; url_mib=256; url_rounds=3; oci_mib=256; oci_rounds=1; verify_mib=256; torch_layers=4; arrow_mb=128; plums=(2 64); bundle_mib=256; bundle_rounds=1; export RUNS=1
+else noop_runs=11; noop_big_mib=2048; s3_mib=1024; s3_rounds=3; url_mib=1024; url_rounds=5; oci_mib=1024; oci_rounds=3; verify_mib=1024; torch_layers=8; arrow_mb=512; plums=(4 128); bundle_mib=1024; bundle_rounds=3; export RUNS=3; fi
 shard_count=4
 mkdir -p "$out"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
@@ -34,6 +34,7 @@ run torchsharp "$root/build/bench/torchsharp/run.sh" "$torch_layers" 4000
 run arrow dotnet run -c Release --project "$root/build/bench/arrow/ModelStore.Arrow.Bench.csproj" -- "$arrow_mb"
 run plums "$root/build/bench/plums/run.sh" "${plums[@]}"
 run shards "$root/build/bench/shards/run.sh" "$torch_layers" 4000 "$shard_count"
+run bundles "$root/build/bench/bundles/run.sh" 20 1024 "$bundle_mib" "$bundle_rounds"
 run faults "$root/build/bench/faults/run.sh" $($quick && echo --short)
 
 # --- Figures, read from each benchmark's output ------------------------------------------------------------------
@@ -66,6 +67,8 @@ oci_ratio="$(line oci '^modelstore pull / skopeo copy' | grep -oE '[0-9]+\.[0-9]
 shards_memory="$(line shards '^sharded load overhead' | sed 's/^[^:]*: //')"
 url_row() { line url "^row $1:" | sed 's/^row [^:]*: //'; }
 url_median() { line url "^row $1:" | grep -oE 'wall median [0-9.]+' | awk '{ print $3 }'; }
+bundle_row() { line bundles "^row $1:" | sed 's/^row [^:]*: //'; }
+bundle_median() { line bundles "^row $1:" | grep -oE 'wall median [0-9.]+' | awk '{ print $3 }'; }
 
 {
   echo "# Benchmark report"
@@ -98,10 +101,12 @@ url_median() { line url "^row $1:" | grep -oE 'wall median [0-9.]+' | awk '{ pri
   echo "| Load vs a raw read of the file | ModelStore.TorchSharp | raw read | ${torch_raw:-n/a} | <= 1.5x |"
   echo "| Load memory over the model's own | ${torch_memory:-n/a} | | | |"
   echo "| Arrow (LegolasFlux) row, ${arrow_mb} MB | ${arrow:-n/a} | | | |"
+  echo "| A bundle of 20 files (1 MiB each) vs the same 20 files as 20 single-file states, \`modelstore restore\` from the local Hub server, $bundle_rounds rounds, rotated | $(bundle_row bundle) | 20 states: $(bundle_row single) | $(ratio "$(bundle_median bundle)" "$(bundle_median single)") | |"
+  echo "| Cold ${bundle_mib} MiB 4-shard snapshot as one bundle, \`modelstore pull --include\` (SHA-256, cache, fsync) from the local Hub server, $bundle_rounds rounds, rotated | $(bundle_row modelstore-pull) | \`aria2c -x4 -j4 -i\` $(bundle_row aria2c) | $(ratio "$(bundle_median modelstore-pull)" "$(bundle_median aria2c)") | <= 1.0x |"
   echo "| Sharded weights load memory over the model's own (${shard_count} shards + index) | ${shards_memory:-n/a} | | | about one tensor, not the model |"
   echo "| PMF package save / strict load, ${plums[0]} x ${plums[1]} MiB | ${plums_save:-n/a} / ${plums_load:-n/a}, peak working set ${plums_memory:-n/a} | | | |"
   echo
-  for name in noop-build s3 url oci verify torchsharp arrow plums shards faults; do
+  for name in noop-build s3 url oci verify torchsharp arrow plums shards bundles faults; do
     echo "## $name"
     echo
     echo '```'

@@ -224,6 +224,9 @@ public sealed partial class ResolveModelStates : Microsoft.Build.Utilities.Task,
             case StateSource.Cache:
                 Log.LogMessage(MessageImportance.Low, "ModelStore: {0} found in the cache ({1}), SHA-256 verified.", outcome.Key, outcome.Path);
                 break;
+            case StateSource.LocalCopy:
+                Log.LogMessage(MessageImportance.High, "ModelStore: {0} copied from a copy of {1} on this machine (huggingface_hub's cache), nothing downloaded, SHA-256 {2}.", outcome.Key, store, outcome.Sha256);
+                break;
             default:
                 FetchCount++;
                 Log.LogMessage(

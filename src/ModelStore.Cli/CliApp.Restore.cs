@@ -13,9 +13,11 @@ public static partial class CliApp
         var jobs = new Option<int>("--jobs", "-j") { Description = $"How many states to fetch at once (default {StateResolverOptions.DefaultMaxParallelFetches}).", DefaultValueFactory = _ => StateResolverOptions.DefaultMaxParallelFetches };
         var provider = new Option<string[]>("--provider") { Description = "A store provider you trust for a kind that is not built in: \"Namespace.ProviderType, path/to/provider.dll\". A lock file never names code to load." };
         var storeSetting = new Option<string[]>("--store-setting") { Description = "A setting of one of the lock file's stores, NAME:Setting=Value. It replaces the lock file's value, and confirms an address (Endpoint, BaseAddress, ServiceUrl, ServiceUri, AccountName) that only the lock file gives: credentials go only to addresses you confirm." };
+        var offline = new Option<bool>("--offline") { Description = "Contact no store: the cache, and copies other programs keep on this machine (huggingface_hub's cache), must hold every state (as ModelStoreOffline in a build)." };
+        var hfCache = HubCacheOption();
         var restore = new Command("restore", "Fill the cache with every state a lock file pins, each checked against its SHA-256 (a CI prefetch, without MSBuild). The lock file says what to fetch; you decide which code runs and where credentials go.")
         {
-            target, jobs, provider, storeSetting,
+            target, jobs, provider, storeSetting, offline, hfCache,
         };
         restore.SetAction(Action(options, output, error, async (parse, cli, cancellationToken) =>
         {
@@ -27,11 +29,11 @@ public static partial class CliApp
 
             var outcomes = await StateResolver.RestoreAsync(
                 lockFile,
-                new StateResolverOptions { Cache = OpenCache(parse.GetValue(options.Cache)), MaxParallelFetches = parse.GetValue(jobs), Verification = Verification(parse, options) },
-                new LockFileStoreOptions { Registry = WithProviders(parse.GetValue(provider) ?? []), Settings = StoreSettings(parse.GetValue(storeSetting) ?? []) },
+                new StateResolverOptions { Cache = OpenCache(parse.GetValue(options.Cache)), MaxParallelFetches = parse.GetValue(jobs), Verification = Verification(parse, options), Offline = parse.GetValue(offline) },
+                new LockFileStoreOptions { Registry = WithProviders(parse.GetValue(provider) ?? []), Settings = StoreSettings([.. parse.GetValue(storeSetting) ?? [], .. HubCacheSharing(lockFile, parse.GetValue(hfCache))]) },
                 cancellationToken).ConfigureAwait(false);
             var results = new List<object>();
-            int fetched = 0, cached = 0, failed = 0;
+            int fetched = 0, copied = 0, cached = 0, failed = 0;
             foreach (var outcome in outcomes)
             {
                 var store = Printable(outcome.Request.Store);
@@ -43,26 +45,42 @@ public static partial class CliApp
                     continue;
                 }
 
-                var fromCache = outcome.Source == StateSource.Cache;
-                if (fromCache)
+                var result = outcome.Source switch { StateSource.Cache => "cached", StateSource.LocalCopy => "copied", _ => "fetched" };
+                if (result == "cached")
                 {
                     cached++;
+                }
+                else if (result == "copied")
+                {
+                    copied++;
                 }
                 else
                 {
                     fetched++;
                 }
 
-                await cli.LineAsync(fromCache ? $"cached   {outcome.Key}  ({store})" : $"fetched  {outcome.Key}  ({store}, {ProgressBar.FormatBytes(outcome.Size)})").ConfigureAwait(false);
-                results.Add(new { key = outcome.Key.ToString(), store, sha256 = outcome.Sha256, result = fromCache ? "cached" : "fetched", path = outcome.Path });
+                await cli.LineAsync(result switch
+                {
+                    "cached" => $"cached   {outcome.Key}  ({store})",
+                    "copied" => $"copied   {outcome.Key}  ({store}, {ProgressBar.FormatBytes(outcome.Size)} from a copy on this machine, nothing downloaded)",
+                    _ => $"fetched  {outcome.Key}  ({store}, {ProgressBar.FormatBytes(outcome.Size)})",
+                }).ConfigureAwait(false);
+                results.Add(new { key = outcome.Key.ToString(), store, sha256 = outcome.Sha256, result, path = outcome.Path });
             }
 
-            await cli.LineAsync($"{outcomes.Count} state{(outcomes.Count == 1 ? "" : "s")} in {lockFile}: {fetched} fetched, {cached} already cached, {failed} failed.").ConfigureAwait(false);
-            await cli.JsonAsync(new { lockFile, states = results, fetched, cached, failed }).ConfigureAwait(false);
+            var copies = copied == 0 ? "" : $", {copied} copied from this machine";
+            await cli.LineAsync($"{outcomes.Count} state{(outcomes.Count == 1 ? "" : "s")} in {lockFile}: {fetched} fetched{copies}, {cached} already cached, {failed} failed.").ConfigureAwait(false);
+            await cli.JsonAsync(new { lockFile, states = results, fetched, copied, cached, failed }).ConfigureAwait(false);
             return failed == 0 ? 0 : outcomes.Where(outcome => outcome.Failure is not null).Max(outcome => outcome.Failure!.ExitCode);
         }));
         return restore;
     }
+
+    // --hf-cache: ShareHubCache=true on every HuggingFace store of the lock file (a lock file never turns it on itself).
+    private static IEnumerable<string> HubCacheSharing(string lockFile, bool share) =>
+        !share ? [] : StateLockFileFormat.Read(lockFile).Stores.Values
+            .Where(store => string.Equals(store.Kind, "HuggingFace", StringComparison.OrdinalIgnoreCase))
+            .Select(store => $"{store.Name}:ShareHubCache=true");
 
     private static string FindLockFile(string? target)
     {

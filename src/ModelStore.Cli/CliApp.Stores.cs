@@ -42,7 +42,8 @@ public static partial class CliApp
         var exclude = new Option<string[]>("--exclude") { Description = "With --include: files to leave out (globs); repeat it for more." };
         var localDir = new Option<string?>("--local-dir") { Description = "With --include: also copy the bundle's files into this folder (their paths kept)." };
         var dryRun = new Option<bool>("--dry-run") { Description = "With --include: list the files the bundle would hold, with their sizes, and fetch nothing." };
-        var pull = new Command("pull", "Fetch a state (or with --include a bundle of files) into the machine-wide cache (once, resumably) and print where it is.") { key, store, url, options.Setting, sha, path, include, exclude, localDir, dryRun };
+        var hfCache = HubCacheOption();
+        var pull = new Command("pull", "Fetch a state (or with --include a bundle of files) into the machine-wide cache (once, resumably) and print where it is.") { key, store, url, options.Setting, sha, path, include, exclude, localDir, dryRun, hfCache };
         pull.SetAction(Action(options, output, error, async (parse, cli, cancellationToken) =>
         {
             var stateKey = StateKey.Parse(parse.GetValue(key)!);
@@ -52,8 +53,8 @@ public static partial class CliApp
             {
                 (null, null) => throw new UsageException("say where the state comes from: --store STORE, or --url URL for a file on the web."),
                 ({ }, { }) => throw new UsageException("--store and --url are mutually exclusive: a state comes from one place."),
-                (null, { } address) => UrlRequest(stateKey, address, parse.GetValue(path), parse.GetValue(options.Setting)),
-                ({ } spec, null) => new StateRequest(stateKey, AddStore(stores, spec, parse.GetValue(options.Setting))) { Path = parse.GetValue(path) },
+                (null, { } address) => parse.GetValue(hfCache) ? throw new UsageException("--hf-cache writes into huggingface_hub's cache, so it needs an hf: store, not a --url.") : UrlRequest(stateKey, address, parse.GetValue(path), parse.GetValue(options.Setting)),
+                ({ } spec, null) => new StateRequest(stateKey, AddStore(stores, spec, WithHubCacheSharing(spec, parse.GetValue(options.Setting), parse.GetValue(hfCache)))) { Path = parse.GetValue(path) },
             };
             if (BundlePatterns(parse.GetValue(include), parse.GetValue(exclude), parse.GetValue(localDir), parse.GetValue(dryRun)) is { } patterns)
             {
@@ -67,6 +68,15 @@ public static partial class CliApp
         }));
         return pull;
     }
+
+    // --hf-cache: also write downloads into huggingface_hub's cache, the HuggingFace store's ShareHubCache setting.
+    private static Option<bool> HubCacheOption() =>
+        new("--hf-cache") { Description = "Also write what hf: stores download into huggingface_hub's cache (HF_HUB_CACHE, else $HF_HOME/hub, else ~/.cache/huggingface/hub), so Python and @huggingface/hub find it without a request (the store setting ShareHubCache=true)." };
+
+    private static string[]? WithHubCacheSharing(string spec, string[]? settings, bool share) =>
+        !share ? settings
+        : spec.StartsWith("hf:", StringComparison.OrdinalIgnoreCase) ? [.. settings ?? [], "ShareHubCache=true"]
+        : throw new UsageException("--hf-cache writes into huggingface_hub's cache, so it needs an hf: store.");
 
     // The one file at a web address, served under the key (what a ModelState with Url reads in a build).
     private static StateRequest UrlRequest(StateKey key, string address, string? path, string[]? settings)
@@ -219,6 +229,10 @@ public static partial class CliApp
         if (outcome.Source == StateSource.Cache)
         {
             await cli.NoteAsync($"{request.Key} was already in the cache.").ConfigureAwait(false);
+        }
+        else if (outcome.Source == StateSource.LocalCopy)
+        {
+            await cli.NoteAsync($"{request.Key} was copied from a copy on this machine (huggingface_hub's cache); nothing was downloaded.").ConfigureAwait(false);
         }
         else
         {

@@ -11,7 +11,7 @@ namespace ModelStore.HuggingFace;
 /// keys, each with its file (<see cref="HuggingFaceStateStore.ForFiles"/>). Read-only; downloads, content checks and
 /// errors are the store's.
 /// </summary>
-internal sealed class HuggingFaceFileView : StateStore, IFileDownloadingStore
+internal sealed class HuggingFaceFileView : StateStore, IFileDownloadingStore, ILocalCopyStore
 {
     private readonly HuggingFaceStateStore _store;
     private readonly string? _path;
@@ -76,6 +76,13 @@ internal sealed class HuggingFaceFileView : StateStore, IFileDownloadingStore
     {
         ArgumentNullException.ThrowIfNull(key);
         return await _store.DownloadFileAsync(RequirePath(key), key, NotFound(key), path, progress, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task<FileDownload?> CopyLocalAsync(StateKey key, string sha256, string path, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        return PathOf(key) is { } file ? await _store.CopyLocalFileAsync(file, sha256, path, cancellationToken).ConfigureAwait(false) : null;
     }
 
     /// <inheritdoc />

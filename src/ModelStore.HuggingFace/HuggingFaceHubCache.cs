@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using ModelStore.HuggingFace.Http;
 using ModelStore.IO;
+using ModelStore.Stores;
 
 namespace ModelStore.HuggingFace;
 
@@ -137,6 +138,49 @@ public sealed class HuggingFaceHubCache
             if (await HasContentAsync(candidate, folder, id, gitBlob, cancellationToken).ConfigureAwait(false))
             {
                 return candidate;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Copies to <paramref name="target"/> (atomically) the cached file at <paramref name="path"/> of
+    /// <paramref name="repository"/> at <paramref name="revision"/> whose bytes have the SHA-256 <paramref name="sha256"/>:
+    /// the snapshot's file, else <c>blobs/{sha256}</c> (a large file's blob is named by its SHA-256, whatever the commit).
+    /// The bytes are hashed as they are copied, so what is kept is exactly what was checked, in one pass.
+    /// </summary>
+    /// <returns>What was copied, or <see langword="null"/> (nothing left at <paramref name="target"/>) when no candidate has those bytes.</returns>
+    internal async Task<FileDownload?> CopyMatchingAsync(string repository, string revision, string path, string sha256, string target, HuggingFaceRepoType repoType, CancellationToken cancellationToken)
+    {
+        var folder = GetRepositoryFolder(repository, repoType);
+        var candidates = new List<string>(2);
+        if (ResolveCommit(repository, revision, repoType) is { } commit)
+        {
+            candidates.Add(Path.Combine(folder, "snapshots", commit, HubNames.ValidatePath(path, nameof(path))));
+        }
+
+        candidates.Add(Path.Combine(folder, "blobs", sha256));
+        foreach (var candidate in candidates)
+        {
+            try
+            {
+                if (!File.Exists(candidate) || !ConfinedPath.IsInside(candidate, folder))
+                {
+                    continue;
+                }
+
+                var (size, actual) = await CopyAsync(candidate, target, cancellationToken).ConfigureAwait(false);
+                if (string.Equals(actual, sha256, StringComparison.OrdinalIgnoreCase))
+                {
+                    return new FileDownload(size, 0, actual);
+                }
+
+                AtomicFile.Discard(target);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                AtomicFile.Discard(target);
             }
         }
 

@@ -32,7 +32,7 @@ namespace ModelStore.HuggingFace;
 /// <see cref="StateStoreError.Timeout"/>, and <see cref="StateStoreError.ReadOnly"/> for every write: this store does
 /// not publish to the Hub.</para>
 /// </remarks>
-public sealed class HuggingFaceStateStore : StateStore, IFileDownloadingStore, IFileListingStore, IRevisionedStore
+public sealed class HuggingFaceStateStore : StateStore, IFileDownloadingStore, IFileListingStore, IRevisionedStore, ILocalCopyStore
 {
     private const int MaxListedForMatches = 3000;
 
@@ -161,6 +161,18 @@ public sealed class HuggingFaceStateStore : StateStore, IFileDownloadingStore, I
     {
         ArgumentNullException.ThrowIfNull(key);
         return await DownloadFileAsync(GetFilePath(key), key, $"State {key} was not found in {Description}", path, progress, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// Looks in huggingface_hub's cache (<see cref="HuggingFaceStoreOptions.ReadHubCache"/>) for the file at
+    /// <see cref="Revision"/> (a commit, or a branch that cache has a ref for), else for the blob named by the SHA-256;
+    /// nothing is asked of the Hub, so it works with <c>HF_HUB_OFFLINE=1</c>.
+    /// </remarks>
+    public Task<FileDownload?> CopyLocalAsync(StateKey key, string sha256, string path, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        return CopyLocalFileAsync(GetFilePath(key), sha256, path, cancellationToken);
     }
 
     /// <inheritdoc />
@@ -331,6 +343,19 @@ public sealed class HuggingFaceStateStore : StateStore, IFileDownloadingStore, I
         }
 
         return download;
+    }
+
+    internal async Task<FileDownload?> CopyLocalFileAsync(string path, string sha256, string target, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(target);
+        if (sha256 is null || sha256.Length != 64 || !sha256.All(char.IsAsciiHexDigit))
+        {
+            throw new ArgumentException("The expected SHA-256 must be 64 hexadecimal digits.", nameof(sha256));
+        }
+
+        return _options.ReadHubCache && _hubCache is not null
+            ? await _hubCache.CopyMatchingAsync(Repository, Revision, path, sha256.ToLowerInvariant(), Path.GetFullPath(target), RepoType, cancellationToken).ConfigureAwait(false)
+            : null;
     }
 
     /// <summary>The file in huggingface_hub's cache with the content id the Hub gives, when reading that cache is on.</summary>

@@ -21,6 +21,9 @@ public sealed class HuggingFaceStateStoreProvider : IStateStoreProvider
         new("Revision", StateStoreSettingType.Text, "A branch, tag or commit; pinned to its commit in the lock file.") { DefaultValue = "main" },
         new("BasePath", StateStoreSettingType.Text, "The folder of MoZuMa's layout inside the repository.") { DefaultValue = "(root)" },
         new("Endpoint", StateStoreSettingType.Url, "The Hub's address, without user information or query.") { DefaultValue = "HF_ENDPOINT, else https://huggingface.co" },
+        new("ReadHubCache", StateStoreSettingType.Boolean, "Take a file from huggingface_hub's cache when its bytes have the expected hash (no download; no request at all for a locked file).") { DefaultValue = "true", IsMachineLocal = true },
+        new("ShareHubCache", StateStoreSettingType.Boolean, "Also write downloads into huggingface_hub's cache layout, for Python and @huggingface/hub (ModelStoreShareHuggingFaceCache, --hf-cache).") { DefaultValue = "false", IsMachineLocal = true },
+        new("HubCache", StateStoreSettingType.Path, "huggingface_hub's cache folder, relative to the project.") { DefaultValue = "HF_HUB_CACHE, else $HF_HOME/hub, else ~/.cache/huggingface/hub", IsMachineLocal = true },
         StateStoreSettingDescriptor.RequestTimeoutSeconds(60),
         StateStoreSettingDescriptor.MaxRetries(3),
         .. StateStoreSettingDescriptor.Secrets(TokenHint, "Token", "HfToken", "HF_TOKEN", "AccessToken", "ApiKey", "Password", "Credentials"),
@@ -117,6 +120,9 @@ public sealed class HuggingFaceStateStoreProvider : IStateStoreProvider
                 : throw new ArgumentException($"Store '{settings.Name}' of kind HuggingFace has an invalid Endpoint '{Downloads.UrlRedaction.RedactText(endpoint)}': expected an absolute http(s) address such as https://huggingface.co.", nameof(settings));
         }
 
+        options.ReadHubCache = settings.GetBoolean("ReadHubCache") ?? options.ReadHubCache;
+        options.ShareHubCache = settings.GetBoolean("ShareHubCache") ?? options.ShareHubCache;
+        options.HubCacheFolder = settings.GetPath("HubCache");
         options.RequestTimeout = settings.GetSeconds("RequestTimeoutSeconds") ?? options.RequestTimeout;
         options.MaxRetries = settings.GetWholeNumber("MaxRetries", allowZero: true) ?? options.MaxRetries;
         return options;

@@ -107,6 +107,27 @@ public sealed class HuggingFaceCliTests
         StringAssert.Contains(local.Error, "model.onnx");
     }
 
+    [TestMethod]
+    public async Task Pull_with_hf_cache_writes_huggingface_hubs_layout_and_a_store_that_is_not_hf_is_a_usage_error()
+    {
+        _hub.AddRepository("acme/shared");
+        var bytes = RandomNumberGenerator.GetBytes(30_000);
+        var commit = _hub.CommitFile("acme/shared", "model.safetensors", bytes);
+        var hfCache = Path.Combine(_work, "hf");
+
+        var pulled = await RunAsync(["pull", "safetensors/shared.v1", "--store", "hf:acme/shared", "--path", "model.safetensors", "--hf-cache", "--setting", $"HubCache={hfCache}", .. Common()]);
+        var local = await RunAsync(["pull", "safetensors/shared.v1", "--store", _work, "--hf-cache", "--cache", Path.Combine(_work, "cache")]);
+
+        Assert.AreEqual(0, pulled.Exit, pulled.Error);
+        var sha = Convert.ToHexStringLower(SHA256.HashData(bytes));
+        var repository = Path.Combine(hfCache, "models--acme--shared");
+        CollectionAssert.AreEqual(bytes, await File.ReadAllBytesAsync(Path.Combine(repository, "snapshots", commit, "model.safetensors"), TestContext.CancellationToken));
+        Assert.IsTrue(File.Exists(Path.Combine(repository, "blobs", sha)));
+        Assert.AreEqual(Path.Combine("..", "..", "blobs", sha), new FileInfo(Path.Combine(repository, "snapshots", commit, "model.safetensors")).LinkTarget);
+        Assert.AreEqual(2, local.Exit, local.Output + local.Error);
+        StringAssert.Contains(local.Error, "--hf-cache writes into huggingface_hub's cache, so it needs an hf: store");
+    }
+
     private string[] Common() => ["--setting", $"Endpoint={_hub.Endpoint}", "--cache", Path.Combine(_work, "cache")];
 
     private async Task<(int Exit, string Output, string Error)> RunAsync(string[] args)

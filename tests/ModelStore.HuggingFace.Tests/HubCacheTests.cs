@@ -1,6 +1,5 @@
-using System.Diagnostics;
-using System.Reflection;
 using System.Text.Json;
+using ModelStore.HuggingFace.Testing;
 using ModelStore.States;
 
 namespace ModelStore.HuggingFace.Tests;
@@ -11,14 +10,11 @@ namespace ModelStore.HuggingFace.Tests;
 /// without the hash.
 /// </summary>
 [TestClass]
-public sealed class HubCacheTests : HubTestBase
+public sealed partial class HubCacheTests : HubTestBase
 {
     private static readonly StateKey Key = StateKey.Parse("safetensors/tiny.v1");
     private string _hfCache = null!;
     private string _target = null!;
-
-    private static string NodeModules =>
-        typeof(HubCacheTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "HfHubNodeModules").Value!;
 
     [TestInitialize]
     public void CreateFolders()
@@ -173,29 +169,5 @@ public sealed class HubCacheTests : HubTestBase
         return (repository, files);
     }
 
-    private async Task<JsonElement> RunClientAsync(params string[] arguments)
-    {
-        Assert.IsTrue(Directory.Exists(Path.Combine(NodeModules, "@huggingface", "hub")), $"@huggingface/hub is not installed in {NodeModules}; run build/prereqs/20-arrow-npm.sh.");
-        var start = new ProcessStartInfo("node") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "js", "hf-hub-cache.cjs"));
-        start.ArgumentList.Add(arguments[0]);
-        start.ArgumentList.Add(Hub.Endpoint.AbsoluteUri.TrimEnd('/'));
-        start.ArgumentList.Add(_hfCache);
-        foreach (var argument in arguments[1..])
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        start.Environment["NODE_PATH"] = NodeModules;
-        start.Environment.Remove("HF_TOKEN");
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync(Cancel);
-        var error = process.StandardError.ReadToEndAsync(Cancel);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Cancel);
-        timeout.CancelAfter(TimeSpan.FromSeconds(60));
-        await process.WaitForExitAsync(timeout.Token);
-        Assert.AreEqual(0, process.ExitCode, $"node hf-hub-cache.cjs {string.Join(' ', arguments)} failed: {await error}");
-        var lines = (await output).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        return JsonDocument.Parse(lines[^1]).RootElement.Clone();
-    }
+    private Task<JsonElement> RunClientAsync(params string[] arguments) => HuggingFaceHubJs.RunAsync(Hub.Endpoint, _hfCache, arguments, Cancel);
 }

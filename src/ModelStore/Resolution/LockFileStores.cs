@@ -69,7 +69,7 @@ public static partial class LockFileStores
 
             try
             {
-                var settings = Settings(definition, lockFolder, options, problems);
+                var settings = Settings(definition, lockFolder, options, MachineLocal(provider), problems);
                 if (settings is not null)
                 {
                     catalog.Add(provider, settings);
@@ -92,7 +92,7 @@ public static partial class LockFileStores
         ArgumentNullException.ThrowIfNull(lockFile);
         return [.. lockFile.States.Values.Select(entry => entry.Url is { } url
             ? StateRequest.FromUrl(entry.Key, url)
-            : new StateRequest(entry.Key, entry.Store) { Path = entry.Path })];
+            : new StateRequest(entry.Key, entry.Store) { Path = entry.Path, Files = entry.Patterns is { } patterns ? new FilePatterns(patterns) : null })];
     }
 
     /// <summary>
@@ -129,9 +129,10 @@ public static partial class LockFileStores
             ? null
             : Path.GetRelativePath(lockFolder, project).Replace('\\', '/');
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        var machineLocal = StateStoreRegistry.Default.Find(settings.Kind) is { } provider ? MachineLocal(provider) : [];
         foreach (var (key, value) in settings.Values)
         {
-            if (!string.Equals(key, "Kind", StringComparison.OrdinalIgnoreCase) && !ProviderSettings.Contains(key, StringComparer.OrdinalIgnoreCase) && !SecretName().IsMatch(key))
+            if (!string.Equals(key, "Kind", StringComparison.OrdinalIgnoreCase) && !ProviderSettings.Contains(key, StringComparer.OrdinalIgnoreCase) && !machineLocal.Contains(key, StringComparer.OrdinalIgnoreCase) && !SecretName().IsMatch(key))
             {
                 values[key] = UrlRedaction.RedactText(Relative(value, project, lockFolder));
             }
@@ -142,14 +143,14 @@ public static partial class LockFileStores
 
     // The settings to create the store with: the lock file's (provider names dropped), replaced by the user's; an address
     // only the lock file gives must be confirmed. Null (with the problems added) when one is not.
-    private static StateStoreSettings? Settings(StateLockStore definition, string lockFolder, LockFileStoreOptions options, List<string> problems)
+    private static StateStoreSettings? Settings(StateLockStore definition, string lockFolder, LockFileStoreOptions options, IReadOnlyCollection<string> machineLocal, List<string> problems)
     {
         var user = options.Settings.GetValueOrDefault(definition.Name) ?? options.Settings.FirstOrDefault(pair => string.Equals(pair.Key, definition.Name, StringComparison.OrdinalIgnoreCase)).Value ?? new Dictionary<string, string>();
         var values = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         var confirmed = true;
         foreach (var (name, value) in definition.Settings)
         {
-            if (ProviderSettings.Contains(name, StringComparer.OrdinalIgnoreCase) || user.Keys.Contains(name, StringComparer.OrdinalIgnoreCase))
+            if (ProviderSettings.Contains(name, StringComparer.OrdinalIgnoreCase) || machineLocal.Contains(name, StringComparer.OrdinalIgnoreCase) || user.Keys.Contains(name, StringComparer.OrdinalIgnoreCase))
             {
                 continue;
             }
@@ -173,6 +174,10 @@ public static partial class LockFileStores
 
         return confirmed ? new StateStoreSettings(definition.Name, definition.Kind, values, BaseDirectory(definition, lockFolder)) : null;
     }
+
+    // Settings about this machine (IsMachineLocal): never written to a lock file, never taken from one.
+    private static IReadOnlyCollection<string> MachineLocal(IStateStoreProvider provider) =>
+        provider.Settings?.Where(setting => setting.IsMachineLocal).Select(setting => setting.Name).ToList() ?? [];
 
     private static string BaseDirectory(StateLockStore definition, string lockFolder) =>
         definition.BaseDirectory is { } relative ? Path.GetFullPath(relative, lockFolder) : lockFolder;

@@ -13,6 +13,12 @@ public enum StateSource
 
     /// <summary>The state's own store (or address) served them.</summary>
     Store = 3,
+
+    /// <summary>
+    /// A copy another program keeps on this machine served them, with no request (huggingface_hub's cache for a Hugging
+    /// Face store, <see cref="Stores.ILocalCopyStore"/>): the hash was known (lock file or pin) and the bytes matched it.
+    /// </summary>
+    LocalCopy = 4,
 }
 
 /// <summary>What a resolution met that did not stop it (a build logs these as warnings).</summary>

@@ -49,30 +49,45 @@ public sealed partial class StateResolver
 
         var missing = Enumerable.Range(0, wanted.Count).Where(i => files[i] is null).ToList();
         long downloaded = 0;
+        var copied = 0;
         if (missing.Count > 0)
         {
-            if (_options.Offline)
+            // Files another program keeps on this machine are copied with no request; offline they are all there is.
+            var local = await OpenWithoutRequestAsync(view, cancellationToken).ConfigureAwait(false) as IFileListingStore;
+            if (_options.Offline && local is null)
             {
                 throw OfflineMiss(request, null);
             }
 
-            store ??= await OpenListingAsync(request, view, cancellationToken).ConfigureAwait(false);
+            store ??= _options.Offline ? null : await OpenListingAsync(request, view, cancellationToken).ConfigureAwait(false);
             await Parallel.ForEachAsync(
                 missing,
                 new ParallelOptions { MaxDegreeOfParallelism = _options.MaxParallelFetches, CancellationToken = cancellationToken },
                 async (index, token) =>
                 {
                     var file = wanted[index];
-                    var progress = new FetchProgress(request, _options.Progress);
-                    var state = await Cache.GetOrFetchAsync(store.ForFile(file.Path), [], request.Key, file.Sha256, null, progress, token).ConfigureAwait(false);
-                    Interlocked.Add(ref downloaded, progress.Bytes);
-                    files[index] = new BundleFile(file.Path, state.Sha256, state.Size);
+                    if (await TakeLocalCopyAsync(local?.ForFile(file.Path), request.Key, file.Sha256, token).ConfigureAwait(false) is { } copy)
+                    {
+                        Interlocked.Increment(ref copied);
+                        files[index] = new BundleFile(file.Path, copy.Sha256, copy.Size);
+                    }
+                    else if (store is not null)
+                    {
+                        var progress = new FetchProgress(request, _options.Progress);
+                        var state = await Cache.GetOrFetchAsync(store.ForFile(file.Path), [], request.Key, file.Sha256, null, progress, token).ConfigureAwait(false);
+                        Interlocked.Add(ref downloaded, progress.Bytes);
+                        files[index] = new BundleFile(file.Path, state.Sha256, state.Size);
+                    }
                 }).ConfigureAwait(false);
+            if (files.Any(file => file is null))
+            {
+                throw OfflineMiss(request, null);
+            }
         }
 
         var resolved = files.Select(file => file!).ToList();
         var folder = await Cache.MaterializeBundleAsync(resolved, cancellationToken).ConfigureAwait(false);
-        return new StateResolution(request, BundleFile.ManifestSha256(resolved), resolved.Sum(file => file.Size), folder, downloaded > 0 ? StateSource.Store : StateSource.Cache, warnings)
+        return new StateResolution(request, BundleFile.ManifestSha256(resolved), resolved.Sum(file => file.Size), folder, downloaded > 0 ? StateSource.Store : copied > 0 ? StateSource.LocalCopy : StateSource.Cache, warnings)
         {
             Files = resolved,
             Revision = view.Revision,

@@ -90,6 +90,12 @@ public sealed partial class StateResolver
                 return new StateResolution(request, cached.Sha256, cached.Size, cached.BlobPath, StateSource.Cache, warnings) { Revision = view.Revision };
             }
 
+            var store = expected.Sha256 is null ? null : await OpenWithoutRequestAsync(view, cancellationToken).ConfigureAwait(false);
+            if (await TakeLocalCopyAsync(store, request.Key, expected.Sha256, cancellationToken).ConfigureAwait(false) is { } copied)
+            {
+                return new StateResolution(request, copied.Sha256, copied.Size, copied.BlobPath, StateSource.LocalCopy, warnings) { Revision = view.Revision };
+            }
+
             if (_options.Offline)
             {
                 throw OfflineMiss(request, expected.Sha256);
@@ -113,7 +119,7 @@ public sealed partial class StateResolver
     /// its SHA-256, at most <see cref="StateResolverOptions.MaxParallelFetches"/> at once.
     /// </summary>
     /// <param name="lockFilePath">The lock file.</param>
-    /// <param name="options">The cache and the parallelism (its stores, lock file and mode are set here).</param>
+    /// <param name="options">The cache, the parallelism and <see cref="StateResolverOptions.Offline"/> (its stores, lock file and locked mode are set here).</param>
     /// <param name="stores">What the user says about the lock file's stores (providers, confirmed addresses).</param>
     /// <param name="cancellationToken">Cancels the restore.</param>
     /// <exception cref="StateResolutionException">The lock file is invalid, or its stores cannot be used as they are (<see cref="ResolutionFailureKind.InvalidLockFile"/>); nothing was fetched.</exception>
@@ -136,6 +142,7 @@ public sealed partial class StateResolver
             LockFile = lockFile,
             LockFilePath = full,
             Locked = true,
+            Offline = options.Offline,
             MaxParallelFetches = options.MaxParallelFetches,
             Verification = options.Verification,
             Progress = options.Progress,

@@ -21,7 +21,11 @@ public sealed class StateResolverOptions
     /// <summary>The lock file's path, for messages (<see langword="null"/>: "the lock file").</summary>
     public string? LockFilePath { get; init; }
 
-    /// <summary>Use the cache only: no store is created or contacted; a missing state is <see cref="ResolutionFailureKind.OfflineMiss"/>.</summary>
+    /// <summary>
+    /// Contact no store: the cache, and for a state whose hash is known a copy its store knows on this machine
+    /// (<see cref="Stores.ILocalCopyStore"/>, huggingface_hub's cache), must hold it; a missing state is
+    /// <see cref="ResolutionFailureKind.OfflineMiss"/>. Stores are created only to look for such copies (creating one makes no request).
+    /// </summary>
     public bool Offline { get; init; }
 
     /// <summary>Every state must have a lock file entry that still applies, and resolve to its bytes (<see cref="ResolutionFailureKind.LockedDrift"/>).</summary>

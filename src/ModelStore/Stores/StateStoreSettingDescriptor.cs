@@ -80,6 +80,13 @@ public sealed class StateStoreSettingDescriptor
     /// <summary>Whether the setting names a credential, which is never accepted as a setting.</summary>
     public bool IsSecret { get; init; }
 
+    /// <summary>
+    /// Whether the setting is about this machine (another program's cache folder, whether to write into it) rather than
+    /// where the states are: a lock file never records it, and a value a lock file gives is ignored (a cloned repository
+    /// does not decide where this machine writes).
+    /// </summary>
+    public bool IsMachineLocal { get; init; }
+
     /// <summary>The value used when the setting is absent, as text for the documentation; <see langword="null"/> when none.</summary>
     public string? DefaultValue { get; init; }
 

@@ -140,6 +140,21 @@ public sealed class LocalBundleResolutionTests
         StringAssert.Contains(outcome.Failure!.Message, "'vocab.txt' matches no file");
     }
 
+    [TestMethod]
+    public async Task A_bundle_is_restored_from_the_lock_file_alone()
+    {
+        var first = await ResolveAsync(Request("onnx/model.onnx;*.json"));
+        var lockPath = Path.Combine(_root, StateLockFile.FileName);
+        await StateLockFileFormat.WriteAsync(lockPath, new StateLockFile([first.ToLockEntry()], [new StateLockStore("local", "Local", new Dictionary<string, string> { ["Folder"] = _folder })]), TestContext.CancellationToken);
+
+        var restored = (await StateResolver.RestoreAsync(lockPath, new StateResolverOptions { Cache = new StateCache(Path.Combine(_root, "restored")) }, cancellationToken: TestContext.CancellationToken)).Single();
+
+        Assert.IsTrue(restored.Succeeded, restored.Failure?.Message);
+        Assert.AreEqual(first.Sha256, restored.Sha256);
+        CollectionAssert.AreEqual(first.Files!.ToArray(), restored.Files!.ToArray());
+        CollectionAssert.AreEqual(File.ReadAllBytes(Source("onnx/model.onnx")), File.ReadAllBytes(Path.Combine(restored.Path!, "onnx", "model.onnx")));
+    }
+
     private static StateRequest Request(string files) => new(Key, "local") { Files = FilePatterns.Parse(files) };
 
     private async Task<StateResolution> ResolveAsync(StateRequest request, StateLockFile? lockFile = null, bool locked = false, bool offline = false, bool describe = false, StateKey? key = null)

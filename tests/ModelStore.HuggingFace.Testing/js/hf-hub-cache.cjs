@@ -1,4 +1,4 @@
-// Drives @huggingface/hub (installed by build/prereqs/20-arrow-npm.sh) against the fake Hub:
+// Drives @huggingface/hub (installed by build/prereqs/20-arrow-npm.sh) against the fake Hub (HuggingFaceHubJs.RunAsync):
 //   node hf-hub-cache.cjs snapshot HUB_URL CACHE_DIR REPO REVISION        snapshotDownload
 //   node hf-hub-cache.cjs file HUB_URL CACHE_DIR REPO REVISION PATH       downloadFileToCacheDir
 // The last line printed is JSON: {"path": the snapshot folder or the file's pointer path, "sha256": of the file's bytes}.
