@@ -82,7 +82,7 @@ run_tool() { # tool, round
   case "$1" in
     restore) MODELSTORE_HOME="$work/home-$2" "$modelstore" restore "$app/modelstates.lock.json" --store-setting "bench:ServiceUrl=$S3_ENDPOINT" ;;
     aws) aws --endpoint-url "$S3_ENDPOINT" s3 sync --only-show-errors "s3://$bucket/pretrained-models/" "$work/aws-$2" ;;
-    rclone) rclone copy "rgw:$bucket/pretrained-models" "$work/rclone-$2" ;;
+    rclone) env -u AWS_CA_BUNDLE rclone copy "rgw:$bucket/pretrained-models" "$work/rclone-$2" ;; # its AWS SDK refuses a CA bundle for its HTTP transport
     build)
       find "$app/obj" -name modelstates.stamp -delete
       MODELSTORE_HOME="$work/home-$2" dotnet build "$app/app.csproj" --no-restore -nodeReuse:false -tl:off -v:q -clp:PerformanceSummary ;;
