@@ -114,8 +114,9 @@ for round in $(seq 0 $((rounds - 1))); do
     cpu="$(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.2f", u + s }')"
     task=""
     if [ "$tool" = build ]; then
-      task="$(grep -E '^\s+[0-9]+ ms\s+ResolveModelStates\s' "$work/out" | awk '{ print $1 / 1000 }' | head -1)"
-      tasks[build]+="$task "
+      task="$(grep -E '^ +[0-9,]+ ms +ResolveModelStates ' "$work/out" | tr -d , | awk '{ print $1 / 1000 }' | head -1)"
+      [ -n "$task" ] || { echo "[$round] build: no ResolveModelStates line in its performance summary:"; grep -A30 'Task Performance Summary' "$work/out" | head -30; }
+      tasks[build]+="${task:-0} "
     fi
     echo "[$round] $tool wall $wall s cpu $cpu s${task:+ (ResolveModelStates task $task s)}"
     walls[$tool]+="$wall "; cpus[$tool]+="$cpu "; loads[$tool]+="$(load_now) "
@@ -133,7 +134,7 @@ for tool in "${tools[@]}"; do
   eval "median_$tool=$wall_median"
 done
 read -r median_task task_min task_max <<<"$(echo "${tasks[build]:-0}" | stats)"
-echo "row build-resolve (the ResolveModelStates task inside that build): median $median_task s (min $task_min, max $task_max)"
+echo "row build-resolve: median $median_task s (min $task_min, max $task_max), the ResolveModelStates task inside the build row (its PerformanceSummary)"
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2fx", a / b }'; }
 echo "ratio restore/aws (wall median): $(ratio "$median_restore" "$median_aws") (goal <= 1.0x)"
 echo "ratio restore/rclone (wall median): $(ratio "$median_restore" "$median_rclone")"
