@@ -114,7 +114,7 @@ for round in $(seq 0 $((rounds - 1))); do
     cpu="$(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.2f", u + s }')"
     task=""
     if [ "$tool" = build ]; then
-      task="$(grep -E '^ +[0-9,]+ ms +ResolveModelStates ' "$work/out" | tr -d , | awk '{ print $1 / 1000 }' | head -1)"
+      task="$(sed -n '/Task Performance Summary/,$p' "$work/out" | grep -E '^ +[0-9,]+ ms +ResolveModelStates ' | tr -d , | awk '{ print $1 / 1000 }' | head -1)"
       [ -n "$task" ] || { echo "[$round] build: no ResolveModelStates line in its performance summary:"; grep -A30 'Task Performance Summary' "$work/out" | head -30; }
       tasks[build]+="${task:-0} "
     fi
