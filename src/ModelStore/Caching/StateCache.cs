@@ -341,8 +341,9 @@ public sealed partial class StateCache
 
                 using var hasher = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
 
-                // A small state needs a small buffer (one more byte than it has, so that its end is one read away).
-                var buffer = new byte[total is { } length and < (1 << 20) ? (int)length + 1 : 1 << 20];
+                // A small state needs a small buffer (one more byte than it has, so that its end is one read away); a size
+                // from a lock file is only a claim, so a wrong one costs reads, never correctness.
+                var buffer = new byte[total is { } length and < (1 << 20) ? (int)Math.Max(length + 1, 1 << 16) : 1 << 20];
                 int read;
                 var lastReport = Stopwatch.StartNew();
                 while ((read = await source.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)

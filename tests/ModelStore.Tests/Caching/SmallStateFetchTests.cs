@@ -112,6 +112,21 @@ public sealed class SmallStateFetchTests
     }
 
     [TestMethod]
+    public async Task A_size_the_lock_file_gets_wrong_does_not_change_the_bytes_kept()
+    {
+        // The lock file is data: its size only chooses the path. The bytes with the locked hash are kept whole.
+        var (requests, lockFile, bytes) = Publish(count: 1);
+        var entry = lockFile.Find(requests[0].Key)!;
+        var wrong = new StateLockFile([new StateLockEntry(entry.Key, entry.Store, entry.Sha256, 10)]);
+
+        var outcome = await Resolver(wrong).ResolveAsync(requests[0], TestContext.CancellationToken);
+
+        Assert.IsTrue(outcome.Succeeded, outcome.ToString());
+        CollectionAssert.AreEqual(bytes[0], await File.ReadAllBytesAsync(outcome.Path!, TestContext.CancellationToken));
+        Assert.AreEqual(StateBytes, outcome.Size);
+    }
+
+    [TestMethod]
     public async Task Parallel_resolvers_of_the_same_small_states_agree_and_fetch_each_once()
     {
         // Two resolutions at once (two builds of one machine share the cache): the state's lock makes the second wait and
