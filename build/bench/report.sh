@@ -11,6 +11,7 @@ quick=false
 if $quick; then noop_runs=5; noop_big_mib=512; s3_mib=256; s3_rounds=1; url_mib=256; url_rounds=3; oci_mib=256; oci_rounds=1; verify_mib=256; torch_layers=4; arrow_mb=128; plums=(2 64); bundle_mib=256; bundle_rounds=1; export RUNS=1
 else noop_runs=11; noop_big_mib=2048; s3_mib=1024; s3_rounds=3; url_mib=1024; url_rounds=5; oci_mib=1024; oci_rounds=3; verify_mib=1024; torch_layers=8; arrow_mb=512; plums=(4 128); bundle_mib=1024; bundle_rounds=3; export RUNS=3; fi
 shard_count=4
+$quick && many_count=200 || many_count=1000
 mkdir -p "$out"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 "$root/build/install-prerequisites.sh" >&2 || { echo "report: prerequisites failed" >&2; exit 1; }
@@ -27,6 +28,7 @@ run() { # name, command...: the benchmark's whole output goes to artifacts/bench
 
 run noop-build "$root/build/bench/noop-build/run.sh" "$noop_runs" "$noop_big_mib"
 run s3 "$root/build/bench/s3/run.sh" "$s3_mib" "$s3_rounds"
+run many "$root/build/bench/many/run.sh" "$many_count" 64 "$s3_rounds"
 run url "$root/build/bench/url/run.sh" "$url_mib" "$url_rounds"
 run oci "$root/build/bench/oci/run.sh" "$oci_mib" "$oci_rounds"
 run verify "$root/build/bench/verify/run.sh" "$verify_mib"
@@ -65,6 +67,8 @@ plums_memory="$(line plums '^peak working set' | sed 's/^[^:]*: //')"
 oci_row() { line oci "^\\| $1 \\|" | awk -F'|' '{ gsub(/^ +| +$/, "", $3); gsub(/^ +| +$/, "", $4); print $3 ", peak RSS " $4 }'; }
 oci_ratio="$(line oci '^modelstore pull / skopeo copy' | grep -oE '[0-9]+\.[0-9]+x' | head -1)"
 shards_memory="$(line shards '^sharded load overhead' | sed 's/^[^:]*: //')"
+many_row() { line many "^row $1:" | sed 's/^row [^:]*: //'; }
+many_ratio() { line many "^ratio $1 " | grep -oE '[0-9]+\.[0-9]+x' | head -1; }
 url_row() { line url "^row $1:" | sed 's/^row [^:]*: //'; }
 url_median() { line url "^row $1:" | grep -oE 'wall median [0-9.]+' | awk '{ print $3 }'; }
 bundle_row() { line bundles "^row $1:" | sed 's/^row [^:]*: //'; }
@@ -89,6 +93,9 @@ bundle_median() { line bundles "^row $1:" | grep -oE 'wall median [0-9.]+' | awk
   echo "| Cold ${s3_mib} MiB S3 fetch from radosgw into the cache, verified and fsynced, wall (median of $s3_rounds) | ${ours_s3:-n/a} s | \`aws s3 cp\` ${aws_s3:-n/a} s | $(ratio "$ours_s3" "$aws_s3") | |"
   echo "| Same object, the store's download alone (parallel ranged GETs, SHA-256 on the way; no cache insert, no fsync) | ${store_s3:-n/a} s | \`aws s3 cp\` ${aws_s3:-n/a} s | $(ratio "$store_s3" "$aws_s3") | faster than awscli |"
   echo "| Same fetch, peak RSS | ${ours_rss:-n/a} MiB | \`aws s3 cp\` ${aws_rss:-n/a} MiB | $(ratio "$ours_rss" "$aws_rss") | <= 150 MB |"
+  echo "| Cold \`modelstore restore\` of ${many_count} states of 64 KB from radosgw (SHA-256, cache insert, fsync each), $s3_rounds rounds, order rotated | $(many_row restore) | \`aws s3 sync\` $(many_row aws) | $(many_ratio restore/aws) | <= 1.0x |"
+  echo "| Same, against \`rclone copy\` | | $(many_row rclone) | $(many_ratio restore/rclone) | 1.0x next |"
+  echo "| The resolve step (ResolveModelStates) of a cold \`dotnet build\` declaring the same states | $(many_row build-resolve) | \`modelstore restore\` | $(many_ratio build-resolve/restore) | <= 1.2x |"
   echo "| \`modelstore pull --url\` ${url_mib} MiB from a loopback server (SHA-256, cache insert, fsync), $url_rounds rounds, order rotated | $(url_row modelstore) | \`curl -o\` $(url_row curl) | $(ratio "$(url_median modelstore)" "$(url_median curl)") | <= 1.2x |"
   echo "| Cold ${oci_mib} MiB pull from docker-registry (verified cache), $oci_rounds rounds, order alternated | $(oci_row modelstore-pull) | \`skopeo copy\` to a directory $(oci_row skopeo-copy) | ${oci_ratio:-n/a} | <= 1.0x, RSS <= 150 MB |"
   echo "| Same, against \`aria2c -x4\` | | $(url_row aria2c) | $(ratio "$(url_median modelstore)" "$(url_median aria2c)") | |"
@@ -106,7 +113,7 @@ bundle_median() { line bundles "^row $1:" | grep -oE 'wall median [0-9.]+' | awk
   echo "| Sharded weights load memory over the model's own (${shard_count} shards + index) | ${shards_memory:-n/a} | | | about one tensor, not the model |"
   echo "| PMF package save / strict load, ${plums[0]} x ${plums[1]} MiB | ${plums_save:-n/a} / ${plums_load:-n/a}, peak working set ${plums_memory:-n/a} | | | |"
   echo
-  for name in noop-build s3 url oci verify torchsharp arrow plums shards bundles faults; do
+  for name in noop-build s3 many url oci verify torchsharp arrow plums shards bundles faults; do
     echo "## $name"
     echo
     echo '```'

@@ -82,6 +82,9 @@ public sealed partial class ResolveModelStates : Microsoft.Build.Utilities.Task,
     /// <summary>How often a running fetch logs its progress.</summary>
     internal TimeSpan ProgressInterval { get; set; } = TimeSpan.FromSeconds(3);
 
+    /// <summary>Above this many fetches a build logs one summary line instead of a line per state (each is still logged at normal verbosity).</summary>
+    internal const int ManyFetches = 10;
+
     /// <summary>The store kinds understood (tests substitute their own).</summary>
     internal StateStoreRegistry Registry { get; set; } = StateStoreRegistry.Default;
 
@@ -157,14 +160,28 @@ public sealed partial class ResolveModelStates : Microsoft.Build.Utilities.Task,
             MaxParallelFetches = MaxParallelFetches > 0 ? MaxParallelFetches : StateResolverOptions.DefaultMaxParallelFetches,
             Progress = new Progress(report => progress.GetOrAdd(report.Key, key => Started(key)).Report(report.Bytes)),
         });
+        var started = System.Diagnostics.Stopwatch.StartNew();
         var outcomes = await resolver.ResolveAllAsync(requests.Select(request => request.Request), cancellationToken).ConfigureAwait(false);
         var resolved = new List<ResolvedState>();
+        var fetched = outcomes.Where(outcome => outcome.Succeeded && outcome.Source != StateSource.Cache).ToList();
+        var eachFetch = fetched.Count > ManyFetches ? MessageImportance.Normal : MessageImportance.High;
         foreach (var (request, outcome) in requests.Zip(outcomes))
         {
-            if (Report(outcome, progress.GetValueOrDefault(outcome.Key)))
+            if (Report(outcome, progress.GetValueOrDefault(outcome.Key), eachFetch))
             {
                 resolved.Add(request.Resolved(outcome));
             }
+        }
+
+        if (eachFetch != MessageImportance.High)
+        {
+            // Many states, one line (each one is listed at normal verbosity, -v:n).
+            Log.LogMessage(
+                MessageImportance.High,
+                "ModelStore: fetched {0} states ({1}) in {2}, each checked against its SHA-256.",
+                fetched.Count.ToString(CultureInfo.InvariantCulture),
+                FetchProgressLogger.FormatBytes(fetched.Sum(outcome => outcome.Size)),
+                FetchProgressLogger.FormatSeconds(started.Elapsed));
         }
 
         if (!Log.HasLoggedErrors)
@@ -187,7 +204,7 @@ public sealed partial class ResolveModelStates : Microsoft.Build.Utilities.Task,
     };
 
     /// <summary>Logs an outcome (its warnings, and its failure as a coded error); returns whether it resolved.</summary>
-    private bool Report(StateResolution outcome, FetchProgressLogger? progress)
+    private bool Report(StateResolution outcome, FetchProgressLogger? progress, MessageImportance eachFetch)
     {
         foreach (var warning in outcome.Warnings)
         {
@@ -230,7 +247,7 @@ public sealed partial class ResolveModelStates : Microsoft.Build.Utilities.Task,
             default:
                 FetchCount++;
                 Log.LogMessage(
-                    MessageImportance.High,
+                    eachFetch,
                     "ModelStore: fetched {0} from {1}: {2} in {3} ({4}), SHA-256 {5}.",
                     outcome.Key,
                     outcome.Mirror is { } mirror ? $"mirror '{mirror}' of {store}" : store,

@@ -27,11 +27,23 @@ public static partial class CliApp
                 throw new UsageException("--jobs must be 1 or more.");
             }
 
-            var outcomes = await StateResolver.RestoreAsync(
-                lockFile,
-                new StateResolverOptions { Cache = OpenCache(parse.GetValue(options.Cache)), MaxParallelFetches = parse.GetValue(jobs), Verification = Verification(parse, options), Offline = parse.GetValue(offline) },
-                new LockFileStoreOptions { Registry = WithProviders(parse.GetValue(provider) ?? []), Settings = StoreSettings([.. parse.GetValue(storeSetting) ?? [], .. HubCacheSharing(lockFile, parse.GetValue(hfCache))]) },
-                cancellationToken).ConfigureAwait(false);
+            // One line for all the states (each one is listed with --verbose).
+            var verbose = parse.GetValue(options.Verbose);
+            var progress = cli.ShowsProgress ? new StatesProgress(cli.Error, "restore:", LockFileStores.CreateRequests(StateLockFileFormat.Read(lockFile)).Count, cli.IsInteractive) : null;
+            IReadOnlyList<StateResolution> outcomes;
+            try
+            {
+                outcomes = await StateResolver.RestoreAsync(
+                    lockFile,
+                    new StateResolverOptions { Cache = OpenCache(parse.GetValue(options.Cache)), MaxParallelFetches = parse.GetValue(jobs), Verification = Verification(parse, options), Offline = parse.GetValue(offline), Resolved = progress },
+                    new LockFileStoreOptions { Registry = WithProviders(parse.GetValue(provider) ?? []), Settings = StoreSettings([.. parse.GetValue(storeSetting) ?? [], .. HubCacheSharing(lockFile, parse.GetValue(hfCache))]) },
+                    cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                progress?.Complete();
+            }
+
             var results = new List<object>();
             int fetched = 0, copied = 0, cached = 0, failed = 0;
             foreach (var outcome in outcomes)
@@ -59,12 +71,16 @@ public static partial class CliApp
                     fetched++;
                 }
 
-                await cli.LineAsync(result switch
+                if (verbose)
                 {
-                    "cached" => $"cached   {outcome.Key}  ({store})",
-                    "copied" => $"copied   {outcome.Key}  ({store}, {ProgressBar.FormatBytes(outcome.Size)} from a copy on this machine, nothing downloaded)",
-                    _ => $"fetched  {outcome.Key}  ({store}, {ProgressBar.FormatBytes(outcome.Size)})",
-                }).ConfigureAwait(false);
+                    await cli.LineAsync(result switch
+                    {
+                        "cached" => $"cached   {outcome.Key}  ({store})",
+                        "copied" => $"copied   {outcome.Key}  ({store}, {ProgressBar.FormatBytes(outcome.Size)} from a copy on this machine, nothing downloaded)",
+                        _ => $"fetched  {outcome.Key}  ({store}, {ProgressBar.FormatBytes(outcome.Size)})",
+                    }).ConfigureAwait(false);
+                }
+
                 results.Add(new { key = outcome.Key.ToString(), store, sha256 = outcome.Sha256, result, path = outcome.Path });
             }
 

@@ -1,6 +1,7 @@
 using System.Reflection;
 using System.Text.RegularExpressions;
 using Microsoft.Build.Framework;
+using ModelStore.Build.Tasks;
 
 namespace ModelStore.Build.Tests;
 
@@ -31,6 +32,31 @@ public sealed partial class FetchMessageTests
             var arguments = (object?[]?)RawArguments.GetValue(message) ?? [];
             Assert.IsTrue(arguments.All(argument => argument is null or string), $"'{message.Message}' has arguments of types {string.Join(", ", arguments.Select(argument => argument?.GetType().Name))}");
         }
+    }
+
+    [TestMethod]
+    public void Many_fetched_states_are_one_summary_line_at_the_default_verbosity_and_each_one_at_normal()
+    {
+        // Issue 20: a build fetching a thousand states printed a thousand lines.
+        using var sandbox = new TaskSandbox();
+        var count = ResolveModelStates.ManyFetches + 2;
+        var states = Enumerable.Range(0, count).Select(i => $"pytorch/tiny-mlp.part{i}.v1").ToList();
+        states.ForEach(key => sandbox.Publish(key, 1000));
+
+        var (success, _, engine) = sandbox.Run([.. states.Select(key => TaskSandbox.State(key))]);
+        using var none = new TaskSandbox();
+        var (few, _, fewEngine) = none.Run([]); // nothing fetched: no summary either
+        using var one = new TaskSandbox();
+        one.Publish(states[0], 1000);
+        var (oneSuccess, _, oneEngine) = one.Run([TaskSandbox.State(states[0])]);
+
+        Assert.IsTrue(success && few && oneSuccess, engine.Log + fewEngine.Log + oneEngine.Log);
+        var high = engine.Messages.Where(message => message.Importance == MessageImportance.High).Select(message => message.Message!).ToList();
+        Assert.HasCount(1, high.Where(message => message.StartsWith("ModelStore: fetched", StringComparison.Ordinal)).ToList(), string.Join("\n", high));
+        Assert.MatchesRegex($@"^ModelStore: fetched {count} states \(11\.7 KB\) in [0-9]+\.[0-9] s, each checked against its SHA-256\.$", high.Single(message => message.StartsWith("ModelStore: fetched", StringComparison.Ordinal)));
+        Assert.HasCount(count, engine.Messages.Where(message => message.Importance == MessageImportance.Normal && message.Message!.StartsWith("ModelStore: fetched pytorch/", StringComparison.Ordinal)).ToList());
+        Assert.IsFalse(fewEngine.Messages.Any(message => message.Message!.StartsWith("ModelStore: fetched", StringComparison.Ordinal)));
+        Assert.AreEqual(MessageImportance.High, oneEngine.Messages.Single(message => message.Message!.StartsWith("ModelStore: fetched", StringComparison.Ordinal)).Importance, "A few states keep their own line.");
     }
 
     [GeneratedRegex(@"^ModelStore: fetched \S+ from store 'local': 48\.8 KB in [0-9]+\.[0-9] s \([0-9]+\.[0-9] MB/s\), SHA-256 [0-9a-f]{64}\.$")]

@@ -21,14 +21,26 @@ public sealed partial class StateCache
     /// <param name="progress">Receives the number of bytes fetched so far from the current source.</param>
     /// <param name="cancellationToken">Cancels the fetch.</param>
     /// <exception cref="StateStoreException">The origin failed after every mirror was skipped.</exception>
-    public async Task<CachedState> GetOrFetchAsync(
+    public Task<CachedState> GetOrFetchAsync(
         IStateStore origin,
         IReadOnlyList<IStateStore> mirrors,
         StateKey key,
         string? expectedSha256,
         Action<IStateStore, StateStoreException?>? onSource = null,
         IProgress<long>? progress = null,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default) =>
+        GetOrFetchAsync(origin, mirrors, key, expectedSha256, expectedSize: null, onSource, progress, cancellationToken);
+
+    /// <summary>The same, with the state's size when a pin or the lock file gives it (a small state takes one request).</summary>
+    internal async Task<CachedState> GetOrFetchAsync(
+        IStateStore origin,
+        IReadOnlyList<IStateStore> mirrors,
+        StateKey key,
+        string? expectedSha256,
+        long? expectedSize,
+        Action<IStateStore, StateStoreException?>? onSource,
+        IProgress<long>? progress,
+        CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(origin);
         ArgumentNullException.ThrowIfNull(mirrors);
@@ -44,7 +56,7 @@ public sealed partial class StateCache
             {
                 try
                 {
-                    var copy = await GetOrFetchAsync(mirror, key, expectedSha256, progress, cancellationToken).ConfigureAwait(false);
+                    var copy = await GetOrFetchAsync(mirror, key, expectedSha256, expectedSize, progress, cancellationToken).ConfigureAwait(false);
                     onSource?.Invoke(mirror, null);
                     return await IndexAsync(origin.Id, key, copy.Sha256, copy.Size, cancellationToken).ConfigureAwait(false);
                 }
@@ -55,7 +67,7 @@ public sealed partial class StateCache
             }
         }
 
-        var state = await GetOrFetchAsync(origin, key, expectedSha256, progress, cancellationToken).ConfigureAwait(false);
+        var state = await GetOrFetchAsync(origin, key, expectedSha256, expectedSize, progress, cancellationToken).ConfigureAwait(false);
         onSource?.Invoke(origin, null);
         return state;
     }

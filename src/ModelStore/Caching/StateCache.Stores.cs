@@ -21,13 +21,17 @@ public sealed partial class StateCache
     /// (no second copy, no second pass). Other stores are read through <see cref="IStateStore.OpenReadAsync"/>.
     /// </summary>
     /// <exception cref="StateStoreException"><see cref="StateStoreError.IntegrityMismatch"/> when the bytes do not match <paramref name="expectedSha256"/>.</exception>
-    public async Task<CachedState> GetOrFetchAsync(IStateStore store, StateKey key, string? expectedSha256 = null, IProgress<long>? progress = null, CancellationToken cancellationToken = default)
+    public Task<CachedState> GetOrFetchAsync(IStateStore store, StateKey key, string? expectedSha256 = null, IProgress<long>? progress = null, CancellationToken cancellationToken = default) =>
+        GetOrFetchAsync(store, key, expectedSha256, expectedSize: null, progress, cancellationToken);
+
+    /// <summary>The fetch of <see cref="GetOrFetchAsync(IStateStore, StateKey, string?, IProgress{long}?, CancellationToken)"/>, taking a small state (<paramref name="expectedSize"/> known and small) by the small path.</summary>
+    internal async Task<CachedState> GetOrFetchAsync(IStateStore store, StateKey key, string? expectedSha256, long? expectedSize, IProgress<long>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(key);
-        if (store is not IFileDownloadingStore downloading)
+        if (store is not IFileDownloadingStore downloading || IsSmall(expectedSha256, expectedSize))
         {
-            return await GetOrFetchAsync(store.Id, key, token => store.OpenReadAsync(key, token), expectedSha256, progress, cancellationToken).ConfigureAwait(false);
+            return await GetOrFetchSmallAsync(store, key, expectedSha256, expectedSize, progress, cancellationToken).ConfigureAwait(false);
         }
 
         return await GetOrFetchCoreAsync(

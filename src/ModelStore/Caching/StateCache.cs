@@ -129,7 +129,7 @@ public sealed partial class StateCache
                 var source = await open(token).ConfigureAwait(false);
                 await using (source.ConfigureAwait(false))
                 {
-                    return await InsertLockedAsync(storeId, key, source, expectedSha256, progress, token).ConfigureAwait(false);
+                    return await InsertLockedAsync(storeId, key, source, expectedSha256, expectedSize: null, progress, token).ConfigureAwait(false);
                 }
             },
             cancellationToken).ConfigureAwait(false);
@@ -180,7 +180,7 @@ public sealed partial class StateCache
     {
         ArgumentNullException.ThrowIfNull(content);
         using var held = await CrossProcessLock.AcquireAsync(GetLockPath(storeId, key), LockTimeout, cancellationToken).ConfigureAwait(false);
-        return await InsertLockedAsync(storeId, key, content, expectedSha256, null, cancellationToken).ConfigureAwait(false);
+        return await InsertLockedAsync(storeId, key, content, expectedSha256, expectedSize: null, progress: null, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Re-hashes a cached blob; returns whether it still has the recorded hash and size.</summary>
@@ -318,7 +318,9 @@ public sealed partial class StateCache
             : null;
     }
 
-    private async Task<CachedState> InsertLockedAsync(string storeId, StateKey key, Stream source, string? expectedSha256, IProgress<long>? progress, CancellationToken cancellationToken)
+    // The bytes are hashed from memory as they are written, flushed to disk once and renamed into the blobs: the one durable
+    // write of a fetch (the index entry after it is a hint, see IndexAsync).
+    private async Task<CachedState> InsertLockedAsync(string storeId, StateKey key, Stream source, string? expectedSha256, long? expectedSize, IProgress<long>? progress, CancellationToken cancellationToken)
     {
         var expected = expectedSha256 is null ? null : NormalizeSha256(expectedSha256);
         var tmpFolder = Path.Combine(Root, "tmp");
@@ -332,13 +334,17 @@ public sealed partial class StateCache
             var target = LinkSafeFile.Open(temporaryPath, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous);
             await using (target.ConfigureAwait(false))
             {
-                if (source.CanSeek && progress is Downloads.IDownloadProgress sized)
+                var total = source.CanSeek ? source.Length - source.Position : expectedSize;
+                if (total is { } known && progress is Downloads.IDownloadProgress sized)
                 {
-                    sized.ReportTotal(source.Length - source.Position);
+                    sized.ReportTotal(known);
                 }
 
                 using var hasher = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-                var buffer = new byte[1 << 20];
+
+                // A small state needs a small buffer (one more byte than it has, so that its end is one read away); a size
+                // from a lock file is only a claim, so a wrong one costs reads, never correctness.
+                var buffer = new byte[total is { } length and < (1 << 20) ? (int)Math.Max(length + 1, 1 << 16) : 1 << 20];
                 int read;
                 var lastReport = Stopwatch.StartNew();
                 while ((read = await source.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
@@ -378,10 +384,29 @@ public sealed partial class StateCache
         }
     }
 
+    // The entry appears by rename (never half-written to a reader), but is not flushed to disk: it is a hint that every reader
+    // checks against the blob (TryGet: parsed defensively, the blob present with its size; a pinned hash never reads it),
+    // so one lost or torn by a power cut reads as a miss, and the blob, flushed before it, is found again by its hash.
     private async Task<CachedState> IndexAsync(string storeId, StateKey key, string sha256, long size, CancellationToken cancellationToken)
     {
         var entry = new IndexEntry(storeId, key.ToString(), sha256, size, DateTimeOffset.UtcNow);
-        await AtomicFile.WriteAllBytesAsync(GetIndexPath(storeId, key), JsonSerializer.SerializeToUtf8Bytes(entry, IndexJson), cancellationToken).ConfigureAwait(false);
+        var path = GetIndexPath(storeId, key);
+        var temporary = AtomicFile.CreateTemporary(path, out var temporaryPath);
+        try
+        {
+            await using (temporary.ConfigureAwait(false))
+            {
+                await temporary.WriteAsync(JsonSerializer.SerializeToUtf8Bytes(entry, IndexJson), cancellationToken).ConfigureAwait(false);
+            }
+
+            File.Move(temporaryPath, path, overwrite: true);
+        }
+        catch
+        {
+            AtomicFile.Discard(temporaryPath);
+            throw;
+        }
+
         return new CachedState(storeId, key, sha256, size, GetBlobPath(sha256));
     }
 

@@ -71,6 +71,13 @@ public sealed class HttpRangeSource : IRangeReadableSource
         return new RemoteObject(head.Content.Headers.ContentLength!.Value, VersionOf(head), acceptsRanges);
     }
 
+    /// <summary>
+    /// The whole file in one plain <c>GET</c>, with no <c>HEAD</c> first (a small state whose hash the caller checks): its
+    /// size is what the response says, or what arrives.
+    /// </summary>
+    internal Task<Stream> OpenWholeAsync(CancellationToken cancellationToken) =>
+        OpenRangeAsync(new RemoteObject(0, null, AcceptsRanges: false), 0, 0, cancellationToken);
+
     /// <inheritdoc />
     public async Task<Stream> OpenRangeAsync(RemoteObject expected, long offset, long length, CancellationToken cancellationToken = default)
     {

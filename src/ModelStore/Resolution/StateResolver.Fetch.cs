@@ -88,7 +88,7 @@ public sealed partial class StateResolver
             }
         }
 
-        var state = await Cache.GetOrFetchAsync(origin, mirrors, request.Key, expected.Sha256, OnSource, progress, cancellationToken).ConfigureAwait(false);
+        var state = await Cache.GetOrFetchAsync(origin, mirrors, request.Key, expected.Sha256, expected.Size, OnSource, progress, cancellationToken).ConfigureAwait(false);
         if (progress.Started && request.Url is not null && request.Sha256 is null)
         {
             warnings.Add(new ResolutionWarning(ResolutionWarningKind.PinRecommended, $"ModelState '{request.Key}' comes from a Url without a Sha256 pin: the lock file now pins SHA-256 {state.Sha256}, but the item should too, so that a changed file at that address is an error wherever the project builds. Add Sha256=\"{state.Sha256}\" to the item."));

@@ -53,7 +53,11 @@ public sealed partial class StateResolver
         await Parallel.ForEachAsync(
             Enumerable.Range(0, list.Count),
             new ParallelOptions { MaxDegreeOfParallelism = _options.MaxParallelFetches, CancellationToken = cancellationToken },
-            async (index, token) => outcomes[index] = await ResolveAsync(list[index], token).ConfigureAwait(false)).ConfigureAwait(false);
+            async (index, token) =>
+            {
+                outcomes[index] = await ResolveAsync(list[index], token).ConfigureAwait(false);
+                _options.Resolved?.Report(outcomes[index]);
+            }).ConfigureAwait(false);
         return outcomes;
     }
 
@@ -146,6 +150,7 @@ public sealed partial class StateResolver
             MaxParallelFetches = options.MaxParallelFetches,
             Verification = options.Verification,
             Progress = options.Progress,
+            Resolved = options.Resolved,
         });
         return await resolver.ResolveAllAsync(LockFileStores.CreateRequests(lockFile), cancellationToken).ConfigureAwait(false);
     }

@@ -48,6 +48,12 @@ public sealed class StateResolverOptions
 
     /// <summary>Receives the progress of each fetch (from several threads when fetches run in parallel).</summary>
     public IProgress<StateFetchProgress>? Progress { get; init; }
+
+    /// <summary>
+    /// Receives each outcome of <see cref="StateResolver.ResolveAllAsync"/> as soon as it is known, in the order they
+    /// complete (from several threads): one progress line for many states, instead of waiting for the last one.
+    /// </summary>
+    public IProgress<StateResolution>? Resolved { get; init; }
 }
 
 /// <summary>The progress of one fetch.</summary>

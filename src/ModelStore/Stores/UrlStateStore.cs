@@ -84,8 +84,7 @@ public sealed class UrlStateStore : StateStore, IFileDownloadingStore
     public override async Task<Stream> OpenReadAsync(StateKey key, CancellationToken cancellationToken = default)
     {
         EnsureServed(key);
-        var remote = await _source.GetObjectAsync(cancellationToken).ConfigureAwait(false);
-        var body = await _source.OpenRangeAsync(remote with { AcceptsRanges = false }, 0, remote.Size, cancellationToken).ConfigureAwait(false);
+        var body = await _source.OpenWholeAsync(cancellationToken).ConfigureAwait(false);
         return new IO.TransportGuardedStream(body, null, Description, key, _download.ReadTimeout);
     }
 
