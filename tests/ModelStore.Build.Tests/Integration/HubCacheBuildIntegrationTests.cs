@@ -71,7 +71,7 @@ public sealed class HubCacheBuildIntegrationTests
 
         // 3. The same for `modelstore restore --offline` (the CI prefetch) on an empty cache, then a warm offline build.
         Directory.Delete(app.Home, recursive: true);
-        var restore = await DotNet.RunAsync(app.Folder, new Dictionary<string, string> { ["HF_HUB_CACHE"] = python, ["HF_ENDPOINT"] = hub.Endpoint.AbsoluteUri }, ModelStore.Testing.ModelStoreTool.DllPath, "restore", app.Folder, "--offline", "--cache", app.Home);
+        var restore = await DotNet.RunAsync(app.Folder, new Dictionary<string, string> { ["HF_HUB_CACHE"] = python, ["HF_ENDPOINT"] = hub.Endpoint.AbsoluteUri }, ModelStore.Testing.ModelStoreTool.DllPath, "restore", app.Folder, "--offline", "--verbose", "--cache", app.Home);
 
         restore.AssertSucceeded();
         StringAssert.Contains(restore.Output, $"copied   {Weights}", restore.ToString());
