@@ -44,7 +44,10 @@ public sealed partial class StateResolver
         var files = new BundleFile?[wanted.Count];
         for (var i = 0; i < wanted.Count; i++)
         {
-            files[i] = await FindCachedFileAsync(request, wanted[i], warnings, cancellationToken).ConfigureAwait(false);
+            // A store that lists no hashes: the file's last fetch from the same place (any bundle), like a single state's cache entry.
+            var file = wanted[i];
+            var known = file.Sha256 ?? (store is null ? null : Cache.TryGetFetchedFile(store.ForFile(file.Path).Id, file.Size));
+            files[i] = await FindCachedFileAsync(request, file with { Sha256 = known }, warnings, cancellationToken).ConfigureAwait(false);
         }
 
         var missing = Enumerable.Range(0, wanted.Count).Where(i => files[i] is null).ToList();
@@ -106,5 +109,5 @@ public sealed partial class StateResolver
 
     private static async Task<IFileListingStore> OpenListingAsync(StateRequest request, StoreView view, CancellationToken cancellationToken) =>
         await view.OpenAsync(cancellationToken).ConfigureAwait(false) as IFileListingStore
-            ?? throw new StateResolutionException(ResolutionFailureKind.InvalidRequest, $"ModelState '{request.Key}' is a bundle (Files), but {view.Unpinned.Description} cannot list its files; the kinds that can are Local, S3 and HuggingFace. Declare one state per file with Path, or use such a store.");
+            ?? throw new StateResolutionException(ResolutionFailureKind.InvalidRequest, $"ModelState '{request.Key}' is a bundle (Files), but {view.Unpinned.Description} cannot list its files; the kinds that can are Local, S3, AzureBlob, HuggingFace and Oci. Declare one state per file with Path, or use such a store.");
 }
