@@ -52,6 +52,7 @@ public sealed partial class StateResolver
 
         var missing = Enumerable.Range(0, wanted.Count).Where(i => files[i] is null).ToList();
         long downloaded = 0;
+        string? servedBy = null;
         if (missing.Count > 0)
         {
             if (_options.Offline)
@@ -66,18 +67,27 @@ public sealed partial class StateResolver
                 async (index, token) =>
                 {
                     var file = wanted[index];
+                    var origin = store.ForFile(file.Path);
+                    var mirrors = OpenFileMirrors(request, origin, file.Sha256, warnings);
                     var progress = new FetchProgress(request, _options.Progress);
-                    var state = await Cache.GetOrFetchAsync(store.ForFile(file.Path), [], request.Key, file.Sha256, null, progress, token).ConfigureAwait(false);
+                    var state = await Cache.GetOrFetchAsync(origin, mirrors.Stores, request.Key, file.Sha256, mirrors.OnSource, progress, token).ConfigureAwait(false);
                     Interlocked.Add(ref downloaded, progress.Bytes);
+                    if (progress.Started && mirrors.ServedBy is { } mirror)
+                    {
+                        servedBy = mirror;
+                    }
+
                     files[index] = new BundleFile(file.Path, state.Sha256, state.Size);
                 }).ConfigureAwait(false);
         }
 
         var resolved = files.Select(file => file!).ToList();
         var folder = await Cache.MaterializeBundleAsync(resolved, cancellationToken).ConfigureAwait(false);
-        return new StateResolution(request, BundleFile.ManifestSha256(resolved), resolved.Sum(file => file.Size), folder, downloaded > 0 ? StateSource.Store : StateSource.Cache, warnings)
+        var source = downloaded == 0 ? StateSource.Cache : servedBy is null ? StateSource.Store : StateSource.Mirror;
+        return new StateResolution(request, BundleFile.ManifestSha256(resolved), resolved.Sum(file => file.Size), folder, source, warnings)
         {
             Files = resolved,
+            Mirror = source == StateSource.Mirror ? servedBy : null,
             Revision = view.Revision,
             BytesDownloaded = downloaded,
             Elapsed = downloaded > 0 ? clock.Elapsed : TimeSpan.Zero,
