@@ -5,7 +5,7 @@ namespace ModelStore.Azure;
 
 /// <summary>
 /// One blob of an <see cref="AzureBlobStateStore"/> named by path (<see cref="AzureBlobStateStore.ForFile"/>: a bundle's
-/// file), served under any key; read-only. Reads, downloads and errors are the store's.
+/// file), served and written under any key. Reads, writes, downloads and errors are the store's.
 /// </summary>
 internal sealed class AzureBlobFileView(AzureBlobStateStore store, string blobName) : StateStore, IFileDownloadingStore
 {
@@ -46,7 +46,11 @@ internal sealed class AzureBlobFileView(AzureBlobStateStore store, string blobNa
     }
 
     /// <inheritdoc />
-    /// <exception cref="StateStoreException">Always: <see cref="StateStoreError.ReadOnly"/>.</exception>
-    public override Task WriteAsync(StateKey key, Stream content, bool overwrite = false, CancellationToken cancellationToken = default) =>
-        throw new StateStoreException(StateStoreError.ReadOnly, $"Cannot save {key} to {Description}: a blob named by path is read-only.", key);
+    /// <remarks>Uploads the blob, whatever the key; a mirror holds bundle files this way.</remarks>
+    public override Task WriteAsync(StateKey key, Stream content, bool overwrite = false, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(content);
+        return store.WriteBlobAsync(blobName, key, content, overwrite, cancellationToken);
+    }
 }

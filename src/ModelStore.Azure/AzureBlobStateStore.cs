@@ -210,12 +210,17 @@ public sealed class AzureBlobStateStore : StateStore, IFileDownloadingStore, IFi
         await TryGetPropertiesAsync(key, blobName, cancellationToken).ConfigureAwait(false) is not null;
 
     /// <inheritdoc />
-    public override async Task WriteAsync(StateKey key, Stream content, bool overwrite = false, CancellationToken cancellationToken = default)
+    public override Task WriteAsync(StateKey key, Stream content, bool overwrite = false, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(key);
         ArgumentNullException.ThrowIfNull(content);
         cancellationToken.ThrowIfCancellationRequested();
-        var blobName = GetBlobName(key);
+        return WriteBlobAsync(GetBlobName(key), key, content, overwrite, cancellationToken);
+    }
+
+    /// <summary>Uploads <paramref name="blobName"/> (for <paramref name="key"/>), atomically refusing to replace it unless <paramref name="overwrite"/>.</summary>
+    internal async Task WriteBlobAsync(string blobName, StateKey key, Stream content, bool overwrite, CancellationToken cancellationToken)
+    {
         if (!overwrite && await TryGetPropertiesAsync(key, blobName, cancellationToken).ConfigureAwait(false) is not null)
         {
             throw AlreadyExists(key, blobName, null, "pass overwrite: true to replace it");

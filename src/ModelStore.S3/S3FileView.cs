@@ -5,7 +5,7 @@ namespace ModelStore.S3;
 
 /// <summary>
 /// One object of an <see cref="S3StateStore"/> named by path (<see cref="S3StateStore.ForFile"/>: a bundle's file), served
-/// under any key; read-only. Reads, downloads and errors are the store's.
+/// and written under any key. Reads, writes, downloads and errors are the store's.
 /// </summary>
 internal sealed class S3FileView(S3StateStore store, string objectName) : StateStore, IFileDownloadingStore
 {
@@ -46,7 +46,11 @@ internal sealed class S3FileView(S3StateStore store, string objectName) : StateS
     }
 
     /// <inheritdoc />
-    /// <exception cref="StateStoreException">Always: <see cref="StateStoreError.ReadOnly"/>.</exception>
-    public override Task WriteAsync(StateKey key, Stream content, bool overwrite = false, CancellationToken cancellationToken = default) =>
-        throw new StateStoreException(StateStoreError.ReadOnly, $"Cannot save {key} to {Description}: an object named by path is read-only.", key);
+    /// <remarks>Uploads the object, whatever the key; a mirror holds bundle files this way.</remarks>
+    public override Task WriteAsync(StateKey key, Stream content, bool overwrite = false, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(content);
+        return store.WriteObjectAsync(objectName, key, content, overwrite, cancellationToken);
+    }
 }

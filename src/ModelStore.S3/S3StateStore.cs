@@ -192,12 +192,17 @@ public sealed class S3StateStore : StateStore, IFileDownloadingStore, IFileListi
     }
 
     /// <inheritdoc />
-    public override async Task WriteAsync(StateKey key, Stream content, bool overwrite = false, CancellationToken cancellationToken = default)
+    public override Task WriteAsync(StateKey key, Stream content, bool overwrite = false, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(key);
         ArgumentNullException.ThrowIfNull(content);
         cancellationToken.ThrowIfCancellationRequested();
-        var objectName = GetObjectName(key);
+        return WriteObjectAsync(GetObjectName(key), key, content, overwrite, cancellationToken);
+    }
+
+    /// <summary>Uploads <paramref name="objectName"/> (for <paramref name="key"/>), refusing to replace it unless <paramref name="overwrite"/>.</summary>
+    internal async Task WriteObjectAsync(string objectName, StateKey key, Stream content, bool overwrite, CancellationToken cancellationToken)
+    {
         if (!overwrite && await TryGetMetadataAsync(key, objectName, cancellationToken).ConfigureAwait(false) is not null)
         {
             throw new StateStoreException(StateStoreError.AlreadyExists, $"State {key} already exists in {Description} (s3://{Bucket}/{objectName}); it is replaced only when overwriting is asked for.", key);

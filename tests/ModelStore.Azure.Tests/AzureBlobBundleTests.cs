@@ -41,7 +41,7 @@ public sealed class AzureBlobBundleTests
     }
 
     [TestMethod]
-    public async Task A_file_is_named_by_a_plain_relative_path_only()
+    public async Task A_file_is_named_by_a_plain_relative_path_only_and_is_read_and_written_through_its_view()
     {
         var container = await Azurite.CreateContainerAsync(Cancel);
         await PutAsync(container, "models/minilm/config.json", "{\"hidden\": 384}"u8.ToArray());
@@ -62,9 +62,15 @@ public sealed class AzureBlobBundleTests
 
         var missing = await Assert.ThrowsExactlyAsync<StateStoreException>(() => store.ForFile("missing.json").OpenReadAsync(Key, Cancel));
         Assert.AreEqual(StateStoreError.NotFound, missing.Error);
-        var readOnly = await Assert.ThrowsExactlyAsync<StateStoreException>(() => view.WriteAsync(Key, new MemoryStream([1]), overwrite: true, Cancel));
-        Assert.AreEqual(StateStoreError.ReadOnly, readOnly.Error);
         Assert.AreNotEqual(store.Id, view.Id);
+
+        // Written through the view (how a mirror holds a bundle's files), atomically refusing to replace unless asked.
+        var copy = store.ForFile("blobs/sha256/abc");
+        await copy.WriteAsync(Key, new MemoryStream([1, 2, 3]), cancellationToken: Cancel);
+        var again = await Assert.ThrowsExactlyAsync<StateStoreException>(() => copy.WriteAsync(Key, new MemoryStream([4]), cancellationToken: Cancel));
+        Assert.AreEqual(StateStoreError.AlreadyExists, again.Error);
+        var written = await Azurite.AdminClient().GetBlobContainerClient(container).GetBlobClient("models/minilm/blobs/sha256/abc").DownloadContentAsync(Cancel);
+        CollectionAssert.AreEqual(new byte[] { 1, 2, 3 }, written.Value.Content.ToArray());
     }
 
     [TestMethod]
