@@ -24,7 +24,7 @@ namespace ModelStore.Azure;
 /// (refused key, SAS or token, or no credentials), <see cref="StateStoreError.Unreachable"/>, <see cref="StateStoreError.Timeout"/>,
 /// <see cref="StateStoreError.RateLimited"/>; they never contain the account key, the connection string nor a SAS.
 /// </remarks>
-public sealed class AzureBlobStateStore : StateStore, IFileDownloadingStore, IFileListingStore
+public sealed class AzureBlobStateStore : StateStore, IFileDownloadingStore, IFileListingStore, IObjectFiles
 {
     private readonly BlobContainerClient _container;
     private readonly AzureBlobErrorTranslator _errors;
@@ -149,7 +149,7 @@ public sealed class AzureBlobStateStore : StateStore, IFileDownloadingStore, IFi
         ArgumentNullException.ThrowIfNull(path);
         return Resolution.StateRequest.PathProblem(path) is { } problem
             ? throw new ArgumentException($"The file path {problem}.", nameof(path))
-            : new AzureBlobFileView(this, BasePath + path);
+            : new ObjectFileView(this, BasePath + path, $"blob {Endpoint}/{Container}/{BasePath}{path}", $"azure-file:{Endpoint}/{Container}/{BasePath}{path}");
     }
 
     /// <inheritdoc />
@@ -204,6 +204,16 @@ public sealed class AzureBlobStateStore : StateStore, IFileDownloadingStore, IFi
             throw _errors.Translate(e, "read", blobName, key);
         }
     }
+
+    Task<bool> IObjectFiles.ObjectExistsAsync(string objectName, StateKey key, CancellationToken cancellationToken) => BlobExistsAsync(objectName, key, cancellationToken);
+
+    Task<Stream> IObjectFiles.OpenObjectAsync(string objectName, StateKey key, CancellationToken cancellationToken) => OpenBlobAsync(objectName, key, cancellationToken);
+
+    Task<FileDownload> IObjectFiles.DownloadObjectAsync(string objectName, StateKey key, string path, IProgress<long>? progress, CancellationToken cancellationToken) =>
+        DownloadBlobAsync(objectName, key, path, progress, cancellationToken);
+
+    Task IObjectFiles.WriteObjectAsync(string objectName, StateKey key, Stream content, bool overwrite, CancellationToken cancellationToken) =>
+        WriteBlobAsync(objectName, key, content, overwrite, cancellationToken);
 
     /// <summary>Whether <paramref name="blobName"/> exists.</summary>
     internal async Task<bool> BlobExistsAsync(string blobName, StateKey key, CancellationToken cancellationToken) =>

@@ -1,19 +1,30 @@
 using ModelStore.States;
-using ModelStore.Stores;
 
-namespace ModelStore.S3;
+namespace ModelStore.Stores;
+
+/// <summary>What an object store (S3, Azure Blob) does with one object named in full, for <see cref="ObjectFileView"/>.</summary>
+internal interface IObjectFiles
+{
+    Task<bool> ObjectExistsAsync(string objectName, StateKey key, CancellationToken cancellationToken);
+
+    Task<Stream> OpenObjectAsync(string objectName, StateKey key, CancellationToken cancellationToken);
+
+    Task<FileDownload> DownloadObjectAsync(string objectName, StateKey key, string path, IProgress<long>? progress, CancellationToken cancellationToken);
+
+    Task WriteObjectAsync(string objectName, StateKey key, Stream content, bool overwrite, CancellationToken cancellationToken);
+}
 
 /// <summary>
-/// One object of an <see cref="S3StateStore"/> named by path (<see cref="S3StateStore.ForFile"/>: a bundle's file), served
-/// and written under any key. Reads, writes, downloads and errors are the store's.
+/// One object of an object store named by path (<see cref="IFileAddressableStore.ForFile"/>: a bundle's file, a mirror's
+/// copy of one), served and written under any key. Reads, writes, downloads and errors are the store's.
 /// </summary>
-internal sealed class S3FileView(S3StateStore store, string objectName) : StateStore, IFileDownloadingStore
+internal sealed class ObjectFileView(IObjectFiles store, string objectName, string description, string id) : StateStore, IFileDownloadingStore
 {
     /// <inheritdoc />
-    public override string Description => $"object s3://{store.Bucket}/{objectName} at {store.Endpoint}";
+    public override string Description => description;
 
     /// <inheritdoc />
-    public override string Id => $"s3-file:{store.Endpoint}/{store.Bucket}/{objectName}";
+    public override string Id => id;
 
     /// <inheritdoc />
     public override Task<bool> ExistsAsync(StateKey key, CancellationToken cancellationToken = default)
