@@ -1,4 +1,5 @@
 using Microsoft.ML.OnnxRuntime;
+using ModelStore.Caching;
 using ModelStore.IO;
 using ModelStore.Stores;
 
@@ -14,14 +15,16 @@ public static class OnnxModelFile
     /// Creates an inference session from the graph at <paramref name="path"/>, ONNX Runtime reading any external data
     /// files from the graph's folder. The graph is untrusted: before ONNX Runtime sees it, every external data
     /// location it names must be a plain relative path inside the graph's folder (no absolute path, no <c>..</c>, no
-    /// symbolic link leading out) naming an existing file.
+    /// symbolic link leading out) naming an existing file. A bundle folder of the cache is a folder of links to its blobs
+    /// (<see cref="StateCache.IsBundleFile"/>), which ONNX Runtime refuses as external data: open such a graph from the
+    /// bundle's copy in the output folder (<c>CopyToOutputDirectory</c>).
     /// </summary>
     /// <param name="path">The <c>.onnx</c> graph.</param>
     /// <param name="options">Session options, or <see langword="null"/> for the defaults.</param>
     /// <exception cref="StateStoreException">
     /// <see cref="StateStoreError.NotFound"/> when the graph or an external data file it names is missing;
     /// <see cref="StateStoreError.InvalidContent"/> when the graph is not an ONNX model (the message says what it is), is
-    /// malformed, or names external data outside its folder.
+    /// malformed, names external data outside its folder, or reaches it through a cache bundle's links.
     /// </exception>
     public static InferenceSession CreateInferenceSession(string path, SessionOptions? options = null)
     {
@@ -84,6 +87,12 @@ public static class OnnxModelFile
             catch (IOException)
             {
                 inside = false;
+            }
+
+            if (!inside && StateCache.IsBundleFile(file))
+            {
+                // ONNX Runtime itself refuses external data that a link leads out of the graph's real folder.
+                throw new StateStoreException(StateStoreError.InvalidContent, $"'{path}' keeps weights in the external data file '{shown}', which this cache bundle holds as a link to a blob: ONNX Runtime refuses external data reached through a link. Copy the bundle to the output (CopyToOutputDirectory=\"PreserveNewest\" on the ModelState) and open the copy.");
             }
 
             if (!inside)

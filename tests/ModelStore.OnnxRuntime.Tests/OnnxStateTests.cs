@@ -1,6 +1,8 @@
 using System.Text.Json;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
+using ModelStore.Caching;
+using ModelStore.Resolution;
 using ModelStore.States;
 using ModelStore.Stores;
 
@@ -17,6 +19,8 @@ public sealed class OnnxStateTests
     private static JsonElement s_manifest;
     private string _relative = null!;
 
+    public TestContext TestContext { get; set; } = null!;
+
     [ClassInitialize]
     public static void ExportWithPyTorch(TestContext context) => (s_folder, s_manifest) = PyTorchFixtures.Make("onnx_fixtures.py");
 
@@ -27,7 +31,7 @@ public sealed class OnnxStateTests
     public void ChoosePath() => _relative = Path.Combine("modelstates-tests", $"onnx.cnn.{Guid.NewGuid():N}.pt");
 
     [TestCleanup]
-    public void DeleteCopy() => File.Delete(Path.Combine(AppContext.BaseDirectory, _relative));
+    public void DeleteCopy() => PyTorchFixtures.Unpublish(_relative);
 
     [TestMethod]
     public void A_pretrained_ONNX_state_runs_in_ONNX_Runtime_with_PyTorchs_outputs()
@@ -85,7 +89,11 @@ public sealed class OnnxStateTests
         Assert.AreEqual(StateStoreError.InvalidContent, pytorch.Error);
         StringAssert.Contains(pytorch.Message, "a zip archive (a PyTorch state dict or TorchScript file");
 
-        File.WriteAllBytes(Path.Combine(s_folder, "garbage.onnx"), System.Security.Cryptography.RandomNumberGenerator.GetBytes(512));
+        // Random bytes, kept from looking like a pickle (0x80 first) or a safetensors header ('{' at offset 8) by chance.
+        var bytes = System.Security.Cryptography.RandomNumberGenerator.GetBytes(512);
+        bytes[0] = 0;
+        bytes[8] = 0;
+        File.WriteAllBytes(Path.Combine(s_folder, "garbage.onnx"), bytes);
         var garbage = Assert.ThrowsExactly<StateStoreException>(() => Publish("garbage.onnx", "onnx/cnn.garbage.v1").CreateInferenceSession());
         Assert.AreEqual(StateStoreError.InvalidContent, garbage.Error);
         StringAssert.Contains(garbage.Message, "is not a valid ONNX model");
@@ -99,6 +107,41 @@ public sealed class OnnxStateTests
 
         AssertPyTorchOutputs(session);
         Assert.IsLessThan(1000, new FileInfo(Path.Combine(s_folder, "external", "cnn.onnx")).Length, "the weights are not in the graph file");
+    }
+
+    [TestMethod]
+    public async Task A_graph_and_its_external_data_declared_as_one_bundle_run_from_the_bundles_copy_and_the_cache_folder_says_why_not()
+    {
+        var root = Directory.CreateTempSubdirectory("modelstore-onnx-bundle-").FullName;
+        try
+        {
+            var stores = new StoreCatalog();
+            stores.Add("local", new LocalStateStore(s_folder));
+            var resolver = new StateResolver(new StateResolverOptions { Cache = new StateCache(Path.Combine(root, "cache")), Stores = stores, LockFile = StateLockFile.Empty });
+
+            // As the build resolves Files="external/cnn.onnx;external/cnn.weights": a folder of links to verified blobs.
+            var bundle = await resolver.ResolveAsync(new StateRequest(StateKey.Parse("onnx/cnn.external.v1"), "local") { Files = FilePatterns.Parse("external/cnn.onnx;external/cnn.weights") }, TestContext.CancellationToken);
+
+            Assert.IsTrue(bundle.Succeeded, bundle.Failure?.Message);
+            Assert.IsNotNull(new FileInfo(Path.Combine(bundle.Path!, "external", "cnn.weights")).LinkTarget, "the bundle's files are links to the cache's blobs");
+            var refused = Assert.ThrowsExactly<StateStoreException>(() => OnnxModelFile.CreateInferenceSession(Path.Combine(bundle.Path!, "external", "cnn.onnx")));
+            Assert.AreEqual(StateStoreError.InvalidContent, refused.Error);
+            StringAssert.Contains(refused.Message, "CopyToOutputDirectory");
+
+            // The copy CopyToOutputDirectory makes (files, not links) runs.
+            var copy = Directory.CreateDirectory(Path.Combine(root, "bin", "modelstates", "onnx.cnn.external.v1", "external")).FullName;
+            foreach (var file in bundle.Files!)
+            {
+                File.Copy(Path.Combine(bundle.Path!, file.Path), Path.Combine(copy, Path.GetFileName(file.Path)));
+            }
+
+            using var session = OnnxModelFile.CreateInferenceSession(Path.Combine(copy, "cnn.onnx"));
+            AssertPyTorchOutputs(session);
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
     }
 
     [TestMethod]

@@ -34,4 +34,14 @@ internal static class PyTorchFixtures
         var bytes = File.ReadAllBytes(path);
         return new PretrainedState(key, "local", Convert.ToHexStringLower(SHA256.HashData(bytes)), bytes.Length, relative);
     }
+
+    /// <summary>Deletes what <see cref="Publish"/> copied to <paramref name="relative"/>, if a test published it.</summary>
+    public static void Unpublish(string relative)
+    {
+        var copy = Path.Combine(AppContext.BaseDirectory, relative);
+        if (File.Exists(copy))
+        {
+            File.Delete(copy);
+        }
+    }
 }

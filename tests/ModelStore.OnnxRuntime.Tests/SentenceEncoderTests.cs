@@ -8,10 +8,12 @@ namespace ModelStore.OnnxRuntime.Tests;
 
 /// <summary>
 /// A model that runs end to end, as an app runs a Hub sentence-embedding model: real PyTorch (Fixtures/bert_fixtures.py)
-/// builds a small BERT-like encoder (token and position embeddings, two TransformerEncoderLayers, masked mean pooling),
-/// exports it to ONNX and writes its vocab.txt, tokenizer.json and config.json; .NET tokenizes with
-/// Microsoft.ML.Tokenizers' WordPiece from vocab.txt, runs the graph from a verified state in ONNX Runtime, and gets
-/// PyTorch's token ids exactly and its embeddings within 1e-5 + 1e-4·|x| per component.
+/// builds a small BERT-like encoder (token, position and token-type embeddings, two TransformerEncoderLayers), exports
+/// it to ONNX with a Hub BERT export's interface and writes its vocab.txt, tokenizer.json and config.json; .NET tokenizes
+/// with Microsoft.ML.Tokenizers' WordPiece from vocab.txt, runs the graph from a verified state in ONNX Runtime on a
+/// padded batch, pools as sentence-transformers does (masked mean, L2 norm), and gets PyTorch's token ids exactly and
+/// its embeddings within 1e-5 + 1e-4·|x| per component. The same model declared as one bundle and run by a consumer
+/// app built against the packed feed: ModelStore.Build.Tests' EncoderBundleIntegrationTests.
 /// </summary>
 [TestClass]
 public sealed class SentenceEncoderTests
@@ -32,7 +34,7 @@ public sealed class SentenceEncoderTests
     public void ChoosePath() => _relative = Path.Combine("modelstates-tests", $"onnx.encoder.{Guid.NewGuid():N}.onnx");
 
     [TestCleanup]
-    public void DeleteCopy() => File.Delete(Path.Combine(AppContext.BaseDirectory, _relative));
+    public void DeleteCopy() => PyTorchFixtures.Unpublish(_relative);
 
     [TestMethod]
     public void Microsoft_ML_Tokenizers_gives_the_token_ids_of_BERTs_WordPiece_from_vocab_txt()
@@ -76,7 +78,10 @@ public sealed class SentenceEncoderTests
     private static BertTokenizer Tokenizer() =>
         BertTokenizer.Create(Path.Combine(s_folder, "vocab.txt"), new BertOptions { LowerCaseBeforeTokenization = true, RemoveNonSpacingMarks = true });
 
-    /// <summary>Runs the graph on sentences padded to the longest with an attention mask; the pooled embeddings, row after row.</summary>
+    /// <summary>
+    /// Runs the graph on sentences padded to the longest with an attention mask (token types all 0) and pools its last
+    /// hidden state as sentence-transformers does: the mean over the unmasked tokens, L2-normalised; row after row.
+    /// </summary>
     private static float[][] Embed(InferenceSession session, long[][] ids, int padding, int hidden)
     {
         var length = ids.Max(row => row.Length);
@@ -91,10 +96,27 @@ public sealed class SentenceEncoderTests
             }
         }
 
-        using var results = session.Run([NamedOnnxValue.CreateFromTensor("input_ids", inputIds), NamedOnnxValue.CreateFromTensor("attention_mask", mask)]);
-        var embeddings = results.Single(r => r.Name == "sentence_embedding").AsTensor<float>();
-        CollectionAssert.AreEqual(new[] { ids.Length, hidden }, embeddings.Dimensions.ToArray());
-        return [.. Enumerable.Range(0, ids.Length).Select(row => Enumerable.Range(0, hidden).Select(column => embeddings[row, column]).ToArray())];
+        var tokenTypes = new DenseTensor<long>([ids.Length, length]);
+        using var results = session.Run([NamedOnnxValue.CreateFromTensor("input_ids", inputIds), NamedOnnxValue.CreateFromTensor("attention_mask", mask), NamedOnnxValue.CreateFromTensor("token_type_ids", tokenTypes)]);
+        var states = results.Single(r => r.Name == "last_hidden_state").AsTensor<float>();
+        CollectionAssert.AreEqual(new[] { ids.Length, length, hidden }, states.Dimensions.ToArray());
+        var embeddings = new float[ids.Length][];
+        for (var row = 0; row < ids.Length; row++)
+        {
+            var mean = new float[hidden];
+            for (var token = 0; token < ids[row].Length; token++)
+            {
+                for (var i = 0; i < hidden; i++)
+                {
+                    mean[i] += states[row, token, i] / ids[row].Length;
+                }
+            }
+
+            var norm = MathF.Sqrt(mean.Sum(x => x * x));
+            embeddings[row] = [.. mean.Select(x => x / norm)];
+        }
+
+        return embeddings;
     }
 
     /// <summary>Asserts every component within 1e-5 + 1e-4·|expected|; returns the largest difference.</summary>

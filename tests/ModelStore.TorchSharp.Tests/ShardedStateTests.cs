@@ -1,5 +1,9 @@
 using System.Text;
 using System.Text.Json;
+using ModelStore.Caching;
+using ModelStore.Resolution;
+using ModelStore.States;
+using ModelStore.Stores;
 using ModelStore.TorchSharp.Formats;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -16,6 +20,8 @@ public sealed class ShardedStateTests
     private static string s_folder = null!;
     private static JsonElement s_manifest;
     private string _scratch = null!;
+
+    public TestContext TestContext { get; set; } = null!;
 
     [ClassInitialize]
     public static void MakeFixtures(TestContext context)
@@ -172,10 +178,44 @@ public sealed class ShardedStateTests
     public void The_sentence_encoder_as_sharded_safetensors_loads_into_a_TorchSharp_twin_that_gives_PyTorchs_embeddings()
     {
         PyTorchProcess.Run("shard_fixtures.py", "encoder", _scratch);
+
+        AssertEncoderTwin(Path.Combine(_scratch, "encoder", "model.safetensors.index.json"));
+    }
+
+    [TestMethod]
+    public async Task The_sharded_sentence_encoder_declared_as_one_bundle_loads_from_the_cache_into_the_TorchSharp_twin()
+    {
+        PyTorchProcess.Run("shard_fixtures.py", "encoder", _scratch);
+        var stores = new StoreCatalog();
+        stores.Add("local", new LocalStateStore(Path.Combine(_scratch, "encoder")));
+        var resolver = new StateResolver(new StateResolverOptions { Cache = new StateCache(Path.Combine(_scratch, "cache")), Stores = stores, LockFile = StateLockFile.Empty });
+
+        // As the build resolves Files="model-*.safetensors;model.safetensors.index.json": a folder of links to verified blobs.
+        var bundle = await resolver.ResolveAsync(new StateRequest(StateKey.Parse("safetensors/sentence-encoder.v1"), "local") { Files = FilePatterns.Parse("model-*.safetensors;model.safetensors.index.json") }, TestContext.CancellationToken);
+
+        Assert.IsTrue(bundle.Succeeded, bundle.Failure?.Message);
+        Assert.HasCount(4, bundle.Files!);
+        AssertEncoderTwin(Path.Combine(bundle.Path!, "model.safetensors.index.json"));
+
+        // The same links to the cache's blobs in an ordinary folder (a clone, say) lead out of it: refused.
+        var plain = Directory.CreateDirectory(Path.Combine(_scratch, "plain")).FullName;
+        foreach (var file in bundle.Files!)
+        {
+            File.CreateSymbolicLink(Path.Combine(plain, file.Path), new FileInfo(Path.Combine(bundle.Path!, file.Path)).LinkTarget!);
+        }
+
+        using var twin = new SentenceEncoder(PyTorchProcess.ReadJson(Path.Combine(_scratch, "encoder.json")));
+        var error = Assert.ThrowsExactly<StateFormatException>(() => twin.LoadState(Path.Combine(plain, "model.safetensors.index.json")));
+        Assert.AreEqual(StateFormatError.UnsafePath, error.FormatError, error.Message);
+    }
+
+    /// <summary>Loads the shard set of <c>shard_fixtures.py encoder</c> into the twin: every tensor bit for bit, and PyTorch's embeddings.</summary>
+    private void AssertEncoderTwin(string index)
+    {
         var spec = PyTorchProcess.ReadJson(Path.Combine(_scratch, "encoder.json"));
         using var twin = new SentenceEncoder(spec);
 
-        var report = twin.LoadState(Path.Combine(_scratch, "encoder", "model.safetensors.index.json"));
+        var report = twin.LoadState(index);
 
         Assert.IsTrue(report.IsComplete, report.ToString());
         var loaded = twin.state_dict();
@@ -209,11 +249,15 @@ public sealed class ShardedStateTests
         return path;
     }
 
-    /// <summary>The TorchSharp twin of bert_fixtures.py's SentenceEncoder (same state-dict names; TorchSharp's encoder layer is sequence-first).</summary>
+    /// <summary>
+    /// The TorchSharp twin of bert_fixtures.py's SentenceEncoder (same state-dict names; TorchSharp's encoder layer is
+    /// sequence-first), token types all 0, pooled as sentence-transformers does (masked mean, L2 norm).
+    /// </summary>
     private sealed class SentenceEncoder : nn.Module<Tensor, Tensor, Tensor>
     {
         private readonly nn.Module<Tensor, Tensor> token_embeddings;
         private readonly nn.Module<Tensor, Tensor> position_embeddings;
+        private readonly nn.Module<Tensor, Tensor> token_type_embeddings;
         private readonly nn.Module<Tensor, Tensor> norm;
         private readonly global::TorchSharp.Modules.ModuleList<global::TorchSharp.Modules.TransformerEncoderLayer> layers;
 
@@ -223,6 +267,7 @@ public sealed class ShardedStateTests
             var hidden = spec.GetProperty("hidden").GetInt64();
             token_embeddings = nn.Embedding(spec.GetProperty("vocab_size").GetInt64(), hidden, padding_idx: 0);
             position_embeddings = nn.Embedding(spec.GetProperty("max_positions").GetInt64(), hidden);
+            token_type_embeddings = nn.Embedding(spec.GetProperty("type_vocab").GetInt64(), hidden);
             norm = nn.LayerNorm(hidden);
             layers = nn.ModuleList([.. Enumerable.Range(0, spec.GetProperty("layers").GetInt32()).Select(_ => nn.TransformerEncoderLayer(hidden, spec.GetProperty("heads").GetInt64(), spec.GetProperty("ffn").GetInt64(), dropout: 0.0))]);
             RegisterComponents();
@@ -231,7 +276,8 @@ public sealed class ShardedStateTests
         public override Tensor forward(Tensor inputIds, Tensor attentionMask)
         {
             using var positions = arange(inputIds.shape[1]).unsqueeze(0);
-            var x = norm.call(token_embeddings.call(inputIds) + position_embeddings.call(positions)).transpose(0, 1);
+            using var tokenTypes = zeros_like(inputIds);
+            var x = norm.call(token_embeddings.call(inputIds) + position_embeddings.call(positions) + token_type_embeddings.call(tokenTypes)).transpose(0, 1);
             using var padding = attentionMask.eq(0);
             foreach (var layer in layers)
             {
@@ -239,7 +285,8 @@ public sealed class ShardedStateTests
             }
 
             using var mask = attentionMask.unsqueeze(-1).to(x.dtype);
-            return (x.transpose(0, 1) * mask).sum(1) / mask.sum(1).clamp_min(1e-9);
+            using var mean = (x.transpose(0, 1) * mask).sum(1) / mask.sum(1).clamp_min(1e-9);
+            return nn.functional.normalize(mean, p: 2, dim: 1);
         }
     }
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using ModelStore.Caching;
 using ModelStore.IO;
 
 namespace ModelStore.TorchSharp.Formats;
@@ -8,7 +9,8 @@ namespace ModelStore.TorchSharp.Formats;
 /// <c>pytorch_model.bin.index.json</c>): <c>{"metadata": {...}, "weight_map": {"tensor name": "shard file"}}</c>.
 /// The index is untrusted data: every shard it names must be a relative path that stays inside the index's folder,
 /// also once symbolic links are followed (or, when the index itself is a link, as in a huggingface_hub cache snapshot,
-/// inside the folder its target is in).
+/// inside the folder its target is in; or, in a bundle folder the cache assembled, a link to one of that cache's
+/// blobs: <see cref="StateCache.IsBundleFile"/>).
 /// </summary>
 internal sealed class ShardIndex
 {
@@ -132,7 +134,8 @@ internal sealed class ShardIndex
             throw new StateFormatException(StateFormatError.Truncated, $"The shard index names '{shown}', which is not in the index's folder: the shard set is incomplete.");
         }
 
-        if (!FollowingLinks(() => ConfinedPath.IsInside(full, roots)))
+        // A bundle the cache assembled is a folder of links to its blobs: those links may lead out of the folder.
+        if (!FollowingLinks(() => ConfinedPath.IsInside(full, roots)) && !StateCache.IsBundleFile(full))
         {
             throw new StateFormatException(StateFormatError.UnsafePath, $"The shard index names '{shown}', a symbolic link that leads outside the index's folder.");
         }

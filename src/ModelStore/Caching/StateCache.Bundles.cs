@@ -1,4 +1,5 @@
 using System.Text.Json;
+using ModelStore.IO;
 using ModelStore.Resolution;
 
 namespace ModelStore.Caching;
@@ -101,6 +102,38 @@ public sealed partial class StateCache
         }
 
         return Task.FromResult(folder);
+    }
+
+    /// <summary>
+    /// Whether <paramref name="path"/> is a file of a bundle folder that a cache assembled (<c>{root}/bundles/{id}/...</c>)
+    /// leading, links followed, to a blob of that same cache (<c>{root}/blobs/sha256/{ab}/{abcdef...}</c>). Readers that
+    /// keep the files a folder names inside that folder (a shard index, an ONNX graph's external data) follow such a
+    /// link out of it: the cache made it, to bytes it verified.
+    /// </summary>
+    /// <param name="path">A file, for example a shard named by an index inside <c>ModelStates.X.Directory</c>.</param>
+    /// <returns><see langword="false"/> for any other file, a link elsewhere, or links that loop.</returns>
+    public static bool IsBundleFile(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        try
+        {
+            // The real paths of both ends: a planted link named blobs or bundles cannot stand in for the cache's own folders.
+            var target = ConfinedPath.GetRealPath(path);
+            for (var folder = ConfinedPath.GetRealPath(Path.GetDirectoryName(Path.GetFullPath(path))!); Path.GetDirectoryName(folder) is { } parent; folder = parent)
+            {
+                if (Path.GetFileName(parent) == BundlesFolder && Path.GetFileName(folder) is { Length: 32 } id && id.All(char.IsAsciiHexDigitLower) && Path.GetDirectoryName(parent) is { } root)
+                {
+                    var name = Path.GetFileName(target);
+                    return IsSha256(name) && string.Equals(target, Path.Combine(root, "blobs", "sha256", name[..2], name), StringComparison.Ordinal) && File.Exists(target);
+                }
+            }
+
+            return false;
+        }
+        catch (IOException)
+        {
+            return false;
+        }
     }
 
     // Complete when every file is there and leads to its blob (a copy: has its size); extra files are never written here.

@@ -31,6 +31,8 @@ internal sealed class ConsumerProject
     private readonly PackageFeed _feed;
     private readonly List<string> _states = [];
     private readonly List<string> _stores = [];
+    private readonly List<string> _packages = [];
+    private readonly List<string> _fromMachinePackages = [];
 
     private ConsumerProject(PackageFeed feed, string folder, string storeFolder, string home)
     {
@@ -54,6 +56,9 @@ internal sealed class ConsumerProject
 
     /// <summary>The project's TargetFramework (net10.0 unless set before the first item is declared).</summary>
     public string TargetFramework { get; set; } = "net10.0";
+
+    /// <summary>The project's RootNamespace, where the generated ModelStates class goes (Consumer unless set before the first item is declared).</summary>
+    public string RootNamespace { get; set; } = "Consumer";
 
     /// <summary>The intermediate folder of the Debug build.</summary>
     public string IntermediateFolder => Path.Combine(Folder, "obj", "Debug", TargetFramework);
@@ -95,6 +100,30 @@ internal sealed class ConsumerProject
         return this;
     }
 
+    /// <summary>Adds a PackageReference (a package of the run's feed, or a third-party one) and rewrites the project file.</summary>
+    public ConsumerProject WithPackage(string id, string version)
+    {
+        _packages.Add($"""    <PackageReference Include="{id}" Version="{version}" />""");
+        WriteProject();
+        return this;
+    }
+
+    /// <summary>
+    /// Restores the third-party package <paramref name="id"/> (a direct or a transitive reference) from the NuGet
+    /// packages folder of the test run itself when it holds <paramref name="version"/>, rather than downloading it
+    /// again into the consumer's fresh packages folder (ONNX Runtime's package is 160 MB); nuget.org otherwise.
+    /// </summary>
+    public ConsumerProject RestoreFromMachinePackages(string id, string version)
+    {
+        if (PackageFeed.MachinePackagesHold(id, version))
+        {
+            _fromMachinePackages.Add(id);
+            _feed.WriteConsumerConfiguration(Folder, _fromMachinePackages);
+        }
+
+        return this;
+    }
+
     /// <summary>Variables added to the environment of the builds and of the app (credentials, for instance).</summary>
     public Dictionary<string, string> ExtraEnvironment { get; } = [];
 
@@ -106,6 +135,10 @@ internal sealed class ConsumerProject
 
     public Task<CommandResult> RunAppAsync(string? folder = null) =>
         DotNet.RunAsync(Folder, Environment, Path.Combine(folder ?? OutputFolder, "app.dll"));
+
+    /// <summary>Runs the built app from the output folder with command-line arguments.</summary>
+    public Task<CommandResult> RunAppWithArgumentsAsync(params string[] arguments) =>
+        DotNet.RunAsync(Folder, Environment, [Path.Combine(OutputFolder, "app.dll"), .. arguments]);
 
     private Dictionary<string, string> Environment => new(ExtraEnvironment)
     {
@@ -123,11 +156,12 @@ internal sealed class ConsumerProject
                 <TargetFramework>{TargetFramework}</TargetFramework>
                 <ImplicitUsings>enable</ImplicitUsings>
                 <Nullable>enable</Nullable>
-                <RootNamespace>Consumer</RootNamespace>
+                <RootNamespace>{RootNamespace}</RootNamespace>
                 <AssemblyName>app</AssemblyName>
               </PropertyGroup>
               <ItemGroup>
                 <PackageReference Include="ModelStore.Build" Version="{version}" />
+            {string.Join("\n", _packages)}
                 <ModelStore Include="local" Kind="Local" Folder="{SecurityElement.Escape(StoreFolder)}" />
             {string.Join("\n", _stores)}
             {string.Join("\n", _states)}

@@ -1,17 +1,19 @@
 #!/usr/bin/python3
 """A small BERT-like sentence encoder made by real PyTorch at test time (Debian's /usr/bin/python3 + python3-torch).
 
-  make FOLDER   writes what a Hub sentence-embedding model folder holds:
+  make FOLDER   writes what a Hub sentence-embedding model folder holds, with the interface of a Hub BERT export
+                (sentence-transformers/all-MiniLM-L6-v2's onnx/model.onnx), so the same .NET code runs either:
                   vocab.txt        a WordPiece vocabulary (BERT's special tokens, words, ##suffixes, characters)
                   tokenizer.json   the same tokenizer in the Hugging Face tokenizers format (BertNormalizer,
                                    BertPreTokenizer, WordPiece, [CLS] ... [SEP] template)
                   config.json      the architecture's sizes
-                  model.onnx       nn.Embedding (token + position) + 2 TransformerEncoderLayers + attention-masked
-                                   mean pooling, exported by torch.onnx.export (inputs input_ids, attention_mask:
-                                   int64 [batch, sequence]; output sentence_embedding: float [batch, hidden])
+                  model.onnx       nn.Embedding (token + position + token type) + 2 TransformerEncoderLayers, exported
+                                   by torch.onnx.export (inputs input_ids, attention_mask, token_type_ids: int64
+                                   [batch, sequence]; output last_hidden_state: float [batch, sequence, hidden])
                   manifest.json    sentences, the token ids BERT's WordPiece gives them (computed here by the
                                    reference algorithm below, not by the .NET tokenizer under test) and PyTorch's
-                                   embeddings of the padded batch.
+                                   sentence embeddings (sentence-transformers' mean pooling over the attention mask,
+                                   then L2 normalisation) of the padded batch and of each sentence alone.
 """
 import json
 import sys
@@ -29,7 +31,7 @@ PUNCT = [".", ",", "!", "?", "'", "-", "(", ")"]
 VOCAB = list(dict.fromkeys(SPECIAL + WORDS + SUFFIXES + CHARS + PUNCT))  # one id per token, as a vocab.txt needs
 SENTENCES = ["The model loads fast.", "Shared cache, with Python!", "Tokenizers embed sentences from the Hub",
              "A small encoder runs in dotnet", "unknown ünïcödé words: zebra-crossing?"]
-HIDDEN, LAYERS, HEADS, FFN, MAX_POSITIONS = 32, 2, 4, 64, 64
+HIDDEN, LAYERS, HEADS, FFN, MAX_POSITIONS, TYPE_VOCAB = 32, 2, 4, 64, 64, 2
 
 
 def is_punctuation(ch):
@@ -86,21 +88,35 @@ def encode(text, vocab):
 
 
 class SentenceEncoder(nn.Module):
+    """BERT's interface: token ids, attention mask and token types in, the last hidden state (one vector per token) out."""
+
     def __init__(self):
         super().__init__()
         self.token_embeddings = nn.Embedding(len(VOCAB), HIDDEN, padding_idx=0)
         self.position_embeddings = nn.Embedding(MAX_POSITIONS, HIDDEN)
+        self.token_type_embeddings = nn.Embedding(TYPE_VOCAB, HIDDEN)
         self.norm = nn.LayerNorm(HIDDEN)
         self.layers = nn.ModuleList([nn.TransformerEncoderLayer(HIDDEN, HEADS, FFN, dropout=0.0, batch_first=True) for _ in range(LAYERS)])
 
-    def forward(self, input_ids, attention_mask):
+    def forward(self, input_ids, attention_mask, token_type_ids):
         positions = torch.arange(input_ids.shape[1], device=input_ids.device).unsqueeze(0)
-        x = self.norm(self.token_embeddings(input_ids) + self.position_embeddings(positions))
+        x = self.norm(self.token_embeddings(input_ids) + self.position_embeddings(positions) + self.token_type_embeddings(token_type_ids))
         padding = attention_mask == 0
         for layer in self.layers:
             x = layer(x, src_key_padding_mask=padding)
-        mask = attention_mask.unsqueeze(-1).to(x.dtype)
-        return (x * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1e-9)
+        return x
+
+
+def sentence_embeddings(last_hidden_state, attention_mask):
+    """sentence-transformers' Pooling (mean over the tokens the mask keeps) then Normalize (L2), as all-MiniLM-L6-v2 runs."""
+    mask = attention_mask.unsqueeze(-1).to(last_hidden_state.dtype)
+    mean = (last_hidden_state * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1e-9)
+    return nn.functional.normalize(mean, p=2, dim=1)
+
+
+def embed(model, input_ids, attention_mask):
+    """The sentence embeddings of a batch whose token types are all 0 (single sentences)."""
+    return sentence_embeddings(model(input_ids, attention_mask, torch.zeros_like(input_ids)), attention_mask)
 
 
 def trained_encoder():
@@ -136,7 +152,7 @@ def make(folder):
         json.dump(tokenizer_json(vocab), f, ensure_ascii=False, indent=2)
     config = {"architectures": ["SentenceEncoder"], "model_type": "bert", "vocab_size": len(VOCAB), "hidden_size": HIDDEN,
               "num_hidden_layers": LAYERS, "num_attention_heads": HEADS, "intermediate_size": FFN,
-              "max_position_embeddings": MAX_POSITIONS, "pooling": "mean", "do_lower_case": True}
+              "max_position_embeddings": MAX_POSITIONS, "type_vocab_size": TYPE_VOCAB, "pooling": "mean", "do_lower_case": True}
     with open(f"{folder}/config.json", "w") as f:
         json.dump(config, f, indent=2)
 
@@ -146,13 +162,14 @@ def make(folder):
     length = max(len(i) for i in ids)
     input_ids = torch.tensor([i + [0] * (length - len(i)) for i in ids], dtype=torch.int64)
     attention_mask = torch.tensor([[1] * len(i) + [0] * (length - len(i)) for i in ids], dtype=torch.int64)
-    torch.onnx.export(model, (input_ids, attention_mask), f"{folder}/model.onnx", opset_version=14,
-                      input_names=["input_ids", "attention_mask"], output_names=["sentence_embedding"],
+    token_type_ids = torch.zeros_like(input_ids)
+    torch.onnx.export(model, (input_ids, attention_mask, token_type_ids), f"{folder}/model.onnx", opset_version=14,
+                      input_names=["input_ids", "attention_mask", "token_type_ids"], output_names=["last_hidden_state"],
                       dynamic_axes={"input_ids": {0: "batch", 1: "sequence"}, "attention_mask": {0: "batch", 1: "sequence"},
-                                    "sentence_embedding": {0: "batch"}})
+                                    "token_type_ids": {0: "batch", 1: "sequence"}, "last_hidden_state": {0: "batch", 1: "sequence"}})
     with torch.no_grad():
-        embeddings = model(input_ids, attention_mask)
-        alone = [model(torch.tensor([i]), torch.ones(1, len(i), dtype=torch.int64))[0].tolist() for i in ids]
+        embeddings = embed(model, input_ids, attention_mask)
+        alone = [embed(model, torch.tensor([i]), torch.ones(1, len(i), dtype=torch.int64))[0].tolist() for i in ids]
     with open(f"{folder}/manifest.json", "w") as f:
         json.dump({"sentences": SENTENCES, "ids": ids, "embeddings": embeddings.tolist(), "alone": alone}, f)
 

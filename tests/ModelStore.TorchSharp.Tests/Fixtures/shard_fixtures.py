@@ -94,9 +94,9 @@ def encoder(folder):
     input_ids = torch.tensor([i + [0] * (length - len(i)) for i in ids], dtype=torch.int64)
     mask = torch.tensor([[1] * len(i) + [0] * (length - len(i)) for i in ids], dtype=torch.int64)
     with torch.no_grad():
-        embeddings = model(input_ids, mask)
+        embeddings = bert.embed(model, input_ids, mask)
     with open(os.path.join(folder, "encoder.json"), "w") as f:
-        json.dump({"vocab_size": len(bert.VOCAB), "hidden": bert.HIDDEN, "layers": bert.LAYERS, "heads": bert.HEADS,
+        json.dump({"vocab_size": len(bert.VOCAB), "hidden": bert.HIDDEN, "layers": bert.LAYERS, "heads": bert.HEADS, "type_vocab": bert.TYPE_VOCAB,
                    "ffn": bert.FFN, "max_positions": bert.MAX_POSITIONS, "ids": input_ids.tolist(), "mask": mask.tolist(),
                    "embeddings": embeddings.tolist(), "tensors": {k: describe(v) for k, v in state.items()}}, f)
 
