@@ -24,7 +24,7 @@ namespace ModelStore.Azure;
 /// (refused key, SAS or token, or no credentials), <see cref="StateStoreError.Unreachable"/>, <see cref="StateStoreError.Timeout"/>,
 /// <see cref="StateStoreError.RateLimited"/>; they never contain the account key, the connection string nor a SAS.
 /// </remarks>
-public sealed class AzureBlobStateStore : StateStore, IFileDownloadingStore
+public sealed class AzureBlobStateStore : StateStore, IFileDownloadingStore, IFileListingStore, IObjectFiles
 {
     private readonly BlobContainerClient _container;
     private readonly AzureBlobErrorTranslator _errors;
@@ -139,7 +139,56 @@ public sealed class AzureBlobStateStore : StateStore, IFileDownloadingStore
     {
         ArgumentNullException.ThrowIfNull(key);
         cancellationToken.ThrowIfCancellationRequested();
-        var blobName = GetBlobName(key);
+        return await OpenBlobAsync(GetBlobName(key), key, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>The view reads the blob <c>{basePath}{path}</c> under any key; its <see cref="IStateStore.Id"/> is <c>azure-file:{endpoint}/{container}/{basePath}{path}</c>.</remarks>
+    public IStateStore ForFile(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        return Resolution.StateRequest.PathProblem(path) is { } problem
+            ? throw new ArgumentException($"The file path {problem}.", nameof(path))
+            : new ObjectFileView(this, BasePath + path, $"blob {Endpoint}/{Container}/{BasePath}{path}", $"azure-file:{Endpoint}/{Container}/{BasePath}{path}");
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// Every blob under the base path, page after page (List Blobs with the prefix and the service's continuation marker);
+    /// a name that is not a plain relative path below it (an empty or <c>.</c>/<c>..</c> part, a backslash, a control
+    /// character, a folder marker ending with <c>/</c>) is left out, so a listing never names a file outside the bundle.
+    /// </remarks>
+    public async Task<IReadOnlyList<StoreFile>> ListFilesAsync(CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var files = new List<StoreFile>();
+        try
+        {
+            await foreach (var page in _container.GetBlobsAsync(new GetBlobsOptions { Prefix = BasePath }, cancellationToken).AsPages(pageSizeHint: Options.ListingPageSize).ConfigureAwait(false))
+            {
+                _containerSeen = true;
+                foreach (var blob in page.Values)
+                {
+                    var path = blob.Name[BasePath.Length..];
+                    if (ConfinedPath.IsPlainRelative(path))
+                    {
+                        files.Add(new StoreFile(path, blob.Properties.ContentLength ?? 0));
+                    }
+                }
+            }
+        }
+        catch (Exception e) when (AzureBlobErrorTranslator.IsTranslatable(e, cancellationToken))
+        {
+            throw _errors.Translate(e, "listing", BasePath + "*", null);
+        }
+
+        files.Sort((a, b) => string.CompareOrdinal(a.Path, b.Path));
+        return files;
+    }
+
+    /// <summary>One streamed read of <paramref name="blobName"/> (for <paramref name="key"/>).</summary>
+    internal async Task<Stream> OpenBlobAsync(string blobName, StateKey key, CancellationToken cancellationToken)
+    {
         try
         {
             var response = await Blob(blobName).DownloadStreamingAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
@@ -156,13 +205,32 @@ public sealed class AzureBlobStateStore : StateStore, IFileDownloadingStore
         }
     }
 
+    Task<bool> IObjectFiles.ObjectExistsAsync(string objectName, StateKey key, CancellationToken cancellationToken) => BlobExistsAsync(objectName, key, cancellationToken);
+
+    Task<Stream> IObjectFiles.OpenObjectAsync(string objectName, StateKey key, CancellationToken cancellationToken) => OpenBlobAsync(objectName, key, cancellationToken);
+
+    Task<FileDownload> IObjectFiles.DownloadObjectAsync(string objectName, StateKey key, string path, IProgress<long>? progress, CancellationToken cancellationToken) =>
+        DownloadBlobAsync(objectName, key, path, progress, cancellationToken);
+
+    Task IObjectFiles.WriteObjectAsync(string objectName, StateKey key, Stream content, bool overwrite, CancellationToken cancellationToken) =>
+        WriteBlobAsync(objectName, key, content, overwrite, cancellationToken);
+
+    /// <summary>Whether <paramref name="blobName"/> exists.</summary>
+    internal async Task<bool> BlobExistsAsync(string blobName, StateKey key, CancellationToken cancellationToken) =>
+        await TryGetPropertiesAsync(key, blobName, cancellationToken).ConfigureAwait(false) is not null;
+
     /// <inheritdoc />
-    public override async Task WriteAsync(StateKey key, Stream content, bool overwrite = false, CancellationToken cancellationToken = default)
+    public override Task WriteAsync(StateKey key, Stream content, bool overwrite = false, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(key);
         ArgumentNullException.ThrowIfNull(content);
         cancellationToken.ThrowIfCancellationRequested();
-        var blobName = GetBlobName(key);
+        return WriteBlobAsync(GetBlobName(key), key, content, overwrite, cancellationToken);
+    }
+
+    /// <summary>Uploads <paramref name="blobName"/> (for <paramref name="key"/>), atomically refusing to replace it unless <paramref name="overwrite"/>.</summary>
+    internal async Task WriteBlobAsync(string blobName, StateKey key, Stream content, bool overwrite, CancellationToken cancellationToken)
+    {
         if (!overwrite && await TryGetPropertiesAsync(key, blobName, cancellationToken).ConfigureAwait(false) is not null)
         {
             throw AlreadyExists(key, blobName, null, "pass overwrite: true to replace it");
@@ -227,7 +295,12 @@ public sealed class AzureBlobStateStore : StateStore, IFileDownloadingStore
         ArgumentNullException.ThrowIfNull(key);
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         cancellationToken.ThrowIfCancellationRequested();
-        var blobName = GetBlobName(key);
+        return await DownloadBlobAsync(GetBlobName(key), key, path, progress, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Downloads <paramref name="blobName"/> (for <paramref name="key"/>) into <paramref name="path"/> with ranged reads, resuming.</summary>
+    internal async Task<FileDownload> DownloadBlobAsync(string blobName, StateKey key, string path, IProgress<long>? progress, CancellationToken cancellationToken)
+    {
         var source = new AzureBlobRangeSource(Blob(blobName), key, _errors, Options.RequestTimeout, async token =>
             await TryGetPropertiesAsync(key, blobName, token).ConfigureAwait(false) is { } properties ? new RemoteObject(properties.ContentLength, properties.ETag.ToString()) : null);
         var remote = await source.GetObjectAsync(cancellationToken).ConfigureAwait(false);

@@ -251,7 +251,10 @@ public sealed partial class ResolveModelStates : Microsoft.Build.Utilities.Task,
                     "ModelStore: fetched {0} from {1}: {2} in {3} ({4}), SHA-256 {5}.",
                     outcome.Key,
                     outcome.Mirror is { } mirror ? $"mirror '{mirror}' of {store}" : store,
-                    FetchProgressLogger.FormatBytes(outcome.Size),
+                    // A bundle may take some files from the cache (shared with another bundle): say how much came over the wire.
+                    outcome.Files is not null && outcome.BytesDownloaded < outcome.Size
+                        ? $"{FetchProgressLogger.FormatBytes(outcome.BytesDownloaded)} downloaded of {FetchProgressLogger.FormatBytes(outcome.Size)}"
+                        : FetchProgressLogger.FormatBytes(outcome.Size),
                     FetchProgressLogger.FormatSeconds(outcome.Elapsed),
                     FetchProgressLogger.FormatRate(outcome.Size, outcome.Elapsed),
                     outcome.Sha256);

@@ -38,7 +38,7 @@ public static partial class CliApp
         if (dryRun)
         {
             var (store, revision) = await StateResolver.PinAsync(stores.Open(request.Store), null, cancellationToken).ConfigureAwait(false);
-            var listing = store as IFileListingStore ?? throw new UsageException($"{store.Description} cannot list its files; --include needs a Local, S3 or HuggingFace store.");
+            var listing = store as IFileListingStore ?? throw new UsageException($"{store.Description} cannot list its files; --include needs a Local, S3, AzureBlob, HuggingFace or Oci store.");
             var files = patterns.Select(await listing.ListFilesAsync(cancellationToken).ConfigureAwait(false), store.Description);
             foreach (var file in files)
             {

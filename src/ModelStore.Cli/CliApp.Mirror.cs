@@ -64,7 +64,8 @@ public static partial class CliApp
                 (plan, originDescription) = await PlanFromLockFileAsync(lockPath, origin, originUrl, cli).ConfigureAwait(false);
             }
 
-            var resolver = new StateResolver(new StateResolverOptions { Cache = OpenCache(parse.GetValue(options.Cache)), Stores = SourcesOf(plan) });
+            var bundles = new StateLockFile([.. plan.Select(item => item.Bundle).OfType<StateLockEntry>()]);
+            var resolver = new StateResolver(new StateResolverOptions { Cache = OpenCache(parse.GetValue(options.Cache)), Stores = SourcesOf(plan), LockFile = bundles });
             var results = new List<MirrorResult>();
             foreach (var item in plan)
             {
@@ -132,7 +133,11 @@ public static partial class CliApp
             }
             else
             {
-                plan.Add(new MirrorItem(entry.Key, source, entry.Sha256));
+                // A bundle is pinned file by file: its entry, re-addressed to the source, tells the resolver each file's hash.
+                plan.Add(new MirrorItem(entry.Key, source, entry.Sha256)
+                {
+                    Bundle = entry.Files is null ? null : new StateLockEntry(entry.Key, SourceName(source), entry.Sha256, entry.Size) { Patterns = entry.Patterns, Files = entry.Files },
+                });
             }
         }
 

@@ -24,7 +24,7 @@ namespace ModelStore.S3;
 /// Without <see cref="S3StateStoreOptions.UseConditionalCreate"/>, the overwrite refusal is a check before writing:
 /// two writers creating the same key at the same moment may both succeed, the last one winning.
 /// </remarks>
-public sealed class S3StateStore : StateStore, IFileDownloadingStore, IFileListingStore, IDisposable
+public sealed class S3StateStore : StateStore, IFileDownloadingStore, IFileListingStore, IObjectFiles, IDisposable
 {
     private readonly AmazonS3Client _client;
     private readonly AmazonS3Client _uploadClient;
@@ -145,7 +145,11 @@ public sealed class S3StateStore : StateStore, IFileDownloadingStore, IFileListi
 
     /// <inheritdoc />
     /// <remarks>The view reads the object <c>{basePath}{path}</c> under any key; its <see cref="IStateStore.Id"/> is <c>s3-file:{endpoint}/{bucket}/{basePath}{path}</c>.</remarks>
-    public IStateStore ForFile(string path) => new S3FileView(this, BasePath + StoreFilePath(path));
+    public IStateStore ForFile(string path)
+    {
+        var objectName = BasePath + StoreFilePath(path);
+        return new ObjectFileView(this, objectName, $"object s3://{Bucket}/{objectName} at {Endpoint}", $"s3-file:{Endpoint}/{Bucket}/{objectName}");
+    }
 
     /// <inheritdoc />
     /// <remarks>Every object under the base path (page after page); folder markers (names ending with <c>/</c>) are left out.</remarks>
@@ -181,6 +185,16 @@ public sealed class S3StateStore : StateStore, IFileDownloadingStore, IFileListi
         return new ModelStore.IO.TransportGuardedStream(response.ResponseStream, response, _errors.Redact($"S3 object s3://{Bucket}/{objectName} (state {key})"), key, Options.RequestTimeout);
     }
 
+    Task<bool> IObjectFiles.ObjectExistsAsync(string objectName, StateKey key, CancellationToken cancellationToken) => ObjectExistsAsync(objectName, key, cancellationToken);
+
+    Task<Stream> IObjectFiles.OpenObjectAsync(string objectName, StateKey key, CancellationToken cancellationToken) => OpenObjectAsync(objectName, key, cancellationToken);
+
+    Task<FileDownload> IObjectFiles.DownloadObjectAsync(string objectName, StateKey key, string path, IProgress<long>? progress, CancellationToken cancellationToken) =>
+        DownloadObjectAsync(objectName, key, path, progress, cancellationToken);
+
+    Task IObjectFiles.WriteObjectAsync(string objectName, StateKey key, Stream content, bool overwrite, CancellationToken cancellationToken) =>
+        WriteObjectAsync(objectName, key, content, overwrite, cancellationToken);
+
     /// <summary>Whether <paramref name="objectName"/> exists.</summary>
     internal async Task<bool> ObjectExistsAsync(string objectName, StateKey key, CancellationToken cancellationToken) =>
         await TryGetMetadataAsync(key, objectName, cancellationToken).ConfigureAwait(false) is not null;
@@ -192,12 +206,17 @@ public sealed class S3StateStore : StateStore, IFileDownloadingStore, IFileListi
     }
 
     /// <inheritdoc />
-    public override async Task WriteAsync(StateKey key, Stream content, bool overwrite = false, CancellationToken cancellationToken = default)
+    public override Task WriteAsync(StateKey key, Stream content, bool overwrite = false, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(key);
         ArgumentNullException.ThrowIfNull(content);
         cancellationToken.ThrowIfCancellationRequested();
-        var objectName = GetObjectName(key);
+        return WriteObjectAsync(GetObjectName(key), key, content, overwrite, cancellationToken);
+    }
+
+    /// <summary>Uploads <paramref name="objectName"/> (for <paramref name="key"/>), refusing to replace it unless <paramref name="overwrite"/>.</summary>
+    internal async Task WriteObjectAsync(string objectName, StateKey key, Stream content, bool overwrite, CancellationToken cancellationToken)
+    {
         if (!overwrite && await TryGetMetadataAsync(key, objectName, cancellationToken).ConfigureAwait(false) is not null)
         {
             throw new StateStoreException(StateStoreError.AlreadyExists, $"State {key} already exists in {Description} (s3://{Bucket}/{objectName}); it is replaced only when overwriting is asked for.", key);

@@ -183,6 +183,56 @@ public sealed class CliMirrorTests
         StringAssert.Contains(result.Error, "Its states come from: other.");
     }
 
+    [TestMethod]
+    public async Task From_a_lock_file_a_bundles_files_are_copied_by_content_once_each()
+    {
+        var model = WriteOriginFile("onnx/model.onnx", 30_000);
+        var config = WriteOriginFile("config.json", 100);
+        var extra = WriteOriginFile("extra.bin", 700);
+        var project = Path.Combine(_work, "app");
+        Directory.CreateDirectory(project);
+        var lockFile = WriteLockFile(project, $$"""
+            "states": {
+              "onnx/minilm.bundle.v1": {{BundleEntry(("onnx/model.onnx", model), ("config.json", config))}},
+              "onnx/minilm.extra.v1": {{BundleEntry(("onnx/model.onnx", model), ("extra.bin", extra))}}
+            },
+            "stores": { "team": { "kind": "Local", "settings": { "Folder": "../origin" } } }
+            """);
+
+        var first = await RunAsync("mirror", "--from", _origin, "--to", _fleet, "--lock", lockFile);
+        var again = await RunAsync("mirror", "--from", _origin, "--to", _fleet, "--lock", lockFile);
+
+        Assert.AreEqual(0, first.Exit, first.Error);
+        StringAssert.Contains(first.Output, "2 copied, 0 skipped, 0 failed.");
+        var copies = Directory.GetFiles(Path.Combine(_fleet, "blobs", "sha256")).Select(Path.GetFileName).Order().ToArray();
+        CollectionAssert.AreEqual(new[] { Sha(model), Sha(config), Sha(extra) }.Order().ToArray(), copies, "One copy per distinct file, named by its SHA-256.");
+        foreach (var bytes in new[] { model, config, extra })
+        {
+            CollectionAssert.AreEqual(bytes, await File.ReadAllBytesAsync(Path.Combine(_fleet, "blobs", "sha256", Sha(bytes)), TestContext.CancellationToken));
+        }
+
+        Assert.AreEqual(0, again.Exit, again.Error);
+        StringAssert.Contains(again.Output, "skipped  onnx/minilm.bundle.v1  (its 2 files are already there with the same bytes)");
+        StringAssert.Contains(again.Output, "0 copied, 2 skipped, 0 failed.");
+    }
+
+    private byte[] WriteOriginFile(string path, int size)
+    {
+        var bytes = RandomNumberGenerator.GetBytes(size);
+        var full = Path.Combine(_origin, path);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        File.WriteAllBytes(full, bytes);
+        return bytes;
+    }
+
+    private static string BundleEntry(params (string Path, byte[] Bytes)[] files)
+    {
+        var bundle = files.Select(file => new ModelStore.Resolution.BundleFile(file.Path, Sha(file.Bytes), file.Bytes.Length)).ToList();
+        var listed = string.Join(", ", bundle.OrderBy(file => file.Path, StringComparer.Ordinal).Select(file => $$"""{ "path": "{{file.Path}}", "sha256": "{{file.Sha256}}", "size": {{file.Size}} }"""));
+        var patterns = string.Join(", ", files.Select(file => $"\"{file.Path}\""));
+        return $$"""{ "store": "team", "sha256": "{{ModelStore.Resolution.BundleFile.ManifestSha256(bundle)}}", "size": {{bundle.Sum(file => file.Size)}}, "patterns": [ {{patterns}} ], "files": [ {{listed}} ] }""";
+    }
+
     private byte[] Publish(string key, int size)
     {
         var bytes = RandomNumberGenerator.GetBytes(size);

@@ -46,6 +46,26 @@ public sealed class S3BundleTests
         }
     }
 
+    [TestMethod]
+    public async Task A_file_view_writes_its_object_under_the_base_path_and_refuses_to_replace_it_unless_asked()
+    {
+        var bucket = await RadosGateway.CreateBucketAsync(Cancel);
+        using var store = new S3StateStore(RadosGateway.Options(bucket, basePath: "mirror/"));
+        var copy = store.ForFile("blobs/sha256/abc");
+
+        await copy.WriteAsync(Key, new MemoryStream([1, 2, 3]), cancellationToken: Cancel);
+        var again = await Assert.ThrowsExactlyAsync<ModelStore.Stores.StateStoreException>(() => copy.WriteAsync(Key, new MemoryStream([4]), cancellationToken: Cancel));
+        await copy.WriteAsync(Key, new MemoryStream([5, 6]), overwrite: true, Cancel);
+
+        Assert.AreEqual(ModelStore.Stores.StateStoreError.AlreadyExists, again.Error);
+        using var admin = RadosGateway.AdminClient();
+        using var read = await admin.GetObjectAsync(bucket, "mirror/blobs/sha256/abc", Cancel);
+        using var bytes = new MemoryStream();
+        await read.ResponseStream.CopyToAsync(bytes, Cancel);
+        CollectionAssert.AreEqual(new byte[] { 5, 6 }, bytes.ToArray());
+        Assert.AreEqual($"s3-file:{store.Endpoint}/{bucket}/mirror/blobs/sha256/abc", copy.Id);
+    }
+
     private async Task<StateResolution> ResolveAsync(string bucket, StateCache cache, StateLockFile lockFile, bool locked)
     {
         using var store = new S3StateStore(RadosGateway.Options(bucket, basePath: "models/minilm/"));

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using ModelStore.IO;
 using ModelStore.Resolution;
 
@@ -22,6 +23,44 @@ public sealed partial class StateCache
 
     /// <summary>The folder of the bundle whose manifest has SHA-256 <paramref name="manifestSha256"/> (<see cref="BundleFile.ManifestSha256"/>).</summary>
     public string GetBundlePath(string manifestSha256) => Path.Combine(Root, BundlesFolder, NormalizeSha256(manifestSha256)[..32]);
+
+    /// <summary>
+    /// The SHA-256 of what the file view <paramref name="fileStoreId"/> (a bundle's file named by path, whose store
+    /// identity names that one file) served the last time it was fetched for any bundle, when its blob is still there
+    /// with that size; else <see langword="null"/>. Lets a second bundle that shares a file of a store that lists no
+    /// hashes (S3, Azure, a local folder) take it from the cache, as a single state is taken under its key.
+    /// </summary>
+    internal string? TryGetFetchedFile(string fileStoreId, long size)
+    {
+        var folder = Path.Combine(Root, "index", StoreFolder(fileStoreId));
+        if (!Directory.Exists(folder))
+        {
+            return null;
+        }
+
+        foreach (var indexPath in Directory.EnumerateFiles(folder, "*.json"))
+        {
+            var key = TryReadIndexKey(indexPath);
+            if (key is not null && TryGet(fileStoreId, key) is { } cached && cached.Size == size)
+            {
+                return cached.Sha256;
+            }
+        }
+
+        return null;
+    }
+
+    private static States.StateKey? TryReadIndexKey(string indexPath)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<IndexEntry>(File.ReadAllBytes(indexPath)) is { } entry && States.StateKey.TryParse(entry.Key, out var key) ? key : null;
+        }
+        catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
 
     /// <summary>
     /// The folder of <paramref name="files"/>, built from their blobs when it is absent or incomplete (a blob was

@@ -44,12 +44,16 @@ public sealed partial class StateResolver
         var files = new BundleFile?[wanted.Count];
         for (var i = 0; i < wanted.Count; i++)
         {
-            files[i] = await FindCachedFileAsync(request, wanted[i], warnings, cancellationToken).ConfigureAwait(false);
+            // A store that lists no hashes: the file's last fetch from the same place (any bundle), like a single state's cache entry.
+            var file = wanted[i];
+            var known = file.Sha256 ?? (store is null ? null : Cache.TryGetFetchedFile(store.ForFile(file.Path).Id, file.Size));
+            files[i] = await FindCachedFileAsync(request, file with { Sha256 = known }, warnings, cancellationToken).ConfigureAwait(false);
         }
 
         var missing = Enumerable.Range(0, wanted.Count).Where(i => files[i] is null).ToList();
         long downloaded = 0;
         var copied = 0;
+        string? servedBy = null;
         if (missing.Count > 0)
         {
             // Files another program keeps on this machine are copied with no request; offline they are all there is.
@@ -73,9 +77,16 @@ public sealed partial class StateResolver
                     }
                     else if (store is not null)
                     {
+                        var origin = store.ForFile(file.Path);
+                        var mirrors = OpenFileMirrors(request, origin, file.Sha256, warnings);
                         var progress = new FetchProgress(request, _options.Progress);
-                        var state = await Cache.GetOrFetchAsync(store.ForFile(file.Path), [], request.Key, file.Sha256, null, progress, token).ConfigureAwait(false);
+                        var state = await Cache.GetOrFetchAsync(origin, mirrors.Stores, request.Key, file.Sha256, file.Sha256 is null ? null : file.Size, mirrors.OnSource, progress, token).ConfigureAwait(false);
                         Interlocked.Add(ref downloaded, progress.Bytes);
+                        if (progress.Started && mirrors.ServedBy is { } mirror)
+                        {
+                            servedBy = mirror;
+                        }
+
                         files[index] = new BundleFile(file.Path, state.Sha256, state.Size);
                     }
                 }).ConfigureAwait(false);
@@ -87,9 +98,11 @@ public sealed partial class StateResolver
 
         var resolved = files.Select(file => file!).ToList();
         var folder = await Cache.MaterializeBundleAsync(resolved, cancellationToken).ConfigureAwait(false);
-        return new StateResolution(request, BundleFile.ManifestSha256(resolved), resolved.Sum(file => file.Size), folder, downloaded > 0 ? StateSource.Store : copied > 0 ? StateSource.LocalCopy : StateSource.Cache, warnings)
+        var source = downloaded > 0 ? (servedBy is null ? StateSource.Store : StateSource.Mirror) : copied > 0 ? StateSource.LocalCopy : StateSource.Cache;
+        return new StateResolution(request, BundleFile.ManifestSha256(resolved), resolved.Sum(file => file.Size), folder, source, warnings)
         {
             Files = resolved,
+            Mirror = source == StateSource.Mirror ? servedBy : null,
             Revision = view.Revision,
             BytesDownloaded = downloaded,
             Elapsed = downloaded > 0 ? clock.Elapsed : TimeSpan.Zero,
@@ -121,5 +134,5 @@ public sealed partial class StateResolver
 
     private static async Task<IFileListingStore> OpenListingAsync(StateRequest request, StoreView view, CancellationToken cancellationToken) =>
         await view.OpenAsync(cancellationToken).ConfigureAwait(false) as IFileListingStore
-            ?? throw new StateResolutionException(ResolutionFailureKind.InvalidRequest, $"ModelState '{request.Key}' is a bundle (Files), but {view.Unpinned.Description} cannot list its files; the kinds that can are Local, S3 and HuggingFace. Declare one state per file with Path, or use such a store.");
+            ?? throw new StateResolutionException(ResolutionFailureKind.InvalidRequest, $"ModelState '{request.Key}' is a bundle (Files), but {view.Unpinned.Description} cannot list its files; the kinds that can are Local, S3, AzureBlob, HuggingFace and Oci. Declare one state per file with Path, or use such a store.");
 }

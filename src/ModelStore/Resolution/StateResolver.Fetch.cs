@@ -71,32 +71,17 @@ public sealed partial class StateResolver
     private async Task<StateResolution> FetchAsync(StateRequest request, Expected expected, StoreView view, List<ResolutionWarning> warnings, CancellationToken cancellationToken)
     {
         var origin = await view.OpenAsync(cancellationToken).ConfigureAwait(false);
-        var mirrorNames = request.Url is null ? Stores.GetMirrors(request.Store) : [];
-        var mirrors = mirrorNames.Select(Stores.Open).ToList();
+        var mirrors = OpenMirrors(request, origin, warnings);
         var progress = new FetchProgress(request, _options.Progress);
-        string? servedBy = null;
-        void OnSource(IStateStore source, StateStoreException? failure)
-        {
-            var name = ReferenceEquals(source, origin) ? null : mirrorNames[mirrors.IndexOf(source)];
-            if (failure is null)
-            {
-                servedBy = name;
-            }
-            else
-            {
-                warnings.Add(new ResolutionWarning(ResolutionWarningKind.MirrorSkipped, $"mirror '{name}' skipped for {request.Key} ({failure.Error}): {StateStoreSettings.Printable(UrlRedaction.RedactText(failure.Message))}"));
-            }
-        }
-
-        var state = await Cache.GetOrFetchAsync(origin, mirrors, request.Key, expected.Sha256, expected.Size, OnSource, progress, cancellationToken).ConfigureAwait(false);
+        var state = await Cache.GetOrFetchAsync(origin, mirrors.Stores, request.Key, expected.Sha256, expected.Size, mirrors.OnSource, progress, cancellationToken).ConfigureAwait(false);
         if (progress.Started && request.Url is not null && request.Sha256 is null)
         {
             warnings.Add(new ResolutionWarning(ResolutionWarningKind.PinRecommended, $"ModelState '{request.Key}' comes from a Url without a Sha256 pin: the lock file now pins SHA-256 {state.Sha256}, but the item should too, so that a changed file at that address is an error wherever the project builds. Add Sha256=\"{state.Sha256}\" to the item."));
         }
 
-        return new StateResolution(request, state.Sha256, state.Size, state.BlobPath, !progress.Started ? StateSource.Cache : servedBy is null ? StateSource.Store : StateSource.Mirror, warnings)
+        return new StateResolution(request, state.Sha256, state.Size, state.BlobPath, !progress.Started ? StateSource.Cache : mirrors.ServedBy is null ? StateSource.Store : StateSource.Mirror, warnings)
         {
-            Mirror = progress.Started ? servedBy : null,
+            Mirror = progress.Started ? mirrors.ServedBy : null,
             Revision = view.Revision,
             BytesDownloaded = progress.Bytes,
             Elapsed = progress.Elapsed,

@@ -5,7 +5,7 @@ namespace ModelStore.Stores;
 
 /// <summary>
 /// One file of a <see cref="LocalStateStore"/>'s folder named by path (<see cref="LocalStateStore.ForFile"/>), served
-/// under any key; read-only. A path whose links lead out of the folder is not found.
+/// under any key, and written by <see cref="WriteAsync"/>. A path whose links lead out of the folder is neither read nor written.
 /// </summary>
 internal sealed class LocalFileView(LocalStateStore store, string path) : StateStore
 {
@@ -46,7 +46,18 @@ internal sealed class LocalFileView(LocalStateStore store, string path) : StateS
     }
 
     /// <inheritdoc />
-    /// <exception cref="StateStoreException">Always: <see cref="StateStoreError.ReadOnly"/>.</exception>
-    public override Task WriteAsync(StateKey key, Stream content, bool overwrite = false, CancellationToken cancellationToken = default) =>
-        throw new StateStoreException(StateStoreError.ReadOnly, $"Cannot save {key} to {Description}: a file named by path is read-only.", key);
+    /// <remarks>Writes the file (atomically, its folders created), whatever the key; a mirror holds bundle files this way.</remarks>
+    /// <exception cref="StateStoreException"><see cref="StateStoreError.AccessDenied"/> when a link along the path leads out of the folder.</exception>
+    public override Task WriteAsync(StateKey key, Stream content, bool overwrite = false, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(content);
+        if (!ConfinedPath.IsInside(FullPath, store.Folder))
+        {
+            throw new StateStoreException(StateStoreError.AccessDenied, $"The file {path} of {store.Description} is behind a link that leads out of the folder; it is not written.", key);
+        }
+
+        Directory.CreateDirectory(Path.GetDirectoryName(FullPath)!);
+        return store.WriteFileAsync(FullPath, key, content, overwrite, cancellationToken);
+    }
 }

@@ -157,11 +157,16 @@ public sealed class LocalStateStore : StateStore, IFileListingStore
     }
 
     /// <inheritdoc />
-    public override async Task WriteAsync(StateKey key, Stream content, bool overwrite = false, CancellationToken cancellationToken = default)
+    public override Task WriteAsync(StateKey key, Stream content, bool overwrite = false, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(key);
         ArgumentNullException.ThrowIfNull(content);
-        var destination = GetPath(key);
+        return WriteFileAsync(GetPath(key), key, content, overwrite, cancellationToken);
+    }
+
+    /// <summary>Writes <paramref name="destination"/> (a file of the folder) atomically, for <paramref name="key"/>.</summary>
+    internal async Task WriteFileAsync(string destination, StateKey key, Stream content, bool overwrite, CancellationToken cancellationToken)
+    {
         if (!overwrite && File.Exists(destination))
         {
             throw StateStoreException.AlreadyExists(key, Description);

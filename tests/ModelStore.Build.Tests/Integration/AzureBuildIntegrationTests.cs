@@ -85,11 +85,35 @@ public sealed class AzureBuildIntegrationTests
         Assert.IsFalse(build.ToString().Contains(connectionString, StringComparison.Ordinal), "The build output holds the connection string.");
     }
 
+    [TestMethod]
+    public async Task A_bundle_resolves_from_the_blobs_under_a_base_path_and_a_blob_changed_after_locking_is_MST0004()
+    {
+        var container = await CreateContainerAsync();
+        var client = ContainerClient(container);
+        var files = BundleBuildScenario.CreateFiles();
+        foreach (var (path, bytes) in files)
+        {
+            await client.GetBlobClient($"models/minilm/{path}").UploadAsync(new BinaryData(bytes), overwrite: true, TestContext.CancellationToken);
+        }
+
+        var app = await ConsumerProject.CreateAsync("azure-bundle");
+        app.ExtraEnvironment[AzureBlobStateStoreOptions.ConnectionStringVariable] = Server.ConnectionString;
+        var locked = await BundleBuildScenario.RunAsync(
+            app,
+            $"Kind=\"AzureBlob\" Container=\"{container}\" BasePath=\"models/minilm\" ServiceUri=\"{SecurityElement.Escape(Server.Endpoint)}\" ServiceVersion=\"{AzuriteServer.ServiceVersion}\"",
+            files,
+            () => client.GetBlobClient("models/minilm/config.json").UploadAsync(new BinaryData("""{"hidden_size": 768}"""u8.ToArray()), overwrite: true, TestContext.CancellationToken));
+
+        BundleBuildScenario.AssertChangedFileFails(locked);
+    }
+
+    private static BlobContainerClient ContainerClient(string container) =>
+        new BlobServiceClient(Server.ConnectionString, new BlobClientOptions(BlobClientOptions.ServiceVersion.V2026_06_06)).GetBlobContainerClient(container);
+
     private async Task<string> CreateContainerAsync()
     {
         var container = $"b-{Guid.NewGuid():N}";
-        await new BlobServiceClient(Server.ConnectionString, new BlobClientOptions(BlobClientOptions.ServiceVersion.V2026_06_06))
-            .GetBlobContainerClient(container).CreateAsync(cancellationToken: TestContext.CancellationToken);
+        await ContainerClient(container).CreateAsync(cancellationToken: TestContext.CancellationToken);
         return container;
     }
 }

@@ -54,5 +54,31 @@ public sealed partial class BuildIntegrationTests
         Assert.DoesNotContain(token, build.ToString() + locked.ToString());
     }
 
+    [TestMethod]
+    public async Task A_bundle_resolves_from_a_hub_repository_pinned_by_commit_and_a_file_damaged_at_the_storage_host_is_MST0004()
+    {
+        await using var hub = await FakeHuggingFaceHub.StartAsync();
+        hub.AddRepository("acme/minilm");
+        var files = BundleBuildScenario.CreateFiles();
+        var recorded = hub.Commit("acme/minilm", files.ToDictionary(file => file.Key, file => (byte[]?)file.Value));
+        var app = await ConsumerProject.CreateAsync("huggingface-bundle");
+        var before = 0;
+
+        var locked = await BundleBuildScenario.RunAsync(app, $"Kind=\"HuggingFace\" Repository=\"acme/minilm\" Endpoint=\"{hub.Endpoint}\"", files, () =>
+        {
+            // The branch moves on, and the storage host serves other bytes for the recorded commit's model.
+            hub.Commit("acme/minilm", new Dictionary<string, byte[]?> { ["config.json"] = """{"hidden_size": 768}"""u8.ToArray() });
+            hub.TamperStorage(hub.FindFile("acme/minilm", "onnx/model.onnx", recorded)!, RandomNumberGenerator.GetBytes(files["onnx/model.onnx"].Length));
+            before = hub.Requests.Count;
+            return Task.CompletedTask;
+        });
+
+        StringAssert.Contains(File.ReadAllText(app.LockFile), $"\"revision\": \"{recorded}\"");
+        BundleBuildScenario.AssertChangedFileFails(locked);
+        var requests = hub.Requests.Skip(before).Select(request => request.PathAndQuery).ToList();
+        CollectionAssert.Contains(requests, $"/acme/minilm/resolve/{recorded}/onnx/model.onnx", string.Join("\n", requests));
+        Assert.IsFalse(requests.Any(path => path.Contains("/main", StringComparison.Ordinal)), string.Join("\n", requests));
+    }
+
     private static string Sha(byte[] bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
 }

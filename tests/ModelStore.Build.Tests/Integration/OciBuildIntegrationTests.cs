@@ -64,5 +64,31 @@ public sealed class OciBuildIntegrationTests
         Assert.AreEqual(lockText, File.ReadAllText(app.LockFile));
     }
 
+    [TestMethod]
+    public async Task A_bundle_resolves_from_the_layers_of_a_pinned_artifact_and_a_blob_damaged_in_the_registry_is_MST0004()
+    {
+        var repository = RegistryServer.NewRepository();
+        var key = StateKey.Parse(BundleBuildScenario.First);
+        var store = new OciStateStore(Server.Registry, repository, Server.Options(withCredentials: false));
+        var files = BundleBuildScenario.CreateFiles();
+        await store.WriteFilesAsync(key, [.. files.Select(file => new KeyValuePair<string, Stream>(file.Key, new MemoryStream(file.Value)))], cancellationToken: TestContext.CancellationToken);
+        var app = await ConsumerProject.CreateAsync("oci-bundle");
+
+        var locked = await BundleBuildScenario.RunAsync(
+            app,
+            $"Kind=\"Oci\" Registry=\"{Server.Registry}\" Repository=\"{repository}\" Reference=\"{OciStateStore.GetTag(key)}\" Insecure=\"true\"",
+            files,
+            () =>
+            {
+                // The registry keeps blobs by digest on disk: the layer of config.json now holds other bytes of the same size.
+                var digest = BundleBuildScenario.Sha(files["config.json"]);
+                var blob = Path.Combine(Path.GetDirectoryName(Server.CaFile)!, "data", "docker", "registry", "v2", "blobs", "sha256", digest[..2], digest, "data");
+                File.WriteAllBytes(blob, """{"hidden_size": 768}"""u8.ToArray());
+                return Task.CompletedTask;
+            });
+
+        BundleBuildScenario.AssertChangedFileFails(locked);
+    }
+
     private static string Sha(byte[] bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
 }

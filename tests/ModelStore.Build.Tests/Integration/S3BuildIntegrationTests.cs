@@ -156,12 +156,40 @@ public sealed class S3BuildIntegrationTests
         return (process.ExitCode, await output, await error);
     }
 
+    [TestMethod]
+    public async Task A_bundle_resolves_from_the_objects_under_a_base_path_and_an_object_changed_after_locking_is_MST0004()
+    {
+        var bucket = await CreateBucketAsync();
+        using var client = AdminClient();
+        var files = BundleBuildScenario.CreateFiles();
+        foreach (var (path, bytes) in files)
+        {
+            await PutAsync(client, bucket, $"models/minilm/{path}", bytes);
+        }
+
+        var app = await ConsumerProject.CreateAsync("s3-bundle");
+        app.ExtraEnvironment["AWS_ACCESS_KEY_ID"] = Server.AccessKey;
+        app.ExtraEnvironment["AWS_SECRET_ACCESS_KEY"] = Server.SecretKey;
+        var locked = await BundleBuildScenario.RunAsync(
+            app,
+            $"Kind=\"S3\" Bucket=\"{bucket}\" BasePath=\"models/minilm\" ServiceUrl=\"{SecurityElement.Escape(Server.Endpoint)}\" Region=\"us-east-1\"",
+            files,
+            () => PutAsync(client, bucket, "models/minilm/config.json", """{"hidden_size": 768}"""u8.ToArray()));
+
+        BundleBuildScenario.AssertChangedFileFails(locked);
+    }
+
+    private Task PutAsync(AmazonS3Client client, string bucket, string name, byte[] bytes) =>
+        client.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = name, InputStream = new MemoryStream(bytes), UseChunkEncoding = false }, TestContext.CancellationToken);
+
+    private static AmazonS3Client AdminClient() => new(
+        new Amazon.Runtime.BasicAWSCredentials(Server.AccessKey, Server.SecretKey),
+        new AmazonS3Config { ServiceURL = Server.Endpoint, ForcePathStyle = true, AuthenticationRegion = "us-east-1" });
+
     private async Task<string> CreateBucketAsync()
     {
         var bucket = $"b-{Guid.NewGuid():N}";
-        using var client = new AmazonS3Client(
-            new Amazon.Runtime.BasicAWSCredentials(Server.AccessKey, Server.SecretKey),
-            new AmazonS3Config { ServiceURL = Server.Endpoint, ForcePathStyle = true, AuthenticationRegion = "us-east-1" });
+        using var client = AdminClient();
         await client.PutBucketAsync(new PutBucketRequest { BucketName = bucket }, TestContext.CancellationToken);
         return bucket;
     }

@@ -155,12 +155,56 @@ public sealed class LocalBundleResolutionTests
         CollectionAssert.AreEqual(File.ReadAllBytes(Source("onnx/model.onnx")), File.ReadAllBytes(Path.Combine(restored.Path!, "onnx", "model.onnx")));
     }
 
+    [TestMethod]
+    public async Task A_locked_bundle_takes_its_files_from_a_mirror_by_content_hash_and_skips_a_damaged_copy()
+    {
+        var first = await ResolveAsync(Request("onnx/model.onnx;*.json"));
+        var lockFile = new StateLockFile([first.ToLockEntry()]);
+        var mirror = Path.Combine(_root, "mirror");
+        foreach (var file in first.Files!)
+        {
+            var copy = Path.Combine(mirror, StateResolver.GetMirrorFilePath(file.Sha256));
+            Directory.CreateDirectory(Path.GetDirectoryName(copy)!);
+            File.Copy(Source(file.Path), copy);
+        }
+
+        // The origin is away: every file comes from the mirror, each checked against its locked hash.
+        _cache = new StateCache(Path.Combine(_root, "cache2"));
+        Directory.Move(_folder, _folder + ".away");
+        var mirrored = await ResolveAsync(Request("onnx/model.onnx;*.json"), lockFile, locked: true, mirror: mirror);
+        Directory.Move(_folder + ".away", _folder);
+
+        Assert.IsTrue(mirrored.Succeeded, mirrored.Failure?.Message);
+        Assert.AreEqual(StateSource.Mirror, mirrored.Source);
+        Assert.AreEqual("fleet", mirrored.Mirror);
+        Assert.AreEqual(first.Size, mirrored.BytesDownloaded);
+        CollectionAssert.AreEqual(first.Files!.ToArray(), mirrored.Files!.ToArray());
+        CollectionAssert.AreEqual(File.ReadAllBytes(Source("onnx/model.onnx")), File.ReadAllBytes(Path.Combine(mirrored.Path!, "onnx", "model.onnx")));
+
+        // A mirror copy with other bytes is skipped (a warning naming the mirror), and that file comes from the origin.
+        var config = first.Files!.Single(file => file.Path == "config.json");
+        File.WriteAllBytes(Path.Combine(mirror, StateResolver.GetMirrorFilePath(config.Sha256)), new byte[config.Size]);
+        _cache = new StateCache(Path.Combine(_root, "cache3"));
+        var damaged = await ResolveAsync(Request("onnx/model.onnx;*.json"), lockFile, locked: true, mirror: mirror);
+
+        Assert.IsTrue(damaged.Succeeded, damaged.Failure?.Message);
+        CollectionAssert.AreEqual(first.Files!.ToArray(), damaged.Files!.ToArray());
+        var skipped = damaged.Warnings.Single(warning => warning.Kind == ResolutionWarningKind.MirrorSkipped);
+        StringAssert.Contains(skipped.Message, "mirror 'fleet' skipped");
+        CollectionAssert.AreEqual(File.ReadAllBytes(Source("config.json")), File.ReadAllBytes(Path.Combine(damaged.Path!, "config.json")));
+    }
+
     private static StateRequest Request(string files) => new(Key, "local") { Files = FilePatterns.Parse(files) };
 
-    private async Task<StateResolution> ResolveAsync(StateRequest request, StateLockFile? lockFile = null, bool locked = false, bool offline = false, bool describe = false, StateKey? key = null)
+    private async Task<StateResolution> ResolveAsync(StateRequest request, StateLockFile? lockFile = null, bool locked = false, bool offline = false, bool describe = false, StateKey? key = null, string? mirror = null)
     {
         var stores = new StoreCatalog();
-        stores.Add("local", new LocalStateStore(_folder));
+        stores.Add("local", new LocalStateStore(_folder), mirror is null ? [] : ["fleet"]);
+        if (mirror is not null)
+        {
+            stores.Add("fleet", new LocalStateStore(mirror));
+        }
+
         var resolver = new StateResolver(new StateResolverOptions { Cache = _cache, Stores = stores, LockFile = lockFile ?? StateLockFile.Empty, Locked = locked, Offline = offline, DescribeOnly = describe });
         var outcome = await resolver.ResolveAsync(key is null ? request : new StateRequest(key, request.Store) { Files = request.Files }, TestContext.CancellationToken);
         return outcome;
