@@ -11,7 +11,7 @@ namespace ModelStore.Downloads;
 /// any way (cancellation, a dropped connection, <c>kill -9</c>) resumes with only the missing chunks, as long as the
 /// object's size and version are unchanged. A chunk cut by a transient failure is tried again from the bytes it
 /// already wrote. The file's SHA-256 is computed on the way, in order, from the segments as they are written.
-/// Memory is bounded by <see cref="ChunkedDownloadOptions.Parallelism"/> 1 MiB segments plus at most 64 MiB of
+/// Memory is bounded by <see cref="ChunkedDownloadOptions.Parallelism"/> 256 KiB segments plus at most 64 MiB of
 /// segments that landed ahead of the hash, whatever the object's size.
 /// </summary>
 /// <remarks>

@@ -19,7 +19,12 @@ namespace ModelStore.Downloads;
 internal sealed class OrderedHasher : IDisposable
 {
     /// <summary>The size of a writer's segment: what one write and one hash step take at once.</summary>
-    public const int SegmentSize = 1024 * 1024;
+    /// <remarks>
+    /// 256 KiB: the bytes are still in the CPU's cache when the kernel copies them into the page cache and when they are
+    /// hashed. With 1 MiB segments the kernel's copy alone took a third of a download's CPU time (system time 1.1 s
+    /// against 0.5 s per 512 MiB, build/bench/url).
+    /// </remarks>
+    public const int SegmentSize = 256 * 1024;
 
     private const int ReadBackSize = 1024 * 1024;
 
