@@ -54,7 +54,7 @@ export work modelstore key object S3_ENDPOINT
 run_tool() { # tool, round (runs in a child bash: no arrays)
   case "$1" in
     modelstore) MODELSTORE_HOME="$work/home-$2" "$modelstore" pull "$key" --store s3://bench-states/pretrained-models --setting "ServiceUrl=$S3_ENDPOINT" -q ;;
-    rclone) rclone copyto "rgw:bench-states/$object" "$work/rclone-$2.pt" ;;
+    rclone) env -u AWS_CA_BUNDLE rclone copyto "rgw:bench-states/$object" "$work/rclone-$2.pt" ;; # plain http: no CA bundle (rclone refuses one set in the environment)
     aws) aws --endpoint-url "$S3_ENDPOINT" s3 cp --only-show-errors "s3://bench-states/$object" "$work/aws-$2.pt" ;;
   esac
 }

@@ -142,7 +142,7 @@ public sealed class ChunkedDownloaderTests
         var content = RandomNumberGenerator.GetBytes((5 * chunk) - 1000);
         var uri = _server.Put($"{Guid.NewGuid():N}/ahead.pt", content);
         var options = new ChunkedDownloadOptions { ChunkSize = chunk, Parallelism = 3 };
-        var stalling = new FirstRangeStalls(new HttpRangeSource(_client, uri), stallAfter: 1024 * 1024);
+        var stalling = new FirstRangeStalls(new HttpRangeSource(_client, uri), content, stallAfter: 1024 * 1024);
         using var stop = new CancellationTokenSource();
         var progress = new SyncProgress(onDisk =>
         {
@@ -340,7 +340,7 @@ public sealed class ChunkedDownloaderTests
     }
 
     // The range from offset 0 sends its first bytes, then nothing until the download is stopped.
-    private sealed class FirstRangeStalls(IRangeReadableSource inner, long stallAfter) : IRangeReadableSource
+    private sealed class FirstRangeStalls(IRangeReadableSource inner, byte[] content, int stallAfter) : IRangeReadableSource
     {
         public string Description => inner.Description;
 
@@ -348,57 +348,14 @@ public sealed class ChunkedDownloaderTests
 
         public async Task<Stream> OpenRangeAsync(RemoteObject expected, long offset, long length, CancellationToken cancellationToken = default)
         {
-            var body = await inner.OpenRangeAsync(expected, offset, length, cancellationToken);
-            return offset == 0 ? new StallingStream(body, stallAfter) : body;
-        }
-    }
-
-    private sealed class StallingStream(Stream inner, long stallAfter) : Stream
-    {
-        private long _sent;
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position { get => _sent; set => throw new NotSupportedException(); }
-
-        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
-        {
-            if (_sent >= stallAfter)
+            if (offset != 0)
             {
-                await Task.Delay(Timeout.Infinite, cancellationToken);
+                return await inner.OpenRangeAsync(expected, offset, length, cancellationToken);
             }
 
-            var read = await inner.ReadAsync(buffer[..(int)Math.Min(buffer.Length, stallAfter - _sent)], cancellationToken);
-            _sent += read;
-            return read;
-        }
-
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing)
-            {
-                inner.Dispose();
-            }
-
-            base.Dispose(disposing);
+            var body = new System.IO.Pipelines.Pipe(new System.IO.Pipelines.PipeOptions(pauseWriterThreshold: 0));
+            await body.Writer.WriteAsync(content.AsMemory(0, stallAfter), cancellationToken); // never completed: the reader then waits
+            return body.Reader.AsStream();
         }
     }
 }
