@@ -26,7 +26,8 @@ set -a; . "$cluster/s3.env"; set +a
 export AWS_ACCESS_KEY_ID="$S3_ACCESS_KEY" AWS_SECRET_ACCESS_KEY="$S3_SECRET_KEY" AWS_DEFAULT_REGION=us-east-1
 export RCLONE_CONFIG_RGW_TYPE=s3 RCLONE_CONFIG_RGW_PROVIDER=Ceph RCLONE_CONFIG_RGW_ENDPOINT="$S3_ENDPOINT" RCLONE_CONFIG_RGW_ENV_AUTH=true
 unset S3_ACCESS_KEY S3_SECRET_KEY
-aws=(aws --endpoint-url "$S3_ENDPOINT")
+aws_cli="$(command -v /usr/bin/aws || command -v aws)" # Debian's awscli (build/prereqs) when there
+aws=("$aws_cli" --endpoint-url "$S3_ENDPOINT")
 key="pytorch/resnet18.cls1000.imagenet"
 object="pretrained-models/pytorch/resnet18.cls1000.imagenet.pt"
 
@@ -35,7 +36,7 @@ head -c $((size_mib * 1024 * 1024)) /dev/urandom >"$work/state.pt"
 sha="$(openssl dgst -sha256 -r "$work/state.pt" | cut -d' ' -f1)"
 "${aws[@]}" s3 cp --only-show-errors "$work/state.pt" "s3://bench-states/$object" || exit 1
 rm -f "$work/state.pt"
-echo "object: $size_mib MiB, sha256 $sha, $S3_ENDPOINT; $(nproc) cores; modelstore $modelstore; $(rclone version 2>/dev/null | head -1); $(aws --version 2>&1)"
+echo "object: $size_mib MiB, sha256 $sha, $S3_ENDPOINT; $(nproc) cores; modelstore $modelstore; $(rclone version 2>/dev/null | head -1); $("$aws_cli" --version 2>&1)"
 
 tools=(modelstore rclone aws)
 command -v rclone >/dev/null || { echo "rclone: not installed (build/prereqs/apt-packages.txt), row skipped"; tools=(modelstore aws); }
@@ -50,12 +51,12 @@ verify_tool() { # tool, round: the bytes each tool wrote are the object's
 # Each file goes right after its check, so every tool starts with the same page cache (writing a gigabyte while an
 # earlier one still sits in it costs seconds of reclaim on this kind of VM, which would fall on whoever runs later).
 clean_tool() { rm -rf "$work/home-$2" "$work/rclone-$2.pt" "$work/aws-$2.pt"; }
-export work modelstore key object S3_ENDPOINT
+export work modelstore key object S3_ENDPOINT aws_cli
 run_tool() { # tool, round (runs in a child bash: no arrays)
   case "$1" in
     modelstore) MODELSTORE_HOME="$work/home-$2" "$modelstore" pull "$key" --store s3://bench-states/pretrained-models --setting "ServiceUrl=$S3_ENDPOINT" -q ;;
     rclone) env -u AWS_CA_BUNDLE rclone copyto "rgw:bench-states/$object" "$work/rclone-$2.pt" ;; # plain http: no CA bundle (rclone refuses one set in the environment)
-    aws) aws --endpoint-url "$S3_ENDPOINT" s3 cp --only-show-errors "s3://bench-states/$object" "$work/aws-$2.pt" ;;
+    aws) "$aws_cli" --endpoint-url "$S3_ENDPOINT" s3 cp --only-show-errors "s3://bench-states/$object" "$work/aws-$2.pt" ;;
   esac
 }
 export -f run_tool
