@@ -40,7 +40,6 @@ run bundles "$root/build/bench/bundles/run.sh" 20 1024 "$bundle_mib" "$bundle_ro
 run faults "$root/build/bench/faults/run.sh" $($quick && echo --short)
 
 # --- Figures, read from each benchmark's output ------------------------------------------------------------------
-seconds() { awk -F: '{ if (NF == 3) print $1 * 3600 + $2 * 60 + $3; else if (NF == 2) print $1 * 60 + $2; else print $1 }'; }
 median() { sort -n | awk '{ a[NR] = $1 } END { if (NR == 0) print ""; else print (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2) }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b == 0) print "n/a"; else printf "%.2fx", a / b }'; }
 line() { grep -m1 -E "$2" "$out/$1.txt" 2>/dev/null; }
@@ -48,10 +47,6 @@ line() { grep -m1 -E "$2" "$out/$1.txt" 2>/dev/null; }
 noop_ratio() { line noop-build "^no-op \\($1\\):" | grep -oE "$2 / none: [0-9.]+x" | grep -oE '[0-9.]+x$'; }
 noop_touch() { line noop-build "^touch $1" | grep -oE 'over none: [-+0-9.]+ s' | sed 's/over none: //'; }
 noop_row() { line noop-build "^row $1 $2:" | sed 's/^row [^:]*: //'; }
-s3_wall() { grep -E "^\[[0-9]+\] $1 " "$out/s3.txt" | grep -oE 'wall +[0-9:.]+' | awk '{ print $2 }' | seconds | median; }
-s3_rss() { grep -E "^\[[0-9]+\] $1 " "$out/s3.txt" | grep -oE 'peak RSS +[0-9]+' | awk '{ print $3 }' | sort -n | tail -1; }
-ours_s3="$(s3_wall 'StateCache fetch \(verified\)')"; aws_s3="$(s3_wall 'aws s3 cp')"; store_s3="$(s3_wall 'S3StateStore.DownloadToFileAsync')"
-ours_rss="$(s3_rss 'StateCache fetch \(verified\)')"; aws_rss="$(s3_rss 'aws s3 cp')"
 ours_verify="$(line verify '^modelstore verify' | grep -oE '[0-9]+\.[0-9]+ s' | head -1 | cut -d' ' -f1)"
 openssl_verify="$(line verify '^openssl dgst' | grep -oE '[0-9]+\.[0-9]+ s' | head -1 | cut -d' ' -f1)"
 torch_vs_pytorch="$(line torchsharp '^ModelStore.TorchSharp / PyTorch:' | sed 's/^[^:]*: //')"
@@ -67,10 +62,13 @@ plums_memory="$(line plums '^peak working set' | sed 's/^[^:]*: //')"
 oci_row() { line oci "^\\| $1 \\|" | awk -F'|' '{ gsub(/^ +| +$/, "", $3); gsub(/^ +| +$/, "", $4); print $3 ", peak RSS " $4 }'; }
 oci_ratio="$(line oci '^modelstore pull / skopeo copy' | grep -oE '[0-9]+\.[0-9]+x' | head -1)"
 shards_memory="$(line shards '^sharded load overhead' | sed 's/^[^:]*: //')"
+# The rows of a rotated benchmark (build/bench/rows.sh print_rows): row_of BENCH TOOL, median_of BENCH TOOL.
+row_of() { line "$1" "^row $2:" | sed 's/^row [^:]*: //'; }
+median_of() { line "$1" "^row $2:" | grep -oE 'wall median [0-9.]+' | awk '{ print $3 }'; }
+url_row() { row_of url "$1"; }
+url_median() { median_of url "$1"; }
 many_row() { line many "^row $1:" | sed 's/^row [^:]*: //'; }
 many_ratio() { line many "^ratio $1 " | grep -oE '[0-9]+\.[0-9]+x' | head -1; }
-url_row() { line url "^row $1:" | sed 's/^row [^:]*: //'; }
-url_median() { line url "^row $1:" | grep -oE 'wall median [0-9.]+' | awk '{ print $3 }'; }
 bundle_row() { line bundles "^row $1:" | sed 's/^row [^:]*: //'; }
 bundle_median() { line bundles "^row $1:" | grep -oE 'wall median [0-9.]+' | awk '{ print $3 }'; }
 
@@ -90,16 +88,15 @@ bundle_median() { line bundles "^row $1:" | grep -oE 'wall median [0-9.]+' | awk
   echo "| \`touch app.csproj\` + \`dotnet build\`, one ${noop_big_mib} MiB cached state vs none | $(noop_row touch-default big) | $(noop_row touch-default states-0) | $(noop_touch '\(default\)' || echo n/a) | <= +0.2 s |"
   echo "| Same, \`-nodeReuse:false\` | $(noop_row touch-no-reuse big) | $(noop_row touch-no-reuse states-0) | $(noop_touch '\(no-reuse\)' || echo n/a) | <= +0.2 s |"
   echo "| Same touch with \`-p:ModelStoreVerify=full\` (hashes every cached state: the CI setting) | $(noop_row touch-full big) | $(noop_row touch-full states-0) | $(noop_touch 'with ModelStoreVerify=full' || echo n/a) | for contrast |"
-  echo "| Cold ${s3_mib} MiB S3 fetch from radosgw into the cache, verified and fsynced, wall (median of $s3_rounds) | ${ours_s3:-n/a} s | \`aws s3 cp\` ${aws_s3:-n/a} s | $(ratio "$ours_s3" "$aws_s3") | |"
-  echo "| Same object, the store's download alone (parallel ranged GETs, SHA-256 on the way; no cache insert, no fsync) | ${store_s3:-n/a} s | \`aws s3 cp\` ${aws_s3:-n/a} s | $(ratio "$store_s3" "$aws_s3") | faster than awscli |"
-  echo "| Same fetch, peak RSS | ${ours_rss:-n/a} MiB | \`aws s3 cp\` ${aws_rss:-n/a} MiB | $(ratio "$ours_rss" "$aws_rss") | <= 150 MB |"
+  echo "| Cold \`modelstore pull\` ${s3_mib} MiB from radosgw (SHA-256, cache insert, fsync), $s3_rounds rounds, order rotated | $(row_of s3 modelstore) | \`rclone copyto\` $(row_of s3 rclone) | $(ratio "$(median_of s3 modelstore)" "$(median_of s3 rclone)") | <= 1.2x, CPU <= 1.3 s/GiB, RSS <= 150 MB |"
+  echo "| Same, against \`aws s3 cp\` | | $(row_of s3 aws) | $(ratio "$(median_of s3 modelstore)" "$(median_of s3 aws)") | |"
   echo "| Cold \`modelstore restore\` of ${many_count} states of 64 KB from radosgw (SHA-256, cache insert, fsync each), $s3_rounds rounds, order rotated | $(many_row restore) | \`aws s3 sync\` $(many_row aws) | $(many_ratio restore/aws) | <= 1.0x |"
   echo "| Same, against \`rclone copy\` | | $(many_row rclone) | $(many_ratio restore/rclone) | 1.0x next |"
   echo "| The resolve step (ResolveModelStates) of a cold \`dotnet build\` declaring the same states | $(many_row build-resolve) | \`modelstore restore\` | $(many_ratio build-resolve/restore) | <= 1.2x |"
   echo "| \`modelstore pull --url\` ${url_mib} MiB from a loopback server (SHA-256, cache insert, fsync), $url_rounds rounds, order rotated | $(url_row modelstore) | \`curl -o\` $(url_row curl) | $(ratio "$(url_median modelstore)" "$(url_median curl)") | <= 1.2x |"
   echo "| Cold ${oci_mib} MiB pull from docker-registry (verified cache), $oci_rounds rounds, order alternated | $(oci_row modelstore-pull) | \`skopeo copy\` to a directory $(oci_row skopeo-copy) | ${oci_ratio:-n/a} | <= 1.0x, RSS <= 150 MB |"
   echo "| Same, against \`aria2c -x4\` | | $(url_row aria2c) | $(ratio "$(url_median modelstore)" "$(url_median aria2c)") | |"
-  echo "| Cached \`modelstore pull\` (nothing to fetch; stamped) | $(url_row cached) | | | <= 0.25 s |"
+  echo "| Cached \`modelstore pull\` (nothing to fetch; stamped), ReadyToRun tool vs the portable IL package | $(url_row cached) | $(url_row cached-il) | $(ratio "$(url_median cached)" "$(url_median cached-il)") | <= 0.25 s |"
   echo "| \`modelstore verify\` of a ${verify_mib} MiB cached state (median of 5, rotated) | ${ours_verify:-n/a} s | \`openssl dgst -sha256\` ${openssl_verify:-n/a} s | $(ratio "$ours_verify" "$openssl_verify") | ~1x |"
   echo "| TorchSharp load of a state dict vs \`torch.load\` + \`load_state_dict\` | ModelStore.TorchSharp | PyTorch 1.13 | ${torch_vs_pytorch:-n/a} | <= 1.0x |"
   echo "| Same vs TorchSharp.PyBridge \`load_py\` | ModelStore.TorchSharp | PyBridge 1.4.4 | ${torch_vs_pybridge:-n/a} | |"

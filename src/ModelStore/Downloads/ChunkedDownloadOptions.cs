@@ -6,7 +6,7 @@ public sealed class ChunkedDownloadOptions
     /// <summary>The size of each ranged read, and the unit of resumption. 8 MiB by default; at least 64 KiB.</summary>
     public long ChunkSize { get; init; } = 8L * 1024 * 1024;
 
-    /// <summary>How many chunks are read at once (each holds one small copy buffer). 4 by default.</summary>
+    /// <summary>How many chunks are read at once (each holds one 256 KiB segment while it writes). 4 by default.</summary>
     public int Parallelism { get; init; } = 4;
 
     /// <summary>

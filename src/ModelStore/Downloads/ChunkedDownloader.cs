@@ -1,5 +1,3 @@
-using System.Buffers;
-using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.Win32.SafeHandles;
 using ModelStore.IO;
@@ -12,8 +10,9 @@ namespace ModelStore.Downloads;
 /// records the finished chunks in a journal beside the file (<c>{path}.journal</c>) so that a download interrupted in
 /// any way (cancellation, a dropped connection, <c>kill -9</c>) resumes with only the missing chunks, as long as the
 /// object's size and version are unchanged. A chunk cut by a transient failure is tried again from the bytes it
-/// already wrote. The file's SHA-256 is computed on the way, by reading the chunks back in order as they land.
-/// Memory is bounded by <see cref="ChunkedDownloadOptions.Parallelism"/> copy buffers, whatever the object's size.
+/// already wrote. The file's SHA-256 is computed on the way, in order, from the segments as they are written.
+/// Memory is bounded by <see cref="ChunkedDownloadOptions.Parallelism"/> 256 KiB segments plus at most 64 MiB of
+/// segments that landed ahead of the hash, whatever the object's size.
 /// </summary>
 /// <remarks>
 /// This is the one download path of every store that can read ranges (S3, Azure, the Hugging Face Hub, plain URLs);
@@ -26,7 +25,8 @@ public static class ChunkedDownloader
     /// <summary>The suffix of the journal that records finished chunks.</summary>
     public const string JournalSuffix = ".journal";
 
-    private const int CopyBufferSize = 256 * 1024;
+    // The most bytes of the chunks ahead of the hash kept in memory per download; the rest is read back from the file.
+    private const long MaxHashAheadBytes = 64L * 1024 * 1024;
 
     // How often a chunk in progress records its bytes in the journal: a kill costs at most this much of each chunk in
     // flight, instead of the whole chunks.
@@ -71,7 +71,8 @@ public static class ChunkedDownloader
             AtomicFile.Discard(journalPath);
         }
 
-        using var handle = LinkSafeFile.OpenHandle(path, fresh ? FileMode.Create : FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read | FileShare.Delete, FileOptions.Asynchronous);
+        // Synchronous writes: a segment goes to the page cache on the thread that received it, without a hop to the pool.
+        using var handle = LinkSafeFile.OpenHandle(path, fresh ? FileMode.Create : FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read | FileShare.Delete);
         if (RandomAccess.GetLength(handle) != size)
         {
             RandomAccess.SetLength(handle, size);
@@ -82,12 +83,18 @@ public static class ChunkedDownloader
         (progress as IDownloadProgress)?.ReportTotal(size);
         progress?.Report(onDisk);
 
-        // Chunks finish out of order; the hash follows them in order, reading each one back from the file as soon as it
-        // is there, so it is ready (almost) when the last byte lands.
-        var signals = journal.Done.Select(done => done ? null : new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).ToArray();
-        var finished = signals.Select(signal => signal?.Task ?? Task.CompletedTask).ToArray();
+        // Chunks finish out of order; the hash follows them in order, mostly from the segments as they are written (see
+        // OrderedHasher). What an earlier process wrote is hashed from the file, once, while the missing bytes arrive.
+        using var hasher = new OrderedHasher(handle, size, HashAheadBudget(options));
+        for (var index = 0; index < chunkCount; index++)
+        {
+            hasher.AddOnDisk(index * chunkSize, journal.Done[index] ? ChunkLength(index, chunkSize, size) : written[index]);
+        }
+
         using var stopHashing = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var hashing = Task.Run(() => HashInOrderAsync(handle, finished, chunkSize, size, stopHashing.Token), CancellationToken.None);
+        var hashingOnDisk = hasher.HasBytesOnDiskAtFrontier
+            ? Task.Run(() => hasher.HashOnDisk(stopHashing.Token), CancellationToken.None)
+            : Task.CompletedTask;
         using var journalGate = new SemaphoreSlim(1, 1);
         var pending = Enumerable.Range(0, chunkCount).Where(index => !journal.Done[index]).ToList();
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = remote.AcceptsRanges ? options.Parallelism : 1, CancellationToken = cancellationToken };
@@ -100,7 +107,7 @@ public static class ChunkedDownloader
                 var start = (index * chunkSize) + already;
                 var length = ChunkLength(index, chunkSize, size) - already;
                 var checkpoint = already;
-                await DownloadChunkAsync(source, remote, handle, start, length, options, async bytes =>
+                await DownloadChunkAsync(source, remote, handle, hasher, start, length, options, async bytes =>
                 {
                     Interlocked.Add(ref transferred, bytes);
                     progress?.Report(Interlocked.Add(ref onDisk, bytes));
@@ -117,19 +124,20 @@ public static class ChunkedDownloader
                     journal.Done[index] = true;
                     await SaveUnderGateAsync(journalGate, journalPath, journal).ConfigureAwait(false);
                 }
-
-                signals[index]!.TrySetResult();
             }).ConfigureAwait(false);
         }
         catch
         {
             await stopHashing.CancelAsync().ConfigureAwait(false);
-            await hashing.ContinueWith(static _ => { }, TaskScheduler.Default).ConfigureAwait(false);
+            await hashingOnDisk.ContinueWith(static _ => { }, TaskScheduler.Default).ConfigureAwait(false);
             throw;
         }
 
+        await hashingOnDisk.ConfigureAwait(false);
+        activity?.SetTag("modelstore.download.hash_read_back", hasher.BytesReadBack);
+
         // No fsync here (like `aws s3 cp`): callers that rename the file into place flush it first, as the cache does.
-        var sha256 = await hashing.ConfigureAwait(false);
+        var sha256 = hasher.Finish();
         if (!CallerCommits.Value)
         {
             AtomicFile.Discard(journalPath);
@@ -153,45 +161,38 @@ public static class ChunkedDownloader
         return new JournalScope(previous);
     }
 
-    private static async Task DownloadChunkAsync(IRangeReadableSource source, RemoteObject remote, SafeFileHandle handle, long start, long length, ChunkedDownloadOptions options, Func<int, ValueTask> onWritten, CancellationToken cancellationToken)
+    private static async Task DownloadChunkAsync(IRangeReadableSource source, RemoteObject remote, SafeFileHandle handle, OrderedHasher hasher, long start, long length, ChunkedDownloadOptions options, Func<int, ValueTask> onWritten, CancellationToken cancellationToken)
     {
         if (length == 0)
         {
             return;
         }
 
-        var buffer = ArrayPool<byte>.Shared.Rent(CopyBufferSize);
-        try
+        var written = 0L;
+        for (var attempt = 0; ; attempt++)
         {
-            var written = 0L;
-            for (var attempt = 0; ; attempt++)
+            try
             {
-                try
+                written += await CopyRangeAsync(source, remote, handle, hasher, start + written, length - written, options.ReadTimeout, onWritten, cancellationToken).ConfigureAwait(false);
+                if (written == length)
                 {
-                    written += await CopyRangeAsync(source, remote, handle, start + written, length - written, buffer, options.ReadTimeout, onWritten, cancellationToken).ConfigureAwait(false);
-                    if (written == length)
-                    {
-                        return;
-                    }
+                    return;
+                }
 
-                    throw new StateStoreException(StateStoreError.Unreachable, $"{source.Description}: the connection ended after {written} of the {length} bytes asked for from offset {start}.");
-                }
-                catch (StateStoreException e) when (e.IsTransient && attempt < options.MaxRetries && !cancellationToken.IsCancellationRequested && RetryWait(e, attempt, options) is { } wait)
-                {
-                    Diagnostics.ModelStoreTelemetry.Retried("chunk");
-                    await Task.Delay(wait, cancellationToken).ConfigureAwait(false);
-                }
+                throw new StateStoreException(StateStoreError.Unreachable, $"{source.Description}: the connection ended after {written} of the {length} bytes asked for from offset {start}.");
             }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
+            catch (StateStoreException e) when (e.IsTransient && attempt < options.MaxRetries && !cancellationToken.IsCancellationRequested && RetryWait(e, attempt, options) is { } wait)
+            {
+                Diagnostics.ModelStoreTelemetry.Retried("chunk");
+                await Task.Delay(wait, cancellationToken).ConfigureAwait(false);
+            }
         }
     }
 
-    // Copies one range into the file; returns the bytes written. A read failure of the response body (a cut or reset
-    // connection, a premature end) is a transient store error, so the caller can continue from what was written.
-    private static async Task<long> CopyRangeAsync(IRangeReadableSource source, RemoteObject remote, SafeFileHandle handle, long offset, long length, byte[] buffer, TimeSpan readTimeout, Func<int, ValueTask> onWritten, CancellationToken cancellationToken)
+    // Copies one range into the file, a filled segment per write; returns the bytes written. A read failure of the
+    // response body (a cut or reset connection, a premature end) is a transient store error, so the caller can continue
+    // from what was written: the part of a segment received before the failure is written too.
+    private static async Task<long> CopyRangeAsync(IRangeReadableSource source, RemoteObject remote, SafeFileHandle handle, OrderedHasher hasher, long offset, long length, TimeSpan readTimeout, Func<int, ValueTask> onWritten, CancellationToken cancellationToken)
     {
         // A silent server must not hold a download forever: each wait for bytes is bounded, the request included.
         using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -211,51 +212,72 @@ public static class ChunkedDownloader
             long copied = 0;
             while (copied < length)
             {
-                int read;
+                var segment = hasher.Rent();
+                var wanted = (int)Math.Min(segment.Length, length - copied);
+                var filled = 0;
+                Exception? failure = null;
                 try
                 {
-                    idle.CancelAfter(readTimeout);
-                    read = await body.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, length - copied)), idle.Token).ConfigureAwait(false);
-                }
-                catch (Exception e) when (e is IOException or HttpRequestException && !cancellationToken.IsCancellationRequested)
-                {
-                    if (copied > 0)
+                    while (filled < wanted)
                     {
-                        return copied;
+                        idle.CancelAfter(readTimeout);
+                        var read = await body.ReadAsync(segment.AsMemory(filled, wanted - filled), idle.Token).ConfigureAwait(false);
+                        if (read == 0)
+                        {
+                            break;
+                        }
+
+                        filled += read;
+                    }
+                }
+                catch (Exception e) when (IsCut(e, cancellationToken))
+                {
+                    failure = e;
+                }
+                catch
+                {
+                    hasher.Return(segment);
+                    throw;
+                }
+
+                if (filled == 0)
+                {
+                    hasher.Return(segment);
+                }
+                else
+                {
+                    try
+                    {
+                        RandomAccess.Write(handle, segment.AsSpan(0, filled), offset + copied);
+                    }
+                    catch
+                    {
+                        hasher.Return(segment);
+                        throw;
                     }
 
-                    throw new StateStoreException(StateStoreError.Unreachable, $"{source.Description}: the connection failed while reading from offset {offset}: {e.Message}", null, e);
-                }
-                catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
-                {
-                    if (copied > 0)
-                    {
-                        return copied;
-                    }
-
-                    throw new StateStoreException(StateStoreError.Timeout, $"{source.Description}: no data for {readTimeout.TotalSeconds:0} s from offset {offset}.", null, e);
-                }
-                catch (StateStoreException e) when (e.IsTransient && copied > 0 && !cancellationToken.IsCancellationRequested)
-                {
-                    // A body stream that codes its own failures (TransportGuardedStream): what landed is kept, the rest is asked for again.
-                    return copied;
+                    hasher.Add(offset + copied, segment, filled);
+                    copied += filled;
+                    await onWritten(filled).ConfigureAwait(false);
                 }
 
-                if (read == 0)
+                if (failure is not null)
                 {
-                    return copied;
+                    return copied > 0 ? copied : throw CutError(source, offset, readTimeout, failure);
                 }
 
-                await RandomAccess.WriteAsync(handle, buffer.AsMemory(0, read), offset + copied, cancellationToken).ConfigureAwait(false);
-                copied += read;
-                await onWritten(read).ConfigureAwait(false);
+                if (filled < wanted)
+                {
+                    return copied; // The body ended early: the caller asks for the rest again.
+                }
             }
 
             // A server that sends more than the range asked for is not trusted with the rest of the object either.
+            var probe = new byte[1];
             int extra;
             try
             {
-                extra = await body.ReadAsync(buffer.AsMemory(0, 1), idle.Token).ConfigureAwait(false);
+                extra = await body.ReadAsync(probe, idle.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
@@ -272,6 +294,19 @@ public static class ChunkedDownloader
         }
     }
 
+    // A failure of the body that a retry from the bytes already written can get past: a cut or reset connection, a read
+    // that timed out, or a body stream that codes its own transient failures (TransportGuardedStream).
+    private static bool IsCut(Exception e, CancellationToken cancellationToken) =>
+        !cancellationToken.IsCancellationRequested && e is IOException or HttpRequestException or OperationCanceledException or StateStoreException { IsTransient: true };
+
+    // What a cut before any byte of the range arrived is reported as.
+    private static Exception CutError(IRangeReadableSource source, long offset, TimeSpan readTimeout, Exception cut) => cut switch
+    {
+        StateStoreException coded => coded,
+        OperationCanceledException => new StateStoreException(StateStoreError.Timeout, $"{source.Description}: no data for {readTimeout.TotalSeconds:0} s from offset {offset}.", null, cut),
+        _ => new StateStoreException(StateStoreError.Unreachable, $"{source.Description}: the connection failed while reading from offset {offset}: {cut.Message}", null, cut),
+    };
+
     private static TimeSpan? RetryWait(StateStoreException error, int attempt, ChunkedDownloadOptions options)
     {
         if (error.RetryAfter is { } after)
@@ -282,37 +317,6 @@ public static class ChunkedDownloader
 
         var backoff = options.RetryDelay * Math.Pow(2, attempt);
         return backoff + (backoff * (Random.Shared.NextDouble() * 0.25));
-    }
-
-    private static async Task<string> HashInOrderAsync(SafeFileHandle handle, Task[] finished, long chunkSize, long size, CancellationToken cancellationToken)
-    {
-        using var hasher = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        var buffer = ArrayPool<byte>.Shared.Rent(1024 * 1024);
-        try
-        {
-            for (var index = 0; index < finished.Length; index++)
-            {
-                await finished[index].WaitAsync(cancellationToken).ConfigureAwait(false);
-                var end = Math.Min(size, (index + 1) * chunkSize);
-                for (var offset = index * chunkSize; offset < end;)
-                {
-                    var read = await RandomAccess.ReadAsync(handle, buffer.AsMemory(0, (int)Math.Min(buffer.Length, end - offset)), offset, cancellationToken).ConfigureAwait(false);
-                    if (read == 0)
-                    {
-                        throw new IOException($"The downloaded file ended at {offset} of {size} bytes.");
-                    }
-
-                    hasher.AppendData(buffer, 0, read);
-                    offset += read;
-                }
-            }
-
-            return Convert.ToHexStringLower(hasher.GetHashAndReset());
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
     }
 
     // Replaced by rename, never fsynced: it must survive a killed process (the page cache keeps both the journal and
@@ -336,6 +340,9 @@ public static class ChunkedDownloader
         await LinkSafeFile.WriteAllBytesAsync(temporary, JsonSerializer.SerializeToUtf8Bytes(journal)).ConfigureAwait(false);
         File.Move(temporary, journalPath, overwrite: true);
     }
+
+    // Enough for the chunks in flight besides the one at the hash (they finish about together), within the cap.
+    private static long HashAheadBudget(ChunkedDownloadOptions options) => Math.Min(MaxHashAheadBytes, (options.Parallelism - 1) * options.ChunkSize);
 
     private static long ChunkLength(int index, long chunkSize, long size) => Math.Min(chunkSize, size - (index * chunkSize));
 

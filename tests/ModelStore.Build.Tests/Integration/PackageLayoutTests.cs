@@ -86,6 +86,42 @@ public sealed class PackageLayoutTests
         }
     }
 
+    [TestMethod]
+    public async Task The_task_and_its_dependencies_ship_as_ReadyToRun_images_that_keep_their_IL()
+    {
+        var feed = await PackageFeed.GetAsync();
+        using var package = ZipFile.OpenRead(Directory.GetFiles(feed.Feed, "ModelStore.Build.*.nupkg").Single());
+        var dlls = package.Entries.Select(entry => entry.FullName).Where(name => name.StartsWith("tools/net/", StringComparison.Ordinal) && name.EndsWith(".dll", StringComparison.Ordinal)).ToList();
+        Assert.IsGreaterThan(10, dlls.Count, string.Join(", ", dlls));
+
+        var compiled = 0;
+        foreach (var dll in dlls)
+        {
+            using var peReader = new System.Reflection.PortableExecutable.PEReader(await ReadEntryAsync(package, dll));
+            var corHeader = peReader.PEHeaders.CorHeader;
+            Assert.IsNotNull(corHeader, dll);
+
+            var metadata = System.Reflection.Metadata.PEReaderExtensions.GetMetadataReader(peReader);
+            var bodies = metadata.MethodDefinitions.Select(metadata.GetMethodDefinition).Where(method => method.RelativeVirtualAddress != 0).ToList();
+            if (bodies.Count == 0)
+            {
+                continue; // no method bodies (type forwards only): nothing to compile
+            }
+
+            // Native code for linux-x64 (used when MSBuild runs there)...
+            compiled++;
+            Assert.IsGreaterThan(0, corHeader.ManagedNativeHeaderDirectory.Size, $"{dll} has no ReadyToRun code");
+
+            // A ReadyToRun image marks its target OS by XOR-ing the machine with an OS constant (Linux: 0x7B79).
+            Assert.AreEqual(0x8664 ^ 0x7B79, (int)peReader.PEHeaders.CoffHeader.Machine, $"{dll} is not compiled for linux-x64");
+
+            // ...beside the whole IL, which every other platform compiles.
+            Assert.IsTrue(bodies.All(method => System.Reflection.Metadata.PEReaderExtensions.GetMethodBody(peReader, method.RelativeVirtualAddress).GetILBytes()!.Length > 0), $"{dll} lost IL bodies");
+        }
+
+        Assert.IsGreaterThan(10, compiled, "the task, the stores and their libraries");
+    }
+
     private static async Task<MemoryStream> ReadEntryAsync(ZipArchive archive, string name)
     {
         var entry = archive.Entries.SingleOrDefault(candidate => candidate.FullName == name);

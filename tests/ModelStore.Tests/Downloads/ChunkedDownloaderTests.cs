@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using ModelStore.Downloads;
+using ModelStore.States;
 using ModelStore.Stores;
 using ModelStore.Testing;
 
@@ -133,6 +134,82 @@ public sealed class ChunkedDownloaderTests
     }
 
     [TestMethod]
+    public async Task A_download_stopped_while_later_chunks_were_ahead_of_the_hash_resumes_with_the_right_hash()
+    {
+        // Five 2 MiB chunks; the first one stalls after 1 MiB (one checkpoint) while the other four complete, so at the
+        // stop the hash is still at 1 MiB and four whole chunks are ahead of it.
+        const int chunk = 2 * 1024 * 1024;
+        var content = RandomNumberGenerator.GetBytes((5 * chunk) - 1000);
+        var uri = _server.Put($"{Guid.NewGuid():N}/ahead.pt", content);
+        var options = new ChunkedDownloadOptions { ChunkSize = chunk, Parallelism = 3 };
+        var stalling = new FirstRangeStalls(new HttpRangeSource(_client, uri), content, stallAfter: 1024 * 1024);
+        using var stop = new CancellationTokenSource();
+        var progress = new SyncProgress(onDisk =>
+        {
+            if (onDisk >= content.Length - chunk + (1024 * 1024))
+            {
+                stop.Cancel();
+            }
+        });
+        await Assert.ThrowsAsync<OperationCanceledException>(() => ChunkedDownloader.DownloadAsync(stalling, stalling.GetObjectAsync().Result, Target, options, progress, stop.Token));
+
+        var source = new HttpRangeSource(_client, uri);
+        var resumed = await ChunkedDownloader.DownloadAsync(source, await source.GetObjectAsync(TestContext.CancellationToken), Target, options, cancellationToken: TestContext.CancellationToken);
+
+        Assert.AreEqual(Sha256(content), resumed.Sha256);
+        Assert.AreEqual(chunk - (1024L * 1024), resumed.BytesTransferred, "Only the stalled chunk's second half came again.");
+        CollectionAssert.AreEqual(content, File.ReadAllBytes(Target));
+    }
+
+    [TestMethod]
+    public async Task A_byte_changed_on_disk_before_a_resume_is_in_the_hash_so_verification_fails()
+    {
+        var (uri, content) = Serve();
+        var source = new HttpRangeSource(_client, uri);
+        using var stop = new CancellationTokenSource();
+        var options = new ChunkedDownloadOptions { ChunkSize = 256 * 1024, Parallelism = 1 };
+        var progress = new SyncProgress(onDisk =>
+        {
+            if (onDisk >= 3 * 256 * 1024)
+            {
+                stop.Cancel();
+            }
+        });
+        await Assert.ThrowsAsync<OperationCanceledException>(() => ChunkedDownloader.DownloadAsync(source, source.GetObjectAsync().Result, Target, options, progress, stop.Token));
+        using (var partial = File.OpenHandle(Target, FileMode.Open, FileAccess.ReadWrite))
+        {
+            var one = new byte[1];
+            RandomAccess.Read(partial, one, 300_000);
+            one[0] ^= 0x40;
+            RandomAccess.Write(partial, one, 300_000);
+        }
+
+        var resumed = await ChunkedDownloader.DownloadAsync(source, await source.GetObjectAsync(TestContext.CancellationToken), Target, options, cancellationToken: TestContext.CancellationToken);
+
+        Assert.AreNotEqual(Sha256(content), resumed.Sha256, "The bytes kept from before the resume were hashed from the file.");
+        Assert.AreEqual(Sha256(File.ReadAllBytes(Target)), resumed.Sha256);
+    }
+
+    [TestMethod]
+    public async Task A_byte_changed_mid_file_in_transit_fails_the_cache_check_and_leaves_nothing_cached()
+    {
+        var (uri, content) = Serve();
+        var expected = Sha256(content);
+        var changed = content.ToArray();
+        changed[Size / 2] ^= 0x01; // in a chunk that lands ahead of the hash
+        var served = _server.Put(uri.AbsolutePath.TrimStart('/'), changed);
+        var key = StateKey.Parse("pytorch/flipped.mid.v1");
+        await using var store = new UrlStateStore(key, served, _client, SmallChunks);
+        var cache = new ModelStore.Caching.StateCache(Path.Combine(_folder, "cache"));
+
+        var error = await Assert.ThrowsExactlyAsync<StateStoreException>(() => cache.GetOrFetchAsync(store, key, expected, cancellationToken: TestContext.CancellationToken));
+
+        Assert.AreEqual(StateStoreError.IntegrityMismatch, error.Error);
+        StringAssert.Contains(error.Message, Sha256(changed));
+        Assert.IsFalse(Directory.Exists(Path.Combine(_folder, "cache", "blobs")) && Directory.EnumerateFiles(Path.Combine(_folder, "cache", "blobs"), "*", SearchOption.AllDirectories).Any(), "No blob was cached.");
+    }
+
+    [TestMethod]
     public async Task A_file_replaced_between_attempts_is_downloaded_again_from_the_start()
     {
         var (uri, _) = Serve("model.pt");
@@ -260,5 +337,25 @@ public sealed class ChunkedDownloaderTests
     private sealed class SyncProgress(Action<long> report) : IProgress<long>
     {
         public void Report(long value) => report(value);
+    }
+
+    // The range from offset 0 sends its first bytes, then nothing until the download is stopped.
+    private sealed class FirstRangeStalls(IRangeReadableSource inner, byte[] content, int stallAfter) : IRangeReadableSource
+    {
+        public string Description => inner.Description;
+
+        public Task<RemoteObject> GetObjectAsync(CancellationToken cancellationToken = default) => inner.GetObjectAsync(cancellationToken);
+
+        public async Task<Stream> OpenRangeAsync(RemoteObject expected, long offset, long length, CancellationToken cancellationToken = default)
+        {
+            if (offset != 0)
+            {
+                return await inner.OpenRangeAsync(expected, offset, length, cancellationToken);
+            }
+
+            var body = new System.IO.Pipelines.Pipe(new System.IO.Pipelines.PipeOptions(pauseWriterThreshold: 0));
+            await body.Writer.WriteAsync(content.AsMemory(0, stallAfter), cancellationToken); // never completed: the reader then waits
+            return body.Reader.AsStream();
+        }
     }
 }

@@ -1,0 +1,126 @@
+using System.Security.Cryptography;
+using ModelStore.Downloads;
+
+namespace ModelStore.Tests.Downloads;
+
+[TestClass]
+public sealed class OrderedHasherTests
+{
+    private const int Segment = OrderedHasher.SegmentSize;
+    private string _folder = null!;
+
+    public TestContext TestContext { get; set; } = null!;
+
+    [TestInitialize]
+    public void CreateFolder() => _folder = Directory.CreateTempSubdirectory("ordered-hasher-").FullName;
+
+    [TestCleanup]
+    public void DeleteFolder() => Directory.Delete(_folder, recursive: true);
+
+    [TestMethod]
+    public void Segments_written_out_of_order_within_the_budget_are_hashed_from_memory_never_read_back()
+    {
+        var content = RandomNumberGenerator.GetBytes((6 * Segment) + 777);
+        using var file = CreateFile(content.Length);
+        using var hasher = new OrderedHasher(file, content.Length, budget: 8L * Segment);
+
+        // The last segments first, then the middle, the start last: everything waits for the start.
+        foreach (var index in new[] { 6, 5, 3, 4, 1, 2, 0 })
+        {
+            Write(hasher, file, content, index);
+        }
+
+        Assert.AreEqual(Sha256(content), hasher.Finish());
+        Assert.AreEqual(0, hasher.BytesReadBack, "Every segment was in memory when the hash reached it.");
+        Assert.AreEqual(6L * Segment, hasher.PeakHeld, "Six segments waited for the first one.");
+    }
+
+    [TestMethod]
+    public void Segments_beyond_the_budget_are_read_back_from_the_file_once_the_hash_reaches_them()
+    {
+        var content = RandomNumberGenerator.GetBytes((4 * Segment) + 99);
+        using var file = CreateFile(content.Length);
+        using var hasher = new OrderedHasher(file, content.Length, budget: 2L * Segment);
+
+        foreach (var index in new[] { 1, 2, 3, 4, 0 })
+        {
+            Write(hasher, file, content, index);
+        }
+
+        Assert.AreEqual(Sha256(content), hasher.Finish());
+        Assert.AreEqual(Segment + 99L, hasher.BytesReadBack, "Segments 3 and 4 did not fit in the two-segment budget.");
+        Assert.AreEqual(2L * Segment, hasher.PeakHeld);
+    }
+
+    [TestMethod]
+    public void Bytes_an_earlier_process_wrote_are_hashed_from_the_file_so_a_changed_byte_there_changes_the_hash()
+    {
+        var content = RandomNumberGenerator.GetBytes(3 * Segment);
+        using var file = CreateFile(content.Length);
+        var onDisk = content.ToArray();
+        onDisk[Segment + 12345] ^= 0x01; // changed on disk between the processes
+        RandomAccess.Write(file, onDisk.AsSpan(0, 2 * Segment), 0);
+        using var hasher = new OrderedHasher(file, content.Length, budget: 8L * Segment);
+        hasher.AddOnDisk(0, 2L * Segment);
+
+        Assert.IsTrue(hasher.HasBytesOnDiskAtFrontier);
+        Write(hasher, file, content, 2);
+        hasher.HashOnDisk(TestContext.CancellationToken);
+
+        Assert.AreEqual(Sha256(onDisk), hasher.Finish(), "The hash is the one of the file's bytes.");
+        Assert.AreNotEqual(Sha256(content), Sha256(onDisk));
+        Assert.AreEqual(2L * Segment, hasher.BytesReadBack);
+    }
+
+    [TestMethod]
+    public void A_missing_segment_is_an_error_not_a_hash_of_part_of_the_file()
+    {
+        var content = RandomNumberGenerator.GetBytes(3 * Segment);
+        using var file = CreateFile(content.Length);
+        using var hasher = new OrderedHasher(file, content.Length, budget: 8L * Segment);
+        Write(hasher, file, content, 0);
+        Write(hasher, file, content, 2);
+
+        var error = Assert.ThrowsExactly<IOException>(() => hasher.Finish());
+
+        StringAssert.Contains(error.Message, $"{Segment} of {3 * Segment} bytes");
+    }
+
+    [TestMethod]
+    public async Task Writers_on_many_threads_in_any_order_give_the_hash_of_the_file()
+    {
+        var content = RandomNumberGenerator.GetBytes((64 * Segment) + 4321);
+        var segments = (content.Length + Segment - 1) / Segment;
+        using var file = CreateFile(content.Length);
+        using var hasher = new OrderedHasher(file, content.Length, budget: 4L * Segment);
+        var order = Enumerable.Range(0, segments).OrderBy(_ => Random.Shared.Next()).ToArray();
+
+        await Parallel.ForEachAsync(order, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = TestContext.CancellationToken }, (index, _) =>
+        {
+            Write(hasher, file, content, index);
+            return ValueTask.CompletedTask;
+        });
+
+        Assert.AreEqual(Sha256(content), hasher.Finish());
+        Assert.IsLessThanOrEqualTo(4L * Segment, hasher.PeakHeld);
+    }
+
+    private static void Write(OrderedHasher hasher, Microsoft.Win32.SafeHandles.SafeFileHandle file, byte[] content, int index)
+    {
+        var offset = (long)index * Segment;
+        var count = (int)Math.Min(Segment, content.Length - offset);
+        var segment = hasher.Rent();
+        content.AsSpan((int)offset, count).CopyTo(segment);
+        RandomAccess.Write(file, segment.AsSpan(0, count), offset);
+        hasher.Add(offset, segment, count);
+    }
+
+    private Microsoft.Win32.SafeHandles.SafeFileHandle CreateFile(long size)
+    {
+        var handle = File.OpenHandle(Path.Combine(_folder, "file"), FileMode.Create, FileAccess.ReadWrite);
+        RandomAccess.SetLength(handle, size);
+        return handle;
+    }
+
+    private static string Sha256(byte[] content) => Convert.ToHexStringLower(SHA256.HashData(content));
+}
