@@ -117,7 +117,7 @@ public sealed partial class StateResolver
             return null;
         }
 
-        var check = await Cache.CheckBlobAsync(sha256, cancellationToken).ConfigureAwait(false);
+        var check = await Cache.CheckBlobAsync(sha256, _options.Verification, cancellationToken).ConfigureAwait(false);
         if (check.Condition == BlobCondition.Removed)
         {
             var what = $"ModelState '{request.Key}': the cached file '{check.Path}' of {file.Path} no longer had SHA-256 {sha256} (it was modified on disk) and was removed";
