@@ -93,6 +93,35 @@ public sealed class LocalBundleResolutionTests
     }
 
     [TestMethod]
+    public async Task A_bundle_file_whose_stamp_matches_is_not_hashed_again_and_ModelStoreVerify_full_hashes_it()
+    {
+        // Verify once, trust a stamp, for bundle files as for single states. To see that a check did not hash, the
+        // blob's bytes are changed and a stamp forged for them (only someone who can write the cache can do that).
+        _cache = new StateCache(Path.Combine(_root, "stamped")) { StampRacyWindow = TimeSpan.Zero };
+        var first = await ResolveAsync(Request("onnx/model.onnx;*.json"));
+        var lockFile = new StateLockFile([first.ToLockEntry()]);
+        await ResolveAsync(Request("onnx/model.onnx;*.json"), lockFile, locked: true); // hashes once more, records the stamps
+        var config = first.Files!.Single(file => file.Path == "config.json");
+        var blob = _cache.GetBlobPath(config.Sha256);
+        File.SetAttributes(blob, FileAttributes.Normal);
+        await File.WriteAllBytesAsync(blob, new byte[config.Size], TestContext.CancellationToken);
+        var stamp = Path.Combine(_cache.Root, "stamps", "sha256", config.Sha256[..2], config.Sha256);
+        File.WriteAllText(stamp, BlobStamp.Read(blob)!.Value.Format());
+
+        var trusted = await ResolveAsync(Request("onnx/model.onnx;*.json"), lockFile, locked: true);
+        var full = await ResolveAsync(Request("onnx/model.onnx;*.json"), lockFile, locked: true, verification: CacheVerification.Full);
+
+        Assert.IsTrue(trusted.Succeeded, trusted.Failure?.Message);
+        Assert.AreEqual(StateSource.Cache, trusted.Source, "the stamp vouched for the file: it was not hashed");
+        Assert.IsEmpty(trusted.Warnings);
+        Assert.IsTrue(full.Succeeded, full.Failure?.Message);
+        Assert.AreEqual(StateSource.Store, full.Source, "full hashed the file, found other bytes and fetched it again");
+        Assert.AreEqual(config.Size, full.BytesDownloaded);
+        Assert.AreEqual(ResolutionWarningKind.CacheRepaired, full.Warnings.Single().Kind);
+        CollectionAssert.AreEqual(File.ReadAllBytes(Source("config.json")), File.ReadAllBytes(Path.Combine(full.Path!, "config.json")));
+    }
+
+    [TestMethod]
     public async Task Other_patterns_than_the_lock_entry_are_drift_in_locked_mode_and_offline_uses_the_cache_alone()
     {
         var first = await ResolveAsync(Request("onnx/model.onnx;*.json"));
@@ -196,7 +225,7 @@ public sealed class LocalBundleResolutionTests
 
     private static StateRequest Request(string files) => new(Key, "local") { Files = FilePatterns.Parse(files) };
 
-    private async Task<StateResolution> ResolveAsync(StateRequest request, StateLockFile? lockFile = null, bool locked = false, bool offline = false, bool describe = false, StateKey? key = null, string? mirror = null)
+    private async Task<StateResolution> ResolveAsync(StateRequest request, StateLockFile? lockFile = null, bool locked = false, bool offline = false, bool describe = false, StateKey? key = null, string? mirror = null, CacheVerification verification = CacheVerification.Stamp)
     {
         var stores = new StoreCatalog();
         stores.Add("local", new LocalStateStore(_folder), mirror is null ? [] : ["fleet"]);
@@ -205,7 +234,7 @@ public sealed class LocalBundleResolutionTests
             stores.Add("fleet", new LocalStateStore(mirror));
         }
 
-        var resolver = new StateResolver(new StateResolverOptions { Cache = _cache, Stores = stores, LockFile = lockFile ?? StateLockFile.Empty, Locked = locked, Offline = offline, DescribeOnly = describe });
+        var resolver = new StateResolver(new StateResolverOptions { Cache = _cache, Stores = stores, LockFile = lockFile ?? StateLockFile.Empty, Locked = locked, Offline = offline, DescribeOnly = describe, Verification = verification });
         var outcome = await resolver.ResolveAsync(key is null ? request : new StateRequest(key, request.Store) { Files = request.Files }, TestContext.CancellationToken);
         return outcome;
     }
