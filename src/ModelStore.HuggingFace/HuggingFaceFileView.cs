@@ -71,6 +71,10 @@ internal sealed class HuggingFaceFileView : StateStore, IFileDownloadingStore, I
         return await _store.OpenFileAsync(RequirePath(key), key, NotFound(key), cancellationToken).ConfigureAwait(false);
     }
 
+    /// <inheritdoc/>
+    /// <remarks>Always: the Hub is asked for the file's metadata before any read, and a download may also go into huggingface_hub's cache.</remarks>
+    bool IFileDownloadingStore.DownloadsEveryState => true;
+
     /// <inheritdoc />
     public async Task<FileDownload> DownloadToFileAsync(StateKey key, string path, IProgress<long>? progress = null, CancellationToken cancellationToken = default)
     {

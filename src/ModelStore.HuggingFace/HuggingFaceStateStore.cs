@@ -156,6 +156,10 @@ public sealed class HuggingFaceStateStore : StateStore, IFileDownloadingStore, I
         return await OpenFileAsync(GetFilePath(key), key, $"State {key} was not found in {Description}", cancellationToken).ConfigureAwait(false);
     }
 
+    /// <inheritdoc/>
+    /// <remarks>Always: the Hub is asked for the file's metadata before any read, and a download may also go into huggingface_hub's cache.</remarks>
+    bool IFileDownloadingStore.DownloadsEveryState => true;
+
     /// <inheritdoc />
     public async Task<FileDownload> DownloadToFileAsync(StateKey key, string path, IProgress<long>? progress = null, CancellationToken cancellationToken = default)
     {

@@ -29,7 +29,7 @@ public sealed partial class StateCache
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(key);
-        if (store is not IFileDownloadingStore downloading || IsSmall(expectedSha256, expectedSize))
+        if (store is not IFileDownloadingStore downloading || (IsSmall(expectedSha256, expectedSize) && !downloading.DownloadsEveryState))
         {
             return await GetOrFetchSmallAsync(store, key, expectedSha256, expectedSize, progress, cancellationToken).ConfigureAwait(false);
         }

@@ -26,4 +26,13 @@ public interface IFileDownloadingStore : IStateStore
     /// </returns>
     /// <exception cref="StateStoreException"><see cref="StateStoreError.NotFound"/> when the state is missing.</exception>
     Task<FileDownload> DownloadToFileAsync(StateKey key, string path, IProgress<long>? progress = null, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Whether every state, small ones included, must come through <see cref="DownloadToFileAsync"/>. By default
+    /// (<see langword="false"/>) the cache reads a small state whose SHA-256 and size it knows with one streamed request
+    /// (<see cref="IStateStore.OpenReadAsync"/>); a store returns <see langword="true"/> when its download does more than
+    /// that read would (the Hugging Face store asks for the file's metadata either way and can also write
+    /// huggingface_hub's cache).
+    /// </summary>
+    bool DownloadsEveryState => false;
 }
