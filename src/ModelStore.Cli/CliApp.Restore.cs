@@ -21,22 +21,25 @@ public static partial class CliApp
         };
         restore.SetAction(Action(options, output, error, async (parse, cli, cancellationToken) =>
         {
-            var lockFile = FindLockFile(parse.GetValue(target));
             if (parse.GetValue(jobs) < 1)
             {
                 throw new UsageException("--jobs must be 1 or more.");
             }
 
+            // Read once: the count of the progress line, the stores --hf-cache names and the restore all see the same file.
+            var (lockFile, locked) = StateResolver.ReadLockFileToRestore(FindLockFile(parse.GetValue(target)));
+
             // One line for all the states (each one is listed with --verbose).
             var verbose = parse.GetValue(options.Verbose);
-            var progress = cli.ShowsProgress ? new StatesProgress(cli.Error, "restore:", LockFileStores.CreateRequests(StateLockFileFormat.Read(lockFile)).Count, cli.IsInteractive) : null;
+            var progress = cli.ShowsProgress ? new StatesProgress(cli.Error, "restore:", LockFileStores.CreateRequests(locked).Count, cli.IsInteractive) : null;
             IReadOnlyList<StateResolution> outcomes;
             try
             {
                 outcomes = await StateResolver.RestoreAsync(
+                    locked,
                     lockFile,
                     new StateResolverOptions { Cache = OpenCache(parse.GetValue(options.Cache)), MaxParallelFetches = parse.GetValue(jobs), Verification = Verification(parse, options), Offline = parse.GetValue(offline), Resolved = progress },
-                    new LockFileStoreOptions { Registry = WithProviders(parse.GetValue(provider) ?? []), Settings = StoreSettings([.. parse.GetValue(storeSetting) ?? [], .. HubCacheSharing(lockFile, parse.GetValue(hfCache))]) },
+                    new LockFileStoreOptions { Registry = WithProviders(parse.GetValue(provider) ?? []), Settings = StoreSettings([.. parse.GetValue(storeSetting) ?? [], .. HubCacheSharing(locked, parse.GetValue(hfCache))]) },
                     cancellationToken).ConfigureAwait(false);
             }
             finally
@@ -93,8 +96,8 @@ public static partial class CliApp
     }
 
     // --hf-cache: ShareHubCache=true on every HuggingFace store of the lock file (a lock file never turns it on itself).
-    private static IEnumerable<string> HubCacheSharing(string lockFile, bool share) =>
-        !share ? [] : StateLockFileFormat.Read(lockFile).Stores.Values
+    private static IEnumerable<string> HubCacheSharing(StateLockFile lockFile, bool share) =>
+        !share ? [] : lockFile.Stores.Values
             .Where(store => string.Equals(store.Kind, "HuggingFace", StringComparison.OrdinalIgnoreCase))
             .Select(store => $"{store.Name}:ShareHubCache=true");
 

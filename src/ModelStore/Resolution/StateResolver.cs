@@ -129,15 +129,28 @@ public sealed partial class StateResolver
     /// <exception cref="StateResolutionException">The lock file is invalid, or its stores cannot be used as they are (<see cref="ResolutionFailureKind.InvalidLockFile"/>); nothing was fetched.</exception>
     public static async Task<IReadOnlyList<StateResolution>> RestoreAsync(string lockFilePath, StateResolverOptions options, LockFileStoreOptions? stores = null, CancellationToken cancellationToken = default)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(lockFilePath);
         ArgumentNullException.ThrowIfNull(options);
+        var (full, lockFile) = ReadLockFileToRestore(lockFilePath);
+        return await RestoreAsync(lockFile, full, options, stores, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The lock file <see cref="RestoreAsync(string, StateResolverOptions, LockFileStoreOptions?, CancellationToken)"/> restores, read once: its full path and its entries.</summary>
+    /// <exception cref="StateResolutionException">There is no such file, or it is invalid (<see cref="ResolutionFailureKind.InvalidLockFile"/>).</exception>
+    internal static (string Path, StateLockFile LockFile) ReadLockFileToRestore(string lockFilePath)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(lockFilePath);
         var full = Path.GetFullPath(lockFilePath);
         if (!File.Exists(full))
         {
             throw new StateResolutionException(ResolutionFailureKind.InvalidLockFile, $"There is no lock file at '{full}'. Build the project once (dotnet build) to write it.");
         }
 
-        var lockFile = StateLockFileFormat.Read(full);
+        return (full, StateLockFileFormat.Read(full));
+    }
+
+    /// <summary>The restore of a lock file already read by <see cref="ReadLockFileToRestore"/> from <paramref name="full"/>.</summary>
+    internal static async Task<IReadOnlyList<StateResolution>> RestoreAsync(StateLockFile lockFile, string full, StateResolverOptions options, LockFileStoreOptions? stores, CancellationToken cancellationToken)
+    {
         await using var catalog = LockFileStores.CreateCatalog(lockFile, Path.GetDirectoryName(full)!, stores);
         var resolver = new StateResolver(new StateResolverOptions
         {
