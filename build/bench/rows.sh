@@ -3,14 +3,17 @@
 stats() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{ a[NR] = $1 } END { m = NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2; printf "%.3f %.3f %.3f", m, a[1], a[NR] }'; }
 # load_now: the 1-minute load average, recorded after each run of a row.
 load_now() { cut -d' ' -f1 /proc/loadavg; }
-# published_cli WORK: the path of the modelstore executable, published into WORK/cli (MODELSTORE_CLI=/published/folder reuses one).
-published_cli() {
-  local cli="${MODELSTORE_CLI:-$1/cli}"
-  if [ -z "${MODELSTORE_CLI:-}" ]; then
-    dotnet publish "$root/src/ModelStore.Cli/ModelStore.Cli.csproj" -c Release -o "$cli" -nodeReuse:false -v:q >"$1/publish.log" 2>&1 \
-      || { cat "$1/publish.log" >&2; return 1; }
-  fi
-  find "$cli" -maxdepth 1 -type f -perm -u+x \( -name modelstore -o -name ModelStore.Cli \) | head -1
+# consumer_folder DIR FEED: a folder for a consumer project built against FEED: the repository's global.json, a
+# nuget.config taking ModelStore* from FEED and the rest from nuget.org, and a Program.cs; the caller writes the project.
+consumer_folder() {
+  local repo; repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+  mkdir -p "$1"
+  cp "$repo/global.json" "$1/"
+  cat >"$1/nuget.config" <<XML
+<configuration><packageSources><clear /><add key="feed" value="$2" /><add key="nuget.org" value="https://api.nuget.org/v3/index.json" /></packageSources>
+<packageSourceMapping><packageSource key="feed"><package pattern="ModelStore*" /></packageSource><packageSource key="nuget.org"><package pattern="*" /></packageSource></packageSourceMapping></configuration>
+XML
+  echo 'Console.WriteLine("hello");' >"$1/Program.cs"
 }
 
 # modelstore_tool WORK: prints the path of the modelstore command a user gets. MODELSTORE_CLI (a folder holding a

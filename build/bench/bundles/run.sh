@@ -9,8 +9,8 @@
 #   build/bench/bundles/run.sh [FILES=20] [FILE_KIB=1024] [BIG_MIB=1024] [ROUNDS=3]
 # Every round runs the contenders in another order (rotated), each into a fresh target; each row prints the median wall
 # time with min-max, CPU (user+sys) per GiB, requests, and the 1-minute load average after each run of the row.
-# huggingface_hub's cache is pointed at an empty folder, so nothing comes from it. MODELSTORE_CLI=/published/folder
-# reuses a published CLI.
+# huggingface_hub's cache is pointed at an empty folder, so nothing comes from it. MODELSTORE_CLI=/folder/with/modelstore
+# reuses it instead of packing and installing the tool.
 set -uo pipefail
 root="$(cd "$(dirname "$0")/../../.." && pwd)"
 files="${1:-20}"
@@ -24,7 +24,7 @@ trap cleanup EXIT
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 source "$root/build/bench/rows.sh"
 
-modelstore="$(published_cli "$work")" && [ -x "$modelstore" ] || { echo "no modelstore executable" >&2; exit 1; }
+modelstore="$(modelstore_tool "$work")" && [ -x "$modelstore" ] || { echo "no modelstore executable" >&2; exit 1; }
 dotnet build "$root/build/bench/bundles/HubHost/HubHost.csproj" -c Release -o "$work/host" -nodeReuse:false -v:q >"$work/host.log" 2>&1 \
   || { cat "$work/host.log"; exit 1; }
 mkdir -p "$work/empty-hf-cache"

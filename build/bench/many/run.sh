@@ -7,7 +7,7 @@
 # Every round runs the contenders in another order (rotated), each into a fresh cache or an empty folder; each row prints
 # the median wall time with min-max, the median CPU (user+sys, with the radosgw it drives excluded), and the 1-minute
 # load average after each run. The build row also prints the ResolveModelStates task's own time (PerformanceSummary).
-# MODELSTORE_CLI=/path/to/published/folder reuses a published CLI; MODELSTORE_FEED=/path/to/feed a packed feed.
+# MODELSTORE_CLI=/folder/with/modelstore reuses an installed CLI; MODELSTORE_FEED=/path/to/feed a packed feed.
 set -uo pipefail
 root="$(cd "$(dirname "$0")/../../.." && pwd)"
 count="${1:-1000}"
@@ -23,14 +23,8 @@ fail() { echo "many: $*" >&2; exit 1; }
 for tool in aws rclone openssl; do command -v "$tool" >/dev/null || fail "$tool is missing (build/prereqs/apt-packages.txt)"; done
 
 # --- The shipped tool and the packed feed -------------------------------------------------------------------------
-cli="${MODELSTORE_CLI:-}"
-if [ -z "$cli" ]; then
-  cli="$work/cli"
-  dotnet publish "$root/src/ModelStore.Cli/ModelStore.Cli.csproj" -c Release -o "$cli" -nodeReuse:false -v:q >"$work/publish.log" 2>&1 \
-    || { cat "$work/publish.log"; fail "publish failed"; }
-fi
-modelstore="$(find "$cli" -maxdepth 1 -type f -perm -u+x \( -name modelstore -o -name ModelStore.Cli \) | head -1)"
-[ -x "$modelstore" ] || fail "no modelstore executable in $cli"
+mkdir -p "$work/cli"
+modelstore="$(modelstore_tool "$work/cli")" && [ -x "$modelstore" ] || fail "no modelstore executable"
 feed="${MODELSTORE_FEED:-}"
 if [ -z "$feed" ]; then
   feed="$work/feed"
@@ -58,13 +52,8 @@ for i in $(seq -w 1 "$count"); do head -c $((size_kb * 1024)) /dev/urandom >"$wo
 rm -rf "$work/objects"
 
 # --- The consumer project (all COUNT states), built once to write its lock file -----------------------------------
-app="$work/app"; mkdir -p "$app"
-cp "$root/global.json" "$app/"
-cat >"$app/nuget.config" <<XML
-<configuration><packageSources><clear /><add key="feed" value="$feed" /><add key="nuget.org" value="https://api.nuget.org/v3/index.json" /></packageSources>
-<packageSourceMapping><packageSource key="feed"><package pattern="ModelStore*" /></packageSource><packageSource key="nuget.org"><package pattern="*" /></packageSource></packageSourceMapping></configuration>
-XML
-echo 'Console.WriteLine("hello");' >"$app/Program.cs"
+app="$work/app"
+consumer_folder "$app" "$feed"
 {
   echo '<Project Sdk="Microsoft.NET.Sdk"><PropertyGroup><OutputType>Exe</OutputType><TargetFramework>net10.0</TargetFramework><ImplicitUsings>enable</ImplicitUsings></PropertyGroup><ItemGroup>'
   echo "<PackageReference Include=\"ModelStore.Build\" Version=\"$version\" PrivateAssets=\"all\" />"

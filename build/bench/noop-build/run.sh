@@ -40,13 +40,8 @@ for i in $(seq -w 1 1000); do head -c 65536 /dev/urandom >"$work/states/pytorch.
 head -c "$((big_mib * 1048576))" /dev/urandom >"$work/states/pytorch.bench-big.weights.v1.pt"
 
 make_project() { # name, state count (or "big"), copied to the output (yes/no)
-  local dir="$work/$1"; mkdir -p "$dir"
-  cp "$root/global.json" "$dir/"
-  cat >"$dir/nuget.config" <<XML
-<configuration><packageSources><clear /><add key="feed" value="$feed" /><add key="nuget.org" value="https://api.nuget.org/v3/index.json" /></packageSources>
-<packageSourceMapping><packageSource key="feed"><package pattern="ModelStore*" /></packageSource><packageSource key="nuget.org"><package pattern="*" /></packageSource></packageSourceMapping></configuration>
-XML
-  echo 'Console.WriteLine("hello");' >"$dir/Program.cs"
+  local dir="$work/$1"
+  consumer_folder "$dir" "$feed"
   {
     echo '<Project Sdk="Microsoft.NET.Sdk"><PropertyGroup><OutputType>Exe</OutputType><TargetFramework>net10.0</TargetFramework><ImplicitUsings>enable</ImplicitUsings></PropertyGroup><ItemGroup>'
     echo "<PackageReference Include=\"ModelStore.Build\" Version=\"$version\" PrivateAssets=\"all\" />"
