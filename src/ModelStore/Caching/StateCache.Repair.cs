@@ -112,13 +112,23 @@ public sealed partial class StateCache
     /// yet: their ctime is "now", and a write in the same clock tick would keep it, so the first check hashes them once
     /// more and stamps them then (see <see cref="BlobStamp.IsRacy"/>).
     /// </summary>
-    private void PlaceBlob(string temporaryPath, string sha256)
+    /// <remarks>
+    /// A blob already there is kept when it hashes to its name, and the new bytes are dropped: another
+    /// state or bundle file with the same bytes, fetched at the same time under its own lock, placed it first, and a bundle
+    /// folder may already link to it. Replacing it would drop that folder under a reader that was just given its path.
+    /// Only a blob that fails its hash is replaced (a stamp is not enough to keep it over bytes just verified), and the
+    /// bundles linking to its inode go with it. The hash is paid only when two fetches of the same bytes meet.
+    /// </remarks>
+    private async Task PlaceBlobAsync(string temporaryPath, string sha256, CancellationToken cancellationToken)
     {
         var blob = GetBlobPath(sha256);
         Directory.CreateDirectory(Path.GetDirectoryName(blob)!);
+        if (File.Exists(blob) && (await CheckBlobAsync(sha256, CacheVerification.Full, cancellationToken).ConfigureAwait(false)).Condition == BlobCondition.Valid)
+        {
+            AtomicFile.Discard(temporaryPath);
+            return;
+        }
 
-        // Replacing an existing blob is harmless (same hash) and repairs one that was tampered with; bundles linking to
-        // the old inode are dropped (rebuilt from the new one), not left holding its bytes.
         DropBundlesSharing(blob);
         File.Move(temporaryPath, blob, overwrite: true);
         DeleteStamp(sha256);

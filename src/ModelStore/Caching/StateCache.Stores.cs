@@ -184,7 +184,7 @@ public sealed partial class StateCache
         // The index first, then the blob: an entry whose blob is not there yet reads as a miss, and a process killed between
         // the two still has the downloaded file and its complete journal, so the next fetch only re-hashes it.
         var state = await IndexAsync(storeId, key, actual, size, cancellationToken).ConfigureAwait(false);
-        PlaceBlob(path, actual);
+        await PlaceBlobAsync(path, actual, cancellationToken).ConfigureAwait(false);
         return state;
     }
 }

@@ -374,7 +374,7 @@ public sealed partial class StateCache
             }
 
             CountTransfer(storeId, downloaded: size, verified: size);
-            PlaceBlob(temporaryPath, actual);
+            await PlaceBlobAsync(temporaryPath, actual, cancellationToken).ConfigureAwait(false);
             return await IndexAsync(storeId, key, actual, size, cancellationToken).ConfigureAwait(false);
         }
         catch

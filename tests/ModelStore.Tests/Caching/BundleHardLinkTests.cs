@@ -116,6 +116,55 @@ public sealed class BundleHardLinkTests
     }
 
     [TestMethod]
+    public async Task The_same_bytes_fetched_again_under_another_key_keep_the_blob_and_the_bundle_linking_to_it()
+    {
+        // A single state and a bundle file with the same bytes, resolved at the same time: each under its own lock, so
+        // the later one finds the blob already placed and the bundle already built on it (the Hub cache test met this
+        // under load: the bundle folder vanished under the caller it had just been handed to).
+        var cache = new StateCache(Path.Combine(_root, "cache"));
+        var bundle = await ResolveAsync(cache);
+        var data = bundle.Files!.Single(file => file.Path == "model.onnx_data");
+        var blob = cache.GetBlobPath(data.Sha256);
+        var before = BlobStamp.Read(blob);
+
+        await using (var same = File.OpenRead(Path.Combine(_store, "model.onnx_data")))
+        {
+            var single = await cache.AddAsync("other", StateKey.Parse("onnx/data.v1"), same, data.Sha256, TestContext.CancellationToken);
+            Assert.AreEqual(blob, single.BlobPath);
+        }
+
+        Assert.IsTrue(Directory.Exists(bundle.Path), "the bundle handed out stays where it was");
+        AssertSameInode(blob, Path.Combine(bundle.Path!, "model.onnx_data"));
+        Assert.AreEqual(before!.Value.Inode, BlobStamp.Read(blob)!.Value.Inode, "the placed blob was kept, the second copy dropped");
+        CollectionAssert.AreEqual(File.ReadAllBytes(Path.Combine(_store, "model.onnx_data")), File.ReadAllBytes(Path.Combine(bundle.Path!, "model.onnx_data")));
+        Assert.IsFalse(Directory.EnumerateFiles(Path.Combine(cache.Root, "tmp")).Any(), "the second copy is not left in tmp/");
+    }
+
+    [TestMethod]
+    public async Task The_same_bytes_fetched_again_replace_a_blob_changed_on_disk_and_drop_the_bundle_on_the_old_inode()
+    {
+        var cache = new StateCache(Path.Combine(_root, "cache"));
+        var bundle = await ResolveAsync(cache);
+        var data = bundle.Files!.Single(file => file.Path == "model.onnx_data");
+        var blob = cache.GetBlobPath(data.Sha256);
+        using (var stream = new FileStream(blob, FileMode.Open, FileAccess.ReadWrite))
+        {
+            stream.Position = 99;
+            stream.WriteByte(0xEE);
+        }
+
+        await using (var same = File.OpenRead(Path.Combine(_store, "model.onnx_data")))
+        {
+            await cache.AddAsync("other", StateKey.Parse("onnx/data.v1"), same, data.Sha256, TestContext.CancellationToken);
+        }
+
+        CollectionAssert.AreEqual(File.ReadAllBytes(Path.Combine(_store, "model.onnx_data")), File.ReadAllBytes(blob), "the verified bytes replaced the changed ones");
+        Assert.IsFalse(Directory.Exists(bundle.Path), "no bundle keeps the changed bytes under the file's name");
+        var again = await ResolveAsync(cache);
+        AssertSameInode(blob, Path.Combine(again.Path!, "model.onnx_data"));
+    }
+
+    [TestMethod]
     public async Task Cleaning_unreferenced_blobs_frees_their_bytes_and_takes_the_bundles_linking_to_them()
     {
         var cache = new StateCache(Path.Combine(_root, "cache"));
