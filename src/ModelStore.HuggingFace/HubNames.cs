@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using ModelStore.IO;
 
 namespace ModelStore.HuggingFace;
 
@@ -22,15 +23,18 @@ internal static partial class HubNames
         return trimmed;
     }
 
-    /// <summary>Checks a branch, tag or commit id.</summary>
+    /// <summary>
+    /// Checks a branch, tag or commit id. A revision also names a file under <c>refs/</c> in huggingface_hub's cache, so it
+    /// follows the path rules too (<see cref="ConfinedPath.IsPlainRelative"/>): no empty, <c>.</c> or <c>..</c> part.
+    /// </summary>
     /// <exception cref="ArgumentException">Not a usable revision; the message says why.</exception>
     public static string ValidateRevision(string? revision, string parameterName)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(revision, parameterName);
         var trimmed = revision.Trim();
-        if (trimmed.Any(c => char.IsControl(c) || char.IsWhiteSpace(c)) || trimmed.Contains("..", StringComparison.Ordinal) || trimmed.StartsWith('/') || trimmed.EndsWith('/') || trimmed.Contains('\\', StringComparison.Ordinal))
+        if (trimmed.Any(char.IsWhiteSpace) || trimmed.Contains("..", StringComparison.Ordinal) || !ConfinedPath.IsPlainRelative(trimmed))
         {
-            throw new ArgumentException($"'{trimmed}' is not a revision: give a branch, a tag or a commit id (no spaces, no '..', no leading or trailing '/').", parameterName);
+            throw new ArgumentException($"'{trimmed}' is not a revision: give a branch, a tag or a commit id (no spaces, no '..', no leading or trailing '/', no empty or '.' part).", parameterName);
         }
 
         return trimmed;

@@ -189,8 +189,9 @@ public sealed class HuggingFaceHubCache
 
     /// <summary>
     /// Writes a downloaded file into the cache as huggingface_hub does: the bytes to <c>blobs/{etag}</c> (unless already
-    /// there), a relative link <c>snapshots/{commit}/{path}</c> → <c>../../blobs/{etag}</c> (deeper paths climb further),
-    /// and, when <paramref name="reference"/> is a branch or tag, <c>refs/{reference}</c> holding the commit.
+    /// there), a relative link <c>snapshots/{commit}/{path}</c> → <c>../../blobs/{etag}</c> (deeper paths climb further;
+    /// unless the snapshot already has those bytes), and, when <paramref name="reference"/> is a branch or tag,
+    /// <c>refs/{reference}</c> holding the commit (<see cref="WriteRefAsync"/>).
     /// </summary>
     /// <param name="repository"><c>org/name</c>.</param>
     /// <param name="commit">The full commit id the file was read at.</param>
@@ -217,31 +218,85 @@ public sealed class HuggingFaceHubCache
         }
 
         var folder = GetRepositoryFolder(repository, repoType);
-        var blob = Path.Combine(folder, "blobs", etag);
-        if (!await HasContentAsync(blob, folder, etag, gitBlob: etag.Length == 40, cancellationToken).ConfigureAwait(false))
-        {
-            await CopyAsync(file, blob, cancellationToken).ConfigureAwait(false);
-        }
-
         var pointer = Path.Combine(folder, "snapshots", commit!, path);
-        var pointerFolder = Path.GetDirectoryName(pointer)!;
-        Directory.CreateDirectory(pointerFolder);
-        var link = Path.Combine(pointerFolder, $".{Path.GetFileName(pointer)}.{Guid.NewGuid():N}{AtomicFile.PartialSuffix}");
-        File.CreateSymbolicLink(link, Path.GetRelativePath(pointerFolder, blob));
-        File.Move(link, pointer, overwrite: true);
+        if (!await HasContentAsync(pointer, folder, etag, gitBlob: etag.Length == 40, cancellationToken).ConfigureAwait(false))
+        {
+            var blob = Path.Combine(folder, "blobs", etag);
+            if (!await HasContentAsync(blob, folder, etag, gitBlob: etag.Length == 40, cancellationToken).ConfigureAwait(false))
+            {
+                await CopyAsync(file, blob, cancellationToken).ConfigureAwait(false);
+            }
+
+            var pointerFolder = Path.GetDirectoryName(pointer)!;
+            Directory.CreateDirectory(pointerFolder);
+            var link = Path.Combine(pointerFolder, $".{Path.GetFileName(pointer)}.{Guid.NewGuid():N}{AtomicFile.PartialSuffix}");
+            File.CreateSymbolicLink(link, Path.GetRelativePath(pointerFolder, blob));
+            File.Move(link, pointer, overwrite: true);
+        }
 
         if (reference is not null && !HubNames.IsCommit(HubNames.ValidateRevision(reference, nameof(reference))))
         {
-            var refFile = Path.Combine(folder, "refs", reference);
-            if (!Path.GetFullPath(refFile).StartsWith(Path.Combine(folder, "refs") + Path.DirectorySeparatorChar, StringComparison.Ordinal))
-            {
-                throw new ArgumentException($"'{reference}' is not a branch or tag name.", nameof(reference));
-            }
-
-            await AtomicFile.WriteAllBytesAsync(refFile, Encoding.ASCII.GetBytes(commit!), cancellationToken).ConfigureAwait(false);
+            await WriteRefAsync(repository, reference, commit!, repoType, cancellationToken).ConfigureAwait(false);
         }
 
         return pointer;
+    }
+
+    /// <summary>
+    /// Records that the branch or tag <paramref name="reference"/> points to <paramref name="commit"/>, as huggingface_hub
+    /// does (<c>_cache_commit_hash_for_specific_revision</c>): <c>refs/{reference}</c> holds the commit id with no line
+    /// break (the revision <c>refs/pr/1</c> is the file <c>refs/refs/pr/1</c>), written atomically and only when it holds something else,
+    /// so a cache that is up to date is not written at all.
+    /// </summary>
+    /// <remarks>
+    /// Write only what the Hub said just now about where the branch is; a commit recorded earlier (a lock file's) says
+    /// nothing about where the branch is today, and moving the ref back to it would mislead every other tool.
+    /// </remarks>
+    /// <returns>Whether the ref was written (<see langword="false"/>: it already held the commit).</returns>
+    /// <exception cref="ArgumentException">The repository id or commit is invalid, or <paramref name="reference"/> is not a branch or tag name (a commit id, a name with a '..', '.' or empty part, a leading '/', a backslash, a space or a control character).</exception>
+    /// <exception cref="IOException">The ref's folder leads, through a symbolic link, out of the repository's <c>refs/</c> folder (nothing is written), or the write failed.</exception>
+    public async Task<bool> WriteRefAsync(string repository, string reference, string commit, HuggingFaceRepoType repoType = HuggingFaceRepoType.Model, CancellationToken cancellationToken = default)
+    {
+        var name = HubNames.ValidateRevision(reference, nameof(reference));
+        if (HubNames.IsCommit(name) || !string.Equals(name, reference, StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"'{reference}' is not a branch or tag name.", nameof(reference));
+        }
+
+        if (!HubNames.IsCommit(commit ?? ""))
+        {
+            throw new ArgumentException("The commit must be a full 40-digit commit id.", nameof(commit));
+        }
+
+        var folder = GetRepositoryFolder(repository, repoType);
+        var refs = Path.Combine(folder, "refs");
+        var refFile = Path.Combine(refs, name);
+        if (!ConfinedPath.IsInside(refFile, refs))
+        {
+            throw new IOException($"refs/{name} in huggingface_hub's cache leads out of {refs} through a symbolic link; it is left as it is.");
+        }
+
+        if (ResolveCommit(repository, name, repoType) == commit && new FileInfo(refFile).Length == commit!.Length)
+        {
+            return false; // Up to date, byte for byte: huggingface_hub's own check, so a read-only cache that is current is no error.
+        }
+
+        // The temporary file is made beside refs/, not in it: every name in refs/ is a ref to the cache scanners
+        // (huggingface_hub's and @huggingface/hub's scan_cache_dir), and one left by a crash would break their scan.
+        var temporary = AtomicFile.CreateTemporary(Path.Combine(folder, "refs"), out var temporaryPath);
+        try
+        {
+            await temporary.WriteAsync(Encoding.ASCII.GetBytes(commit!), cancellationToken).ConfigureAwait(false);
+            Directory.CreateDirectory(Path.GetDirectoryName(refFile)!);
+            await AtomicFile.CommitAsync(temporary, temporaryPath, refFile, overwrite: true).ConfigureAwait(false);
+            return true;
+        }
+        catch
+        {
+            await temporary.DisposeAsync().ConfigureAwait(false);
+            AtomicFile.Discard(temporaryPath);
+            throw;
+        }
     }
 
     /// <summary>

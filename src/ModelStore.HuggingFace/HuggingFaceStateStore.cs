@@ -40,6 +40,12 @@ public sealed class HuggingFaceStateStore : StateStore, IFileDownloadingStore, I
     private readonly HubClient _client;
     private readonly HuggingFaceHubCache? _hubCache;
 
+    // The commit the Hub said Revision (a branch or tag) points to, when this store asked (ResolveRevisionAsync).
+    private volatile string? _resolvedCommit;
+
+    // For a store pinned to the commit its branch was just resolved to (AtRevision): that branch, whose ref sharing writes.
+    private string? _branchAtCommit;
+
     /// <summary>Creates a store on <paramref name="repository"/>; no request is made until the first operation.</summary>
     /// <param name="repository">The repository id, <c>org/name</c>.</param>
     /// <param name="options">Endpoint, repository type, revision, base path, timeouts; defaults when <see langword="null"/>.</param>
@@ -260,7 +266,7 @@ public sealed class HuggingFaceStateStore : StateStore, IFileDownloadingStore, I
 
         try
         {
-            return await _client.GetCommitAsync(Revision, cancellationToken).ConfigureAwait(false);
+            return _resolvedCommit = await _client.GetCommitAsync(Revision, cancellationToken).ConfigureAwait(false);
         }
         catch (HubMissingException e)
         {
@@ -269,6 +275,11 @@ public sealed class HuggingFaceStateStore : StateStore, IFileDownloadingStore, I
     }
 
     /// <summary>The same store reading <paramref name="revision"/> (a commit id from <see cref="ResolveRevisionAsync"/>, or any branch or tag). No request is made.</summary>
+    /// <remarks>
+    /// With <see cref="HuggingFaceStoreOptions.ShareHubCache"/>, a store pinned to the commit this store's branch was just
+    /// resolved to also writes <c>refs/{branch}</c> into huggingface_hub's cache with what it downloads; one pinned to any
+    /// other commit (a lock file's) does not, since that commit says nothing about where the branch is now.
+    /// </remarks>
     /// <exception cref="ArgumentException"><paramref name="revision"/> is not a valid revision.</exception>
     public HuggingFaceStateStore AtRevision(string revision)
     {
@@ -276,7 +287,10 @@ public sealed class HuggingFaceStateStore : StateStore, IFileDownloadingStore, I
         options.Revision = HubNames.ValidateRevision(revision, nameof(revision));
         options.Endpoint = Endpoint;
         options.BasePath = BasePath;
-        return new HuggingFaceStateStore(Repository, options);
+        return new HuggingFaceStateStore(Repository, options)
+        {
+            _branchAtCommit = options.Revision == _resolvedCommit ? Revision : null,
+        };
     }
 
     /// <inheritdoc />
@@ -325,6 +339,12 @@ public sealed class HuggingFaceStateStore : StateStore, IFileDownloadingStore, I
         if (await FindInHubCacheAsync(source.Metadata, cancellationToken).ConfigureAwait(false) is { } cached
             && await CopyFromHubCacheAsync(cached, source.Metadata, file, key, cancellationToken).ConfigureAwait(false) is { } copied)
         {
+            if (_options.ShareHubCache)
+            {
+                // Found as a blob another commit shares, or under a ref that moved: this commit's snapshot gets its link too.
+                await ShareWithHubCacheAsync(source.Metadata, file, cancellationToken).ConfigureAwait(false);
+            }
+
             return copied;
         }
 
@@ -357,9 +377,19 @@ public sealed class HuggingFaceStateStore : StateStore, IFileDownloadingStore, I
             throw new ArgumentException("The expected SHA-256 must be 64 hexadecimal digits.", nameof(sha256));
         }
 
-        return _options.ReadHubCache && _hubCache is not null
-            ? await _hubCache.CopyMatchingAsync(Repository, Revision, path, sha256.ToLowerInvariant(), Path.GetFullPath(target), RepoType, cancellationToken).ConfigureAwait(false)
-            : null;
+        if (!_options.ReadHubCache || _hubCache is null)
+        {
+            return null;
+        }
+
+        var copied = await _hubCache.CopyMatchingAsync(Repository, Revision, path, sha256.ToLowerInvariant(), Path.GetFullPath(target), RepoType, cancellationToken).ConfigureAwait(false);
+        if (copied is not null && _options.ShareHubCache && HubNames.IsCommit(Revision))
+        {
+            // Copied from a large file's blob (named by its SHA-256) another commit shares: this commit's snapshot links to it too.
+            await ShareWithHubCacheAsync(Revision, path, copied.Sha256, target, cancellationToken).ConfigureAwait(false);
+        }
+
+        return copied;
     }
 
     /// <summary>The file in huggingface_hub's cache with the content id the Hub gives, when reading that cache is on.</summary>
@@ -387,17 +417,23 @@ public sealed class HuggingFaceStateStore : StateStore, IFileDownloadingStore, I
         }
     }
 
-    /// <summary>Writes a verified download into huggingface_hub's layout; a cache that cannot be written does not fail the download.</summary>
-    private async Task ShareWithHubCacheAsync(HubFileMetadata metadata, string file, CancellationToken cancellationToken)
-    {
-        if ((metadata.Sha256 ?? metadata.GitBlobSha1) is not { } etag || !HubNames.IsCommit(metadata.Commit))
-        {
-            return; // huggingface_hub names blobs by content id: a file without one has no place in its cache.
-        }
+    /// <summary>Writes a verified download into huggingface_hub's layout, named by the content id the Hub gave.</summary>
+    private Task ShareWithHubCacheAsync(HubFileMetadata metadata, string file, CancellationToken cancellationToken) =>
+        (metadata.Sha256 ?? metadata.GitBlobSha1) is { } etag && HubNames.IsCommit(metadata.Commit)
+            ? ShareWithHubCacheAsync(metadata.Commit, metadata.Path, etag, file, cancellationToken)
+            : Task.CompletedTask; // huggingface_hub names blobs by content id: a file without one has no place in its cache.
 
+    /// <summary>
+    /// Writes a verified file into huggingface_hub's layout, with <c>refs/{branch}</c> only when the Hub said just now
+    /// that the branch points to <paramref name="commit"/> (this store reads the branch, or was pinned to the commit it was
+    /// resolved to); a cache that cannot be written does not fail the download.
+    /// </summary>
+    private async Task ShareWithHubCacheAsync(string commit, string path, string etag, string file, CancellationToken cancellationToken)
+    {
+        var branch = HubNames.IsCommit(Revision) ? (commit == Revision ? _branchAtCommit : null) : Revision;
         try
         {
-            await _hubCache!.WriteAsync(Repository, metadata.Commit, metadata.Path, etag, file, HubNames.IsCommit(Revision) ? null : Revision, RepoType, cancellationToken).ConfigureAwait(false);
+            await _hubCache!.WriteAsync(Repository, commit, path, etag, file, branch, RepoType, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -16,9 +16,11 @@ public static class HuggingFaceHubJs
         typeof(HuggingFaceHubJs).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "HfHubNodeModules").Value!;
 
     /// <summary>
-    /// <c>snapshot REPOSITORY REVISION</c> (<c>snapshotDownload</c>) or <c>file REPOSITORY REVISION PATH</c>
-    /// (<c>downloadFileToCacheDir</c>) against <paramref name="hub"/>, with <paramref name="cacheDir"/> as
-    /// huggingface_hub's cache; returns what the script printed last: <c>{"path": ..., "sha256": ...}</c>.
+    /// <c>snapshot REPOSITORY REVISION</c> (<c>snapshotDownload</c>), <c>file REPOSITORY REVISION PATH</c>
+    /// (<c>downloadFileToCacheDir</c>) or <c>resolve REPOSITORY BRANCH PATH</c> (the cache alone: <c>scanCacheDir</c>'s
+    /// refs, then the file at that commit) against <paramref name="hub"/>, with <paramref name="cacheDir"/> as
+    /// huggingface_hub's cache; returns what the script printed last: <c>{"path": ..., "sha256": ...}</c>
+    /// (<c>resolve</c> adds <c>"commit"</c> and <c>"warnings"</c>).
     /// </summary>
     /// <exception cref="InvalidOperationException">The client is not installed, or it failed (its error output is in the message).</exception>
     public static async Task<JsonElement> RunAsync(Uri hub, string cacheDir, IReadOnlyList<string> arguments, CancellationToken cancellationToken)

@@ -90,11 +90,12 @@ public sealed partial class HubCacheTests
         CollectionAssert.AreEquivalent(new[] { "Repository" }, stores.GetSettings("hub")!.Values.Select(pair => pair.Key).ToArray());
     }
 
-    // The lock file of a single-file state and a bundle of every file, resolved once online without reading any Python cache.
-    private async Task<StateLockFile> LockAsync(string repository)
+    // The lock file of a single-file state and a bundle of every file, resolved online into our cache folder `cache`
+    // (locked to `locked` when given) with the store settings given, by default without reading any Python cache.
+    private async Task<StateLockFile> LockAsync(string repository, StateLockFile? locked = null, string cache = "locking", params (string Name, string Value)[] settings)
     {
-        await using var stores = Catalog(repository, TestEnvironment.Empty, ("ReadHubCache", "false"));
-        var resolver = new StateResolver(new StateResolverOptions { Cache = new StateCache(Path.Combine(_target, "locking")), Stores = stores });
+        await using var stores = Catalog(repository, TestEnvironment.Empty, settings.Length == 0 ? [("ReadHubCache", "false")] : settings);
+        var resolver = new StateResolver(new StateResolverOptions { Cache = new StateCache(Path.Combine(_target, cache)), Stores = stores, LockFile = locked ?? StateLockFile.Empty, Locked = locked is not null });
         var outcomes = await resolver.ResolveAllAsync(Requests(), Cancel);
         Assert.IsTrue(outcomes.All(outcome => outcome.Succeeded), string.Join("; ", outcomes.Select(outcome => outcome.Failure?.Message)));
         return new StateLockFile(outcomes.Select(outcome => outcome.ToLockEntry()));
