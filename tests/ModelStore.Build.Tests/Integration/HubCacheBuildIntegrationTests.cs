@@ -8,7 +8,8 @@ namespace ModelStore.Build.Tests.Integration;
 /// One cache with Python, in a real build against the packed feed: huggingface_hub's cache written by the JavaScript
 /// client <c>@huggingface/hub</c> (nobody here wrote it) fills a locked, offline build and <c>modelstore restore
 /// --offline</c> with no request; with <c>ModelStoreShareHuggingFaceCache=true</c> that client reads what the build
-/// downloaded without a request.
+/// downloaded without a request, and resolves <c>main</c> through the <c>refs/main</c> the build wrote (never from a
+/// lock file's commit).
 /// </summary>
 [TestClass]
 public sealed class HubCacheBuildIntegrationTests
@@ -44,18 +45,33 @@ public sealed class HubCacheBuildIntegrationTests
         Assert.AreEqual(0, build.ExitCode, build.ToString());
         var lockText = File.ReadAllText(app.LockFile);
         Assert.DoesNotContain("ShareHubCache", lockText, "a setting about this machine stays out of the lock file");
+        // The build asked the Hub where main is: refs/main says so, and the client resolves main from the cache alone.
+        var refsMain = Path.Combine(shared, "models--acme--tiny", "refs", "main");
+        Assert.AreEqual(commit, File.ReadAllText(refsMain));
         var before = hub.Requests.Count;
         foreach (var (path, bytes) in files)
         {
-            var read = await RunClientAsync("file", hub, shared, "acme/tiny", commit, path);
+            var read = await RunClientAsync("resolve", hub, shared, "acme/tiny", "main", path);
+            Assert.AreEqual(commit, read.GetProperty("commit").GetString(), path);
             Assert.AreEqual(Sha(bytes), read.GetProperty("sha256").GetString(), path);
         }
 
-        Assert.AreEqual(before, hub.Requests.Count, "@huggingface/hub found every file the build downloaded and asked the Hub nothing");
+        Assert.AreEqual(before, hub.Requests.Count, "@huggingface/hub resolved main to every file the build downloaded and asked the Hub nothing");
 
-        // 2. A snapshot the JavaScript client downloaded fills a cold, locked, offline build: no request at all.
+        // main moves and the client follows it; a locked build, sharing on, reads the locked commit and leaves refs/main be.
+        var moved = hub.Commit("acme/tiny", new Dictionary<string, byte[]?> { ["config.json"] = "{\"hidden_size\": 64}"u8.ToArray() });
+        await RunClientAsync("snapshot", hub, shared, "acme/tiny", "main");
+        Assert.AreEqual(moved, File.ReadAllText(refsMain));
+        Directory.Delete(app.Home, recursive: true);
+        var locked = await app.BuildAsync("-p:ModelStoreShareHuggingFaceCache=true", "-p:ModelStoreLockedMode=true");
+        Assert.AreEqual(0, locked.ExitCode, locked.ToString());
+        AssertCached(app.Home, files);
+        Assert.AreEqual(moved, File.ReadAllText(refsMain), "a lock file's commit is a pin: it does not move refs/main back");
+
+        // 2. A snapshot the JavaScript client downloaded (the commit the lock file pins; main has moved on) fills a cold,
+        //    locked, offline build: no request at all.
         var python = Path.Combine(app.Folder, "hf-python");
-        await RunClientAsync("snapshot", hub, python, "acme/tiny", "main");
+        await RunClientAsync("snapshot", hub, python, "acme/tiny", commit);
         Directory.Delete(app.Home, recursive: true);
         app.ExtraEnvironment["HF_HUB_CACHE"] = python;
         before = hub.Requests.Count;
