@@ -9,22 +9,17 @@ namespace ModelStore.Azure;
 
 /// <summary>
 /// The container client an <see cref="AzureBlobStateStore"/> uses, with what messages may say about it: the endpoint
-/// (never a SAS), the secrets to scrub, and how to fix refused credentials. Built from the options in one place, so
-/// that the choice of credentials is the same for code, project files and the command line.
+/// (never a SAS) and how to fix refused credentials. Built from the options in one place, so that the choice of
+/// credentials is the same for code, project files and the command line. A connection string is registered with
+/// <see cref="Diagnostics.SecretScrubber"/> (the string, its account key and SAS), so no message shows them.
 /// </summary>
 internal sealed class AzureBlobConnection
 {
-    private AzureBlobConnection(BlobContainerClient container, string endpoint, IReadOnlyList<string> secrets, string credentialHint)
+    private AzureBlobConnection(BlobContainerClient container, string endpoint, string credentialHint)
     {
         Container = container;
         Endpoint = endpoint;
-        Secrets = secrets;
         CredentialHint = credentialHint;
-        foreach (var secret in secrets)
-        {
-            Diagnostics.SecretScrubber.Register(secret);
-        }
-
     }
 
     /// <summary>The client of the store's container.</summary>
@@ -32,9 +27,6 @@ internal sealed class AzureBlobConnection
 
     /// <summary>The blob service endpoint, without query or trailing slash (<c>https://account.blob.core.windows.net</c>).</summary>
     public string Endpoint { get; }
-
-    /// <summary>The values no message may show (the connection string, its key or SAS).</summary>
-    public IReadOnlyList<string> Secrets { get; }
 
     /// <summary>What to check when the service refuses the credentials.</summary>
     public string CredentialHint { get; }
@@ -57,7 +49,8 @@ internal sealed class AzureBlobConnection
             if (named is null || SameEndpoint(named, endpoint))
             {
                 var hint = $"The credentials came from {source}: check its AccountKey or SharedAccessSignature, and that it is for account '{service.AccountName}'.";
-                return new AzureBlobConnection(service.GetBlobContainerClient(options.Container), endpoint, SecretsOf(connectionString), hint);
+                Diagnostics.SecretScrubber.Register(connectionString);
+                return new AzureBlobConnection(service.GetBlobContainerClient(options.Container), endpoint, hint);
             }
 
             if (options.ConnectionString is not null)
@@ -84,7 +77,7 @@ internal sealed class AzureBlobConnection
             ? $"The token came from DefaultAzureCredential (AZURE_CLIENT_ID/AZURE_TENANT_ID/AZURE_CLIENT_SECRET, workload or managed identity, az login, ...): check that identity has a Storage Blob Data role on the account, or set {AzureBlobStateStoreOptions.ConnectionStringVariable}."
             : "The token came from the store's Credential: check that identity has a Storage Blob Data role on the account.";
         var client = new BlobServiceClient(uri, credential, clientOptions);
-        return new AzureBlobConnection(client.GetBlobContainerClient(options.Container), named, [], credentialHint);
+        return new AzureBlobConnection(client.GetBlobContainerClient(options.Container), named, credentialHint);
     }
 
     // The transport policy of every HTTP-based store (HttpResilience): a read (GET, HEAD) gets its answer within
@@ -157,23 +150,6 @@ internal sealed class AzureBlobConnection
     private static string WithoutQuery(Uri uri) => uri.GetLeftPart(UriPartial.Path).TrimEnd('/');
 
     private static bool SameEndpoint(string a, string b) => string.Equals(a, b, StringComparison.OrdinalIgnoreCase);
-
-    // The whole string, and the values of the parts that grant access.
-    private static List<string> SecretsOf(string connectionString)
-    {
-        var secrets = new List<string> { connectionString.Trim() };
-        foreach (var part in connectionString.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-        {
-            var equals = part.IndexOf('=', StringComparison.Ordinal);
-            if (equals > 0 && part[..equals].Trim() is var name
-                && (name.Equals("AccountKey", StringComparison.OrdinalIgnoreCase) || name.Equals("SharedAccessSignature", StringComparison.OrdinalIgnoreCase)))
-            {
-                secrets.Add(part[(equals + 1)..].Trim());
-            }
-        }
-
-        return secrets;
-    }
 }
 
 /// <summary>The SDK's retries for the requests <see cref="HttpResilience"/> does not retry (uploads); reads are retried there, within their bound.</summary>

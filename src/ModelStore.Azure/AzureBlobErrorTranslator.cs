@@ -8,15 +8,15 @@ namespace ModelStore.Azure;
 
 /// <summary>
 /// Turns Azure SDK, credential and network failures into <see cref="StateStoreException"/>s that name the blob, the
-/// container, the endpoint and the state, and never contain the store's secrets (account key, connection string, SAS).
+/// container, the endpoint and the state, and never contain the store's secrets (account key, connection string, SAS):
+/// <see cref="Diagnostics.SecretScrubber"/> knows them (the connection registers them).
 /// </summary>
 /// <param name="container">The container, named in messages.</param>
 /// <param name="endpoint">The blob service endpoint, without query.</param>
-/// <param name="secrets">The values no message may show.</param>
 /// <param name="credentialHint">What to check when the service refuses the credentials.</param>
 /// <param name="serviceVersion">The storage API version the requests carry (<c>x-ms-version</c>).</param>
 /// <param name="serviceVersionPinned">Whether that version is the store's <c>ServiceVersion</c> setting rather than the SDK's default.</param>
-internal sealed class AzureBlobErrorTranslator(string container, string endpoint, IReadOnlyList<string> secrets, string credentialHint, string serviceVersion, bool serviceVersionPinned)
+internal sealed class AzureBlobErrorTranslator(string container, string endpoint, string credentialHint, string serviceVersion, bool serviceVersionPinned)
 {
     /// <summary>Whether <paramref name="exception"/> is a failure this class translates (others propagate as they are).</summary>
     public static bool IsTranslatable(Exception exception, CancellationToken cancellationToken) => exception switch
@@ -45,21 +45,7 @@ internal sealed class AzureBlobErrorTranslator(string container, string endpoint
         }
 
         var (error, reason) = Classify(exception);
-        return new StateStoreException(error, Redact($"{what} failed: {reason}"), key, exception);
-    }
-
-    /// <summary>Removes every known secret, and any signature or token in a URL, from <paramref name="text"/>.</summary>
-    public string Redact(string text)
-    {
-        foreach (var secret in secrets)
-        {
-            if (secret.Length >= 4)
-            {
-                text = text.Replace(secret, UrlRedaction.Placeholder, StringComparison.Ordinal);
-            }
-        }
-
-        return UrlRedaction.RedactText(text);
+        return new StateStoreException(error, $"{what} failed: {reason}", key, exception);
     }
 
     private (StateStoreError Error, string Reason) Classify(Exception exception)
@@ -115,7 +101,7 @@ internal sealed class AzureBlobErrorTranslator(string container, string endpoint
             if (inner is not RequestFailedException && HttpStateErrors.IsTranslatable(inner, CancellationToken.None))
             {
                 var translated = HttpStateErrors.FromException(inner, what, key);
-                return new StateStoreException(translated.Error, Redact(translated.Message), key, exception);
+                return new StateStoreException(translated.Error, translated.Message, key, exception);
             }
         }
 

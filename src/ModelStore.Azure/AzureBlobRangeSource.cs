@@ -14,11 +14,11 @@ namespace ModelStore.Azure;
 /// </summary>
 internal sealed class AzureBlobRangeSource(BlockBlobClient blob, StateKey key, AzureBlobErrorTranslator errors, TimeSpan readTimeout, Func<CancellationToken, Task<RemoteObject?>> properties) : IRangeReadableSource
 {
-    public string Description => errors.Redact($"Azure blob {errors.Address(blob.Name)} (state {key})");
+    public string Description => $"Azure blob {errors.Address(blob.Name)} (state {key})";
 
     public async Task<RemoteObject> GetObjectAsync(CancellationToken cancellationToken = default) =>
         await properties(cancellationToken).ConfigureAwait(false)
-            ?? throw new StateStoreException(StateStoreError.NotFound, errors.Redact($"State {key} was not found (no blob {errors.Address(blob.Name)})."), key);
+            ?? throw new StateStoreException(StateStoreError.NotFound, $"State {key} was not found (no blob {errors.Address(blob.Name)}).", key);
 
     public async Task<Stream> OpenRangeAsync(RemoteObject expected, long offset, long length, CancellationToken cancellationToken = default)
     {
@@ -36,7 +36,7 @@ internal sealed class AzureBlobRangeSource(BlockBlobClient blob, StateKey key, A
         }
         catch (RequestFailedException e) when (e.Status == 412 || e.ErrorCode == "ConditionNotMet")
         {
-            throw new StateStoreException(StateStoreError.IntegrityMismatch, errors.Redact($"Azure Blob download of {errors.Address(blob.Name)} (state {key}): the blob changed during the download; start again."), key, e);
+            throw new StateStoreException(StateStoreError.IntegrityMismatch, $"Azure Blob download of {errors.Address(blob.Name)} (state {key}): the blob changed during the download; start again.", key, e);
         }
         catch (Exception e) when (AzureBlobErrorTranslator.IsTranslatable(e, cancellationToken))
         {

@@ -68,7 +68,7 @@ public sealed class AzureBlobStateStore : StateStore, IFileDownloadingStore, IFi
         var connection = AzureBlobConnection.Create(options);
         _container = connection.Container;
         Endpoint = connection.Endpoint;
-        _errors = new AzureBlobErrorTranslator(options.Container, Endpoint, connection.Secrets, connection.CredentialHint, AzureBlobConnection.SentServiceVersion(options), options.ServiceVersion is not null);
+        _errors = new AzureBlobErrorTranslator(options.Container, Endpoint, connection.CredentialHint, AzureBlobConnection.SentServiceVersion(options), options.ServiceVersion is not null);
         _uploader = new AzureBlobUploader(options);
     }
 
@@ -193,7 +193,7 @@ public sealed class AzureBlobStateStore : StateStore, IFileDownloadingStore, IFi
         {
             var response = await Blob(blobName).DownloadStreamingAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
             _containerSeen = true;
-            return new TransportGuardedStream(response.Value.Content, response.Value, _errors.Redact($"Azure blob {_errors.Address(blobName)} (state {key})"), key, Options.RequestTimeout);
+            return new TransportGuardedStream(response.Value.Content, response.Value, $"Azure blob {_errors.Address(blobName)} (state {key})", key, Options.RequestTimeout);
         }
         catch (RequestFailedException e) when (e.ErrorCode == "BlobNotFound" || (e.Status == 404 && e.ErrorCode != "ContainerNotFound"))
         {
@@ -261,7 +261,7 @@ public sealed class AzureBlobStateStore : StateStore, IFileDownloadingStore, IFi
         }
         catch (RequestFailedException e) when (e.ErrorCode == "InvalidBlockList")
         {
-            throw new StateStoreException(StateStoreError.AlreadyExists, _errors.Redact($"State {key} in {Description} ({_errors.Address(blobName)}) was replaced by another writer during this upload, which discarded its staged blocks; the other writer's state stands. Write it again (from a seekable stream, the store does so by itself)."), key, e);
+            throw new StateStoreException(StateStoreError.AlreadyExists, $"State {key} in {Description} ({_errors.Address(blobName)}) was replaced by another writer during this upload, which discarded its staged blocks; the other writer's state stands. Write it again (from a seekable stream, the store does so by itself).", key, e);
         }
         catch (Exception e) when (AzureBlobErrorTranslator.IsTranslatable(e, cancellationToken))
         {
@@ -360,7 +360,7 @@ public sealed class AzureBlobStateStore : StateStore, IFileDownloadingStore, IFi
         }
         catch (RequestFailedException e) when (e.Status == 404)
         {
-            throw new StateStoreException(StateStoreError.ContainerNotFound, _errors.Redact($"Azure Blob properties request of {_errors.Address(blobName)} (state {key}) failed: the container '{Container}' does not exist."), key, e);
+            throw new StateStoreException(StateStoreError.ContainerNotFound, $"Azure Blob properties request of {_errors.Address(blobName)} (state {key}) failed: the container '{Container}' does not exist.", key, e);
         }
         catch (Exception e) when (AzureBlobErrorTranslator.IsTranslatable(e, cancellationToken))
         {
@@ -369,8 +369,8 @@ public sealed class AzureBlobStateStore : StateStore, IFileDownloadingStore, IFi
     }
 
     private StateStoreException NotFound(StateKey key, string blobName, Exception inner) =>
-        new(StateStoreError.NotFound, _errors.Redact($"State {key} was not found in {Description} (no blob {_errors.Address(blobName)})."), key, inner);
+        new(StateStoreError.NotFound, $"State {key} was not found in {Description} (no blob {_errors.Address(blobName)}).", key, inner);
 
     private StateStoreException AlreadyExists(StateKey key, string blobName, Exception? inner, string why) =>
-        new(StateStoreError.AlreadyExists, _errors.Redact($"State {key} already exists in {Description} ({_errors.Address(blobName)}): {why}."), key, inner);
+        new(StateStoreError.AlreadyExists, $"State {key} already exists in {Description} ({_errors.Address(blobName)}): {why}.", key, inner);
 }

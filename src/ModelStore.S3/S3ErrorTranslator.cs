@@ -9,9 +9,10 @@ namespace ModelStore.S3;
 
 /// <summary>
 /// Turns AWS SDK and network failures into <see cref="StateStoreException"/>s that name the bucket, the object
-/// and the state, and never contain the store's credentials.
+/// and the state. Like every store error, the message goes through <see cref="Diagnostics.SecretScrubber"/>, which knows
+/// the store's secret key and session token (the store registers them), so no credential shows.
 /// </summary>
-internal sealed class S3ErrorTranslator(string bucket, string endpoint, IReadOnlyList<string> secrets, string checksumHint)
+internal sealed class S3ErrorTranslator(string bucket, string endpoint, string checksumHint)
 {
     /// <summary>Whether <paramref name="exception"/> is a failure this class translates (others propagate as they are).</summary>
     public static bool IsTranslatable(Exception exception, CancellationToken cancellationToken) => exception switch
@@ -28,21 +29,7 @@ internal sealed class S3ErrorTranslator(string bucket, string endpoint, IReadOnl
         var (error, reason) = Classify(exception);
         var target = objectName is null ? $"s3://{bucket}" : $"s3://{bucket}/{objectName}";
         var subject = key is null ? string.Empty : $" (state {key})";
-        return new StateStoreException(error, Redact($"S3 {operation} of {target}{subject} at {endpoint} failed: {reason}"), key, exception);
-    }
-
-    /// <summary>Removes every known secret from <paramref name="text"/>.</summary>
-    public string Redact(string text)
-    {
-        foreach (var secret in secrets)
-        {
-            if (secret.Length >= 4)
-            {
-                text = text.Replace(secret, "***", StringComparison.Ordinal);
-            }
-        }
-
-        return text;
+        return new StateStoreException(error, $"S3 {operation} of {target}{subject} at {endpoint} failed: {reason}", key, exception);
     }
 
     // What S3-compatible servers answer to SDK v4's default flexible checksums (CRC trailers) and aws-chunked bodies.

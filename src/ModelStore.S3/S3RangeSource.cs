@@ -13,11 +13,11 @@ namespace ModelStore.S3;
 /// </summary>
 internal sealed class S3RangeSource(IAmazonS3 client, string bucket, string objectName, StateKey key, S3ErrorTranslator errors, Func<CancellationToken, Task<RemoteObject?>> head) : IRangeReadableSource
 {
-    public string Description => errors.Redact($"S3 object s3://{bucket}/{objectName} (state {key})");
+    public string Description => $"S3 object s3://{bucket}/{objectName} (state {key})";
 
     public async Task<RemoteObject> GetObjectAsync(CancellationToken cancellationToken = default) =>
         await head(cancellationToken).ConfigureAwait(false)
-            ?? throw new StateStoreException(StateStoreError.NotFound, errors.Redact($"State {key} was not found in S3 store s3://{bucket}/ (no object s3://{bucket}/{objectName})."), key);
+            ?? throw new StateStoreException(StateStoreError.NotFound, $"State {key} was not found in S3 store s3://{bucket}/ (no object s3://{bucket}/{objectName}).", key);
 
     public async Task<Stream> OpenRangeAsync(RemoteObject expected, long offset, long length, CancellationToken cancellationToken = default)
     {
@@ -30,7 +30,7 @@ internal sealed class S3RangeSource(IAmazonS3 client, string bucket, string obje
         }
         catch (AmazonS3Exception e) when (e.StatusCode == System.Net.HttpStatusCode.PreconditionFailed)
         {
-            throw new StateStoreException(StateStoreError.IntegrityMismatch, errors.Redact($"S3 download of s3://{bucket}/{objectName} (state {key}): the object changed during the download; start again."), key, e);
+            throw new StateStoreException(StateStoreError.IntegrityMismatch, $"S3 download of s3://{bucket}/{objectName} (state {key}): the object changed during the download; start again.", key, e);
         }
         catch (Exception e) when (S3ErrorTranslator.IsTranslatable(e, cancellationToken))
         {

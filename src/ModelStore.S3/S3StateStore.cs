@@ -64,7 +64,7 @@ public sealed class S3StateStore : StateStore, IFileDownloadingStore, IFileListi
         Endpoint = options.ServiceUrl?.TrimEnd('/') ?? options.Region ?? S3ClientFactory.DefaultRegion;
         Diagnostics.SecretScrubber.Register(options.SecretKey);
         Diagnostics.SecretScrubber.Register(options.SessionToken);
-        _errors = new S3ErrorTranslator(options.Bucket, Endpoint, [.. new[] { options.SecretKey, options.SessionToken }.OfType<string>()], ChecksumHint(options));
+        _errors = new S3ErrorTranslator(options.Bucket, Endpoint, ChecksumHint(options));
 
         // Requests that wait for an answer are bounded by RequestTimeout; uploads send bodies and get UploadTimeout.
         _client = S3ClientFactory.Create(options, options.RequestTimeout);
@@ -182,7 +182,7 @@ public sealed class S3StateStore : StateStore, IFileDownloadingStore, IFileListi
     internal async Task<Stream> OpenObjectAsync(string objectName, StateKey key, CancellationToken cancellationToken)
     {
         var response = await RunAsync("GET", objectName, key, token => _client.GetObjectAsync(Bucket, objectName, token), cancellationToken, notFoundIsMissingKey: true).ConfigureAwait(false);
-        return new ModelStore.IO.TransportGuardedStream(response.ResponseStream, response, _errors.Redact($"S3 object s3://{Bucket}/{objectName} (state {key})"), key, Options.RequestTimeout);
+        return new ModelStore.IO.TransportGuardedStream(response.ResponseStream, response, $"S3 object s3://{Bucket}/{objectName} (state {key})", key, Options.RequestTimeout);
     }
 
     Task<bool> IObjectFiles.ObjectExistsAsync(string objectName, StateKey key, CancellationToken cancellationToken) => ObjectExistsAsync(objectName, key, cancellationToken);

@@ -22,7 +22,7 @@ public sealed class AzureBlobRangeSourceTests
         var store = new AzureBlobStateStore(options);
         await store.WriteAsync(Key, new MemoryStream([1, 2, 3, 4, 5]), cancellationToken: Cancel);
         var blob = Azurite.AdminClient().GetBlobContainerClient(options.Container).GetBlockBlobClient(store.GetBlobName(Key));
-        var errors = new AzureBlobErrorTranslator(options.Container, Azurite.Endpoint, [Azurite.AccountKey], "hint", ModelStore.Testing.AzuriteServer.ServiceVersion, serviceVersionPinned: true);
+        var errors = new AzureBlobErrorTranslator(options.Container, Azurite.Endpoint, "hint", ModelStore.Testing.AzuriteServer.ServiceVersion, serviceVersionPinned: true);
         var source = new AzureBlobRangeSource(blob, Key, errors, TimeSpan.FromSeconds(30), async token =>
         {
             var properties = (await blob.GetPropertiesAsync(cancellationToken: token)).Value;

@@ -100,11 +100,11 @@ public static partial class SecretScrubber
         foreach (var part in value.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
             var equals = part.IndexOf('=', StringComparison.Ordinal);
-            if (equals > 0 && part[..equals] is var name
+            if (equals > 0 && part[..equals].Trim() is var name
                 && (name.Equals("AccountKey", StringComparison.OrdinalIgnoreCase) || name.Equals("SharedAccessSignature", StringComparison.OrdinalIgnoreCase))
                 && part.Length - equals - 1 >= ShortestSecret)
             {
-                yield return part[(equals + 1)..];
+                yield return part[(equals + 1)..].Trim();
             }
         }
     }
