@@ -108,7 +108,7 @@ public sealed class HuggingFaceCliTests
     }
 
     [TestMethod]
-    public async Task Pull_with_hf_cache_writes_huggingface_hubs_layout_and_a_store_that_is_not_hf_is_a_usage_error()
+    public async Task Pull_with_hf_cache_writes_huggingface_hubs_layout_with_refs_main_and_a_store_that_is_not_hf_is_a_usage_error()
     {
         _hub.AddRepository("acme/shared");
         var bytes = RandomNumberGenerator.GetBytes(30_000);
@@ -124,6 +124,7 @@ public sealed class HuggingFaceCliTests
         CollectionAssert.AreEqual(bytes, await File.ReadAllBytesAsync(Path.Combine(repository, "snapshots", commit, "model.safetensors"), TestContext.CancellationToken));
         Assert.IsTrue(File.Exists(Path.Combine(repository, "blobs", sha)));
         Assert.AreEqual(Path.Combine("..", "..", "blobs", sha), new FileInfo(Path.Combine(repository, "snapshots", commit, "model.safetensors")).LinkTarget);
+        Assert.AreEqual(commit, await File.ReadAllTextAsync(Path.Combine(repository, "refs", "main"), TestContext.CancellationToken), "pull asked the Hub where main is, and says so as huggingface_hub does");
         Assert.AreEqual(2, local.Exit, local.Output + local.Error);
         StringAssert.Contains(local.Error, "--hf-cache writes into huggingface_hub's cache, so it needs an hf: store");
     }
