@@ -203,6 +203,8 @@ public static class ChunkedDownloader
             long copied = 0;
             while (copied < length)
             {
+                // Ahead of the hash with its budget full: the bytes wait in the socket rather than being read back later.
+                await hasher.WaitForRoomAsync(offset + copied, cancellationToken).ConfigureAwait(false);
                 var segment = hasher.Rent();
                 var wanted = (int)Math.Min(segment.Length, length - copied);
                 var filled = 0;
