@@ -188,6 +188,7 @@ public static class ChunkedDownloader
         // A silent server must not hold a download forever: each wait for bytes is bounded, the request included.
         using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         idle.CancelAfter(readTimeout);
+        var roomWait = readTimeout / 2 < OrderedHasher.MaxRoomWait ? readTimeout / 2 : OrderedHasher.MaxRoomWait;
         Stream body;
         try
         {
@@ -203,8 +204,9 @@ public static class ChunkedDownloader
             long copied = 0;
             while (copied < length)
             {
-                // Ahead of the hash with its budget full: the bytes wait in the socket rather than being read back later.
-                await hasher.WaitForRoomAsync(offset + copied, cancellationToken).ConfigureAwait(false);
+                // Ahead of the hash with its budget full: the bytes wait in the socket rather than being read back later (never
+                // as long as the read timeout, which keeps running meanwhile).
+                await hasher.WaitForRoomAsync(offset + copied, roomWait, cancellationToken).ConfigureAwait(false);
                 var segment = hasher.Rent();
                 var wanted = (int)Math.Min(segment.Length, length - copied);
                 var filled = 0;

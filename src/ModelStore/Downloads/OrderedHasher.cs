@@ -33,8 +33,8 @@ internal sealed class OrderedHasher : IDisposable
 
     private const int ReadBackSize = 1024 * 1024;
 
-    // The longest a writer ahead waits for room before it writes anyway (and its bytes are read back later).
-    private static readonly TimeSpan MaxRoomWait = TimeSpan.FromSeconds(1);
+    /// <summary>The longest a writer ahead waits for room before it writes anyway (and its bytes are read back later).</summary>
+    public static readonly TimeSpan MaxRoomWait = TimeSpan.FromSeconds(1);
 
     private readonly object _gate = new();
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
@@ -102,10 +102,10 @@ internal sealed class OrderedHasher : IDisposable
 
     /// <summary>
     /// Waits until a segment written at <paramref name="offset"/> would be kept in memory: it is at the frontier, or the
-    /// budget has room for it. Completes at once in the common case; waits at most a second for a frontier that does not
-    /// move, and then not again until it does.
+    /// budget has room for it. Completes at once in the common case; waits at most <paramref name="maxWait"/> (see
+    /// <see cref="MaxRoomWait"/>) for a frontier that does not move, and then not again until it does.
     /// </summary>
-    public async ValueTask WaitForRoomAsync(long offset, CancellationToken cancellationToken)
+    public async ValueTask WaitForRoomAsync(long offset, TimeSpan maxWait, CancellationToken cancellationToken)
     {
         var deadline = 0L;
         while (true)
@@ -122,7 +122,7 @@ internal sealed class OrderedHasher : IDisposable
                 moved = _frontierMoved.Task;
             }
 
-            deadline = deadline == 0 ? Environment.TickCount64 + (long)MaxRoomWait.TotalMilliseconds : deadline;
+            deadline = deadline == 0 ? Environment.TickCount64 + (long)maxWait.TotalMilliseconds : deadline;
             var left = deadline - Environment.TickCount64;
             try
             {

@@ -113,10 +113,10 @@ public sealed class OrderedHasherTests
         using var hasher = new OrderedHasher(file, content.Length, budget: 1L * Segment);
         Write(hasher, file, content, 2); // held: the budget is full
 
-        var wait = hasher.WaitForRoomAsync(3L * Segment, TestContext.CancellationToken).AsTask();
+        var wait = hasher.WaitForRoomAsync(3L * Segment, OrderedHasher.MaxRoomWait, TestContext.CancellationToken).AsTask();
         await Task.Delay(200, TestContext.CancellationToken);
         Assert.IsFalse(wait.IsCompleted, "Segment 3 would not fit: its writer waits.");
-        Assert.IsTrue(hasher.WaitForRoomAsync(0, TestContext.CancellationToken).IsCompleted, "The writer at the frontier never waits.");
+        Assert.IsTrue(hasher.WaitForRoomAsync(0, OrderedHasher.MaxRoomWait, TestContext.CancellationToken).IsCompleted, "The writer at the frontier never waits.");
 
         Write(hasher, file, content, 0);
         Write(hasher, file, content, 1);
@@ -136,10 +136,10 @@ public sealed class OrderedHasherTests
         Write(hasher, file, content, 2);
         var clock = System.Diagnostics.Stopwatch.StartNew();
 
-        await hasher.WaitForRoomAsync(3L * Segment, TestContext.CancellationToken);
+        await hasher.WaitForRoomAsync(3L * Segment, OrderedHasher.MaxRoomWait, TestContext.CancellationToken);
         var waited = clock.Elapsed;
         Write(hasher, file, content, 3);
-        var next = hasher.WaitForRoomAsync(4L * Segment, TestContext.CancellationToken);
+        var next = hasher.WaitForRoomAsync(4L * Segment, OrderedHasher.MaxRoomWait, TestContext.CancellationToken);
 
         Assert.IsGreaterThanOrEqualTo(TimeSpan.FromMilliseconds(900), waited);
         Assert.IsLessThan(TimeSpan.FromSeconds(10), waited);
