@@ -6,6 +6,8 @@
 # Every round runs the tools in another order (rotated), each into a fresh target, after `sync`. Each row prints the
 # median wall time with min-max, the median CPU (user+sys) and CPU per GiB, the peak RSS, and the median and max
 # 1-minute load average after the runs of the row. MODELSTORE_CLI=/path/to/folder reuses a modelstore executable.
+# S3BENCH_VARIANTS="4:16 2:32" adds a modelstore row per PARALLELISM:CHUNK_MIB (DownloadParallelism, DownloadChunkSize;
+# the defaults are 8:8), rotated with the others: the sweep behind the store's defaults.
 set -uo pipefail
 root="$(cd "$(dirname "$0")/../../.." && pwd)"
 size_mib="${1:-1024}"
@@ -40,21 +42,29 @@ echo "object: $size_mib MiB, sha256 $sha, $S3_ENDPOINT; $(nproc) cores; modelsto
 
 tools=(modelstore rclone aws)
 command -v rclone >/dev/null || { echo "rclone: not installed (build/prereqs/apt-packages.txt), row skipped"; tools=(modelstore aws); }
+for variant in ${S3BENCH_VARIANTS:-}; do
+  [[ "$variant" =~ ^([0-9]+):([0-9]+)$ ]] || { echo "S3BENCH_VARIANTS: '$variant' is not PARALLELISM:CHUNK_MIB" >&2; exit 1; }
+  tools+=("modelstore-p${BASH_REMATCH[1]}c${BASH_REMATCH[2]}")
+done
 verify_tool() { # tool, round: the bytes each tool wrote are the object's
   local file
   case "$1" in
-    modelstore) file="$work/home-$2/blobs/sha256/${sha:0:2}/$sha" ;;
+    modelstore*) file="$work/home-$1-$2/blobs/sha256/${sha:0:2}/$sha" ;;
     *) file="$work/$1-$2.pt" ;;
   esac
   [ "$(openssl dgst -sha256 -r "$file" | cut -d' ' -f1)" = "$sha" ]
 }
 # Each file goes right after its check, so every tool starts with the same page cache (writing a gigabyte while an
 # earlier one still sits in it costs seconds of reclaim on this kind of VM, which would fall on whoever runs later).
-clean_tool() { rm -rf "$work/home-$2" "$work/rclone-$2.pt" "$work/aws-$2.pt"; }
+clean_tool() { rm -rf "$work/home-$1-$2" "$work/rclone-$2.pt" "$work/aws-$2.pt"; }
 export work modelstore key object S3_ENDPOINT aws_cli
 run_tool() { # tool, round (runs in a child bash: no arrays)
   case "$1" in
-    modelstore) MODELSTORE_HOME="$work/home-$2" "$modelstore" pull "$key" --store s3://bench-states/pretrained-models --setting "ServiceUrl=$S3_ENDPOINT" -q ;;
+    modelstore) MODELSTORE_HOME="$work/home-$1-$2" "$modelstore" pull "$key" --store s3://bench-states/pretrained-models --setting "ServiceUrl=$S3_ENDPOINT" -q ;;
+    modelstore-p*) # modelstore-pPARALLELISMcCHUNK_MIB
+      local spec="${1#modelstore-p}"
+      MODELSTORE_HOME="$work/home-$1-$2" "$modelstore" pull "$key" --store s3://bench-states/pretrained-models --setting "ServiceUrl=$S3_ENDPOINT" \
+        --setting "DownloadParallelism=${spec%c*}" --setting "DownloadChunkSize=$(( ${spec#*c} * 1048576 ))" -q ;;
     rclone) env -u AWS_CA_BUNDLE rclone copyto "rgw:bench-states/$object" "$work/rclone-$2.pt" ;; # plain http: no CA bundle (rclone refuses one set in the environment)
     aws) "$aws_cli" --endpoint-url "$S3_ENDPOINT" s3 cp --only-show-errors "s3://bench-states/$object" "$work/aws-$2.pt" ;;
   esac
@@ -68,4 +78,9 @@ echo
 echo "rows ($rounds rounds, order rotated each round; load = median and max of the 1-minute load average after each run of the row):"
 print_rows "$size_mib" "${tools[@]}"
 [ -n "${median_rclone:-}" ] && echo "ratio modelstore/rclone (wall median): $(ratio_of "$median_modelstore" "$median_rclone")"
+for tool in "${tools[@]}"; do
+  [[ "$tool" == modelstore-p* ]] || continue
+  median="median_${tool//[-.]/_}"
+  [ -n "${median_rclone:-}" ] && echo "ratio $tool/rclone (wall median): $(ratio_of "${!median}" "$median_rclone")"
+done
 echo "ratio modelstore/aws (wall median): $(ratio_of "$median_modelstore" "$median_aws")"

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Microsoft.Win32.SafeHandles;
 using ModelStore.IO;
 using ModelStore.Stores;
@@ -27,10 +26,6 @@ public static class ChunkedDownloader
 
     // The most bytes of the chunks ahead of the hash kept in memory per download; the rest is read back from the file.
     private const long MaxHashAheadBytes = 64L * 1024 * 1024;
-
-    // How often a chunk in progress records its bytes in the journal: a kill costs at most this much of each chunk in
-    // flight, instead of the whole chunks.
-    private const long CheckpointBytes = 1024 * 1024;
 
     // Set by KeepCompletedJournals for the downloads of one flow (the cache's), not for other callers.
     private static readonly AsyncLocal<bool> CallerCommits = new();
@@ -61,14 +56,13 @@ public static class ChunkedDownloader
         var size = remote.Size;
         var chunkSize = remote.AcceptsRanges ? options.ChunkSize : Math.Max(size, 1);
         var chunkCount = (int)Math.Max(1, (size + chunkSize - 1) / chunkSize);
-        var journalPath = path + JournalSuffix;
-        var journal = (remote.IsResumable ? TryLoadJournal(journalPath, path, remote, chunkSize, chunkCount) : null)
-            ?? new DownloadJournal(remote.Version, size, chunkSize, new bool[chunkCount], new long[chunkCount]);
-        var written = journal.Written!;
-        var fresh = journal.Done.All(done => !done) && written.All(bytes => bytes == 0);
+        var journal = (remote.IsResumable ? DownloadJournal.TryLoad(path, remote, chunkSize, chunkCount) : null)
+            ?? DownloadJournal.Start(path, remote, chunkSize, chunkCount);
+        var written = journal.Written;
+        var fresh = journal.IsEmpty;
         if (fresh)
         {
-            AtomicFile.Discard(journalPath);
+            DownloadJournal.Discard(path);
         }
 
         // Synchronous writes: a segment goes to the page cache on the thread that received it, without a hop to the pool.
@@ -78,7 +72,7 @@ public static class ChunkedDownloader
             RandomAccess.SetLength(handle, size);
         }
 
-        long onDisk = journal.Done.Select((done, index) => done ? ChunkLength(index, chunkSize, size) : written[index]).Sum();
+        long onDisk = journal.Done.Select((done, index) => done ? DownloadJournal.ChunkLength(index, chunkSize, size) : written[index]).Sum();
         long transferred = 0;
         (progress as IDownloadProgress)?.ReportTotal(size);
         progress?.Report(onDisk);
@@ -88,14 +82,13 @@ public static class ChunkedDownloader
         using var hasher = new OrderedHasher(handle, size, HashAheadBudget(options));
         for (var index = 0; index < chunkCount; index++)
         {
-            hasher.AddOnDisk(index * chunkSize, journal.Done[index] ? ChunkLength(index, chunkSize, size) : written[index]);
+            hasher.AddOnDisk(index * chunkSize, journal.Done[index] ? DownloadJournal.ChunkLength(index, chunkSize, size) : written[index]);
         }
 
         using var stopHashing = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var hashingOnDisk = hasher.HasBytesOnDiskAtFrontier
             ? Task.Run(() => hasher.HashOnDisk(stopHashing.Token), CancellationToken.None)
             : Task.CompletedTask;
-        using var journalGate = new SemaphoreSlim(1, 1);
         var pending = Enumerable.Range(0, chunkCount).Where(index => !journal.Done[index]).ToList();
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = remote.AcceptsRanges ? options.Parallelism : 1, CancellationToken = cancellationToken };
         try
@@ -105,29 +98,23 @@ public static class ChunkedDownloader
                 // A chunk a killed process had started resumes after the bytes its journal checkpoint records.
                 var already = written[index];
                 var start = (index * chunkSize) + already;
-                var length = ChunkLength(index, chunkSize, size) - already;
-                var checkpoint = already;
-                await DownloadChunkAsync(source, remote, handle, hasher, start, length, options, async bytes =>
+                var length = DownloadJournal.ChunkLength(index, chunkSize, size) - already;
+                await DownloadChunkAsync(source, remote, handle, hasher, start, length, options, bytes =>
                 {
                     Interlocked.Add(ref transferred, bytes);
                     progress?.Report(Interlocked.Add(ref onDisk, bytes));
-                    written[index] += bytes;
-                    if (remote.IsResumable && written[index] - checkpoint >= CheckpointBytes)
-                    {
-                        checkpoint = written[index];
-                        await SaveUnderGateAsync(journalGate, journalPath, journal).ConfigureAwait(false);
-                    }
+                    journal.Wrote(index, bytes);
                 }, token).ConfigureAwait(false);
 
-                if (remote.IsResumable)
-                {
-                    journal.Done[index] = true;
-                    await SaveUnderGateAsync(journalGate, journalPath, journal).ConfigureAwait(false);
-                }
+                // The chunk's pages head for the disk now, while the others arrive, not all at the caller's fsync.
+                Writeback.Start(handle, index * chunkSize, DownloadJournal.ChunkLength(index, chunkSize, size));
+                journal.Finished(index);
             }).ConfigureAwait(false);
         }
         catch
         {
+            // Every chunk has stopped: what they wrote is recorded for the next attempt, up to the last byte.
+            SaveOnStop(journal);
             await stopHashing.CancelAsync().ConfigureAwait(false);
             await hashingOnDisk.ContinueWith(static _ => { }, TaskScheduler.Default).ConfigureAwait(false);
             throw;
@@ -138,16 +125,20 @@ public static class ChunkedDownloader
 
         // No fsync here (like `aws s3 cp`): callers that rename the file into place flush it first, as the cache does.
         var sha256 = hasher.Finish();
-        if (!CallerCommits.Value)
+        if (CallerCommits.Value)
         {
-            AtomicFile.Discard(journalPath);
+            journal.Save();
+        }
+        else
+        {
+            DownloadJournal.Discard(path);
         }
 
         return new FileDownload(size, transferred, sha256);
     }
 
     /// <summary>Deletes the journal of a download into <paramref name="path"/>, if any (with the file, it is the whole of a partial download).</summary>
-    public static void DiscardJournal(string path) => AtomicFile.Discard(path + JournalSuffix);
+    public static void DiscardJournal(string path) => DownloadJournal.Discard(path);
 
     /// <summary>
     /// Until disposed, the downloads this flow starts keep their journal once complete (every chunk recorded), for a
@@ -161,7 +152,7 @@ public static class ChunkedDownloader
         return new JournalScope(previous);
     }
 
-    private static async Task DownloadChunkAsync(IRangeReadableSource source, RemoteObject remote, SafeFileHandle handle, OrderedHasher hasher, long start, long length, ChunkedDownloadOptions options, Func<int, ValueTask> onWritten, CancellationToken cancellationToken)
+    private static async Task DownloadChunkAsync(IRangeReadableSource source, RemoteObject remote, SafeFileHandle handle, OrderedHasher hasher, long start, long length, ChunkedDownloadOptions options, Action<int> onWritten, CancellationToken cancellationToken)
     {
         if (length == 0)
         {
@@ -192,11 +183,12 @@ public static class ChunkedDownloader
     // Copies one range into the file, a filled segment per write; returns the bytes written. A read failure of the
     // response body (a cut or reset connection, a premature end) is a transient store error, so the caller can continue
     // from what was written: the part of a segment received before the failure is written too.
-    private static async Task<long> CopyRangeAsync(IRangeReadableSource source, RemoteObject remote, SafeFileHandle handle, OrderedHasher hasher, long offset, long length, TimeSpan readTimeout, Func<int, ValueTask> onWritten, CancellationToken cancellationToken)
+    private static async Task<long> CopyRangeAsync(IRangeReadableSource source, RemoteObject remote, SafeFileHandle handle, OrderedHasher hasher, long offset, long length, TimeSpan readTimeout, Action<int> onWritten, CancellationToken cancellationToken)
     {
         // A silent server must not hold a download forever: each wait for bytes is bounded, the request included.
         using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         idle.CancelAfter(readTimeout);
+        var roomWait = readTimeout / 2 < OrderedHasher.MaxRoomWait ? readTimeout / 2 : OrderedHasher.MaxRoomWait;
         Stream body;
         try
         {
@@ -212,6 +204,9 @@ public static class ChunkedDownloader
             long copied = 0;
             while (copied < length)
             {
+                // Ahead of the hash with its budget full: the bytes wait in the socket rather than being read back later (never
+                // as long as the read timeout, which keeps running meanwhile).
+                await hasher.WaitForRoomAsync(offset + copied, roomWait, cancellationToken).ConfigureAwait(false);
                 var segment = hasher.Rent();
                 var wanted = (int)Math.Min(segment.Length, length - copied);
                 var filled = 0;
@@ -258,7 +253,7 @@ public static class ChunkedDownloader
 
                     hasher.Add(offset + copied, segment, filled);
                     copied += filled;
-                    await onWritten(filled).ConfigureAwait(false);
+                    onWritten(filled);
                 }
 
                 if (failure is not null)
@@ -319,61 +314,21 @@ public static class ChunkedDownloader
         return backoff + (backoff * (Random.Shared.NextDouble() * 0.25));
     }
 
-    // Replaced by rename, never fsynced: it must survive a killed process (the page cache keeps both the journal and
-    // the chunks it lists), not a power cut, and an fsync per chunk would cost more than the chunks.
-    private static async Task SaveUnderGateAsync(SemaphoreSlim gate, string journalPath, DownloadJournal journal)
-    {
-        await gate.WaitAsync(CancellationToken.None).ConfigureAwait(false);
-        try
-        {
-            await SaveJournalAsync(journalPath, journal).ConfigureAwait(false);
-        }
-        finally
-        {
-            gate.Release();
-        }
-    }
-
-    private static async Task SaveJournalAsync(string journalPath, DownloadJournal journal)
-    {
-        var temporary = journalPath + ".tmp";
-        await LinkSafeFile.WriteAllBytesAsync(temporary, JsonSerializer.SerializeToUtf8Bytes(journal)).ConfigureAwait(false);
-        File.Move(temporary, journalPath, overwrite: true);
-    }
-
     // Enough for the chunks in flight besides the one at the hash (they finish about together), within the cap.
     private static long HashAheadBudget(ChunkedDownloadOptions options) => Math.Min(MaxHashAheadBytes, (options.Parallelism - 1) * options.ChunkSize);
 
-    private static long ChunkLength(int index, long chunkSize, long size) => Math.Min(chunkSize, size - (index * chunkSize));
-
-    private static DownloadJournal? TryLoadJournal(string journalPath, string path, RemoteObject remote, long chunkSize, int chunkCount)
+    // A journal that cannot be saved costs the next attempt some bytes, not this failure its message.
+    private static void SaveOnStop(DownloadJournal journal)
     {
         try
         {
-            if (!File.Exists(journalPath) || !File.Exists(path) || new FileInfo(path).Length != remote.Size)
+            if (!journal.IsEmpty)
             {
-                return null;
+                journal.Save();
             }
-
-            var journal = JsonSerializer.Deserialize<DownloadJournal>(File.ReadAllBytes(journalPath));
-            if (journal is null || journal.Version != remote.Version || journal.Size != remote.Size || journal.ChunkSize != chunkSize || journal.Done?.Length != chunkCount)
-            {
-                return null;
-            }
-
-            // The file is data: a checkpoint outside its chunk counts as nothing written (the hash catches any lie).
-            var written = new long[chunkCount];
-            for (var index = 0; index < chunkCount && journal.Written?.Length == chunkCount; index++)
-            {
-                var bytes = journal.Written[index];
-                written[index] = journal.Done[index] || bytes < 0 || bytes > ChunkLength(index, chunkSize, remote.Size) ? 0 : bytes;
-            }
-
-            return journal with { Written = written };
         }
-        catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            return null;
         }
     }
 
@@ -381,7 +336,4 @@ public static class ChunkedDownloader
     {
         public void Dispose() => CallerCommits.Value = previous;
     }
-
-    /// <summary>What a resumable download has finished: the object's identity, one flag per chunk, and the bytes checkpointed in each unfinished chunk.</summary>
-    private sealed record DownloadJournal(string? Version, long Size, long ChunkSize, bool[] Done, long[]? Written = null);
 }

@@ -11,6 +11,11 @@ namespace ModelStore.Downloads;
 /// from the file (from the page cache, usually), once, when the frontier reaches it.
 /// </summary>
 /// <remarks>
+/// A writer ahead of the frontier waits for room (<see cref="WaitForRoomAsync"/>) before it reads its next segment, so
+/// its bytes stay in the socket rather than going to the file to be read back: chunks that start together at the same
+/// speed fill the budget just as the one at the frontier ends, and without the wait any jitter sent half of a 1 GiB
+/// download through a read-back (strace: 550-900 MiB of pread64). The wait is bounded: a chunk whose server is much
+/// slower than the others' only costs the others a read-back, never a stalled download.
 /// Writers take segment buffers from <see cref="Rent"/> and hand every one back through <see cref="Add"/> (after writing
 /// it to the file) or <see cref="Return"/>. One writer at a time hashes (the one that finds the frontier free); the others
 /// only queue their segment and carry on, so no writer waits for another. Each chunk is written from its start (or its
@@ -28,6 +33,9 @@ internal sealed class OrderedHasher : IDisposable
 
     private const int ReadBackSize = 1024 * 1024;
 
+    /// <summary>The longest a writer ahead waits for room before it writes anyway (and its bytes are read back later).</summary>
+    public static readonly TimeSpan MaxRoomWait = TimeSpan.FromSeconds(1);
+
     private readonly object _gate = new();
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     private readonly SafeFileHandle _file;
@@ -42,6 +50,13 @@ internal sealed class OrderedHasher : IDisposable
     private long _held;
     private bool _hashing;
     private byte[]? _readBack;
+
+    // Completed (and replaced) when the frontier moves while a writer waits in WaitForRoomAsync: it looks again.
+    private TaskCompletionSource _frontierMoved = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private bool _waiting;
+
+    // A frontier that did not move during a whole wait: until it moves, nobody waits for it again.
+    private long _stalledFrontier = -1;
 
     /// <summary>Starts at offset 0 of <paramref name="file"/>, of <paramref name="size"/> bytes.</summary>
     /// <param name="file">The file the writers write to (read back only for bytes not kept in memory).</param>
@@ -81,6 +96,46 @@ internal sealed class OrderedHasher : IDisposable
             lock (_gate)
             {
                 _ahead.Add(offset, new Piece(length, null));
+            }
+        }
+    }
+
+    /// <summary>
+    /// Waits until a segment written at <paramref name="offset"/> would be kept in memory: it is at the frontier, or the
+    /// budget has room for it. Completes at once in the common case; waits at most <paramref name="maxWait"/> (see
+    /// <see cref="MaxRoomWait"/>) for a frontier that does not move, and then not again until it does.
+    /// </summary>
+    public async ValueTask WaitForRoomAsync(long offset, TimeSpan maxWait, CancellationToken cancellationToken)
+    {
+        var deadline = 0L;
+        while (true)
+        {
+            Task moved;
+            lock (_gate)
+            {
+                if (offset == _frontier || _held + _segmentSize <= _budget || _frontier == _stalledFrontier)
+                {
+                    return;
+                }
+
+                _waiting = true;
+                moved = _frontierMoved.Task;
+            }
+
+            deadline = deadline == 0 ? Environment.TickCount64 + (long)maxWait.TotalMilliseconds : deadline;
+            var left = deadline - Environment.TickCount64;
+            try
+            {
+                await moved.WaitAsync(TimeSpan.FromMilliseconds(Math.Max(left, 0)), cancellationToken).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                lock (_gate)
+                {
+                    _stalledFrontier = _frontier;
+                }
+
+                return;
             }
         }
     }
@@ -177,14 +232,24 @@ internal sealed class OrderedHasher : IDisposable
             while (true)
             {
                 Piece piece;
+                TaskCompletionSource? moved = null;
+                bool more;
                 lock (_gate)
                 {
                     _frontier = frontier;
-                    if (!_ahead.Remove(frontier, out piece))
+                    if (_waiting)
                     {
-                        _hashing = false;
-                        return;
+                        (moved, _frontierMoved, _waiting) = (_frontierMoved, new(TaskCreationOptions.RunContinuationsAsynchronously), false);
                     }
+
+                    more = _ahead.Remove(frontier, out piece);
+                    _hashing = more;
+                }
+
+                moved?.TrySetResult();
+                if (!more)
+                {
+                    return;
                 }
 
                 if (piece.Segment is { } segment)

@@ -38,13 +38,11 @@ internal static class LinkSafeFile
         new(OpenHandle(path, mode, access, share, options), access, bufferSize, (options & FileOptions.Asynchronous) != 0);
 
     /// <summary>Writes <paramref name="content"/> to <paramref name="path"/>, replacing a file there, never writing through a link.</summary>
-    public static async Task WriteAllBytesAsync(string path, ReadOnlyMemory<byte> content)
+    /// <remarks>Synchronous: a small file's write goes to the page cache at once, without a hop to the thread pool.</remarks>
+    public static void WriteAllBytes(string path, ReadOnlySpan<byte> content)
     {
-        var stream = Open(path, FileMode.Create, FileAccess.Write, FileShare.None, 4096, FileOptions.Asynchronous);
-        await using (stream.ConfigureAwait(false))
-        {
-            await stream.WriteAsync(content, CancellationToken.None).ConfigureAwait(false);
-        }
+        using var handle = OpenHandle(path, FileMode.Create, FileAccess.Write, FileShare.None);
+        RandomAccess.Write(handle, content, 0);
     }
 
     private static void RemoveLink(string path)

@@ -134,6 +134,33 @@ public sealed class ChunkedDownloaderTests
     }
 
     [TestMethod]
+    public async Task A_stopped_download_records_every_byte_it_wrote_so_the_resume_moves_only_the_rest()
+    {
+        // One 4 MiB chunk that stalls after 1.5 MiB and is stopped there: the journal records the 1.5 MiB on disk, not
+        // only what a periodic checkpoint had seen.
+        const int wrote = (3 * 1024 * 1024) / 2;
+        var content = RandomNumberGenerator.GetBytes(4 * 1024 * 1024);
+        var uri = _server.Put($"{Guid.NewGuid():N}/stopped.pt", content);
+        var options = new ChunkedDownloadOptions { ChunkSize = content.Length, Parallelism = 1 };
+        var stalling = new FirstRangeStalls(new HttpRangeSource(_client, uri), content, stallAfter: wrote);
+        using var stop = new CancellationTokenSource();
+        var progress = new SyncProgress(onDisk =>
+        {
+            if (onDisk >= wrote)
+            {
+                stop.Cancel();
+            }
+        });
+        await Assert.ThrowsAsync<OperationCanceledException>(() => ChunkedDownloader.DownloadAsync(stalling, stalling.GetObjectAsync().Result, Target, options, progress, stop.Token));
+
+        var source = new HttpRangeSource(_client, uri);
+        var resumed = await ChunkedDownloader.DownloadAsync(source, await source.GetObjectAsync(TestContext.CancellationToken), Target, options, cancellationToken: TestContext.CancellationToken);
+
+        Assert.AreEqual(Sha256(content), resumed.Sha256);
+        Assert.AreEqual(content.Length - wrote, resumed.BytesTransferred, "The resume asked only for the bytes after the stop.");
+    }
+
+    [TestMethod]
     public async Task A_download_stopped_while_later_chunks_were_ahead_of_the_hash_resumes_with_the_right_hash()
     {
         // Five 2 MiB chunks; the first one stalls after 1 MiB (one checkpoint) while the other four complete, so at the

@@ -105,6 +105,54 @@ public sealed class OrderedHasherTests
         Assert.IsLessThanOrEqualTo(4L * Segment, hasher.PeakHeld);
     }
 
+    [TestMethod]
+    public async Task A_writer_ahead_with_the_budget_full_waits_for_the_hash_instead_of_having_its_bytes_read_back()
+    {
+        var content = RandomNumberGenerator.GetBytes(4 * Segment);
+        using var file = CreateFile(content.Length);
+        using var hasher = new OrderedHasher(file, content.Length, budget: 1L * Segment);
+        Write(hasher, file, content, 2); // held: the budget is full
+
+        var wait = hasher.WaitForRoomAsync(3L * Segment, OrderedHasher.MaxRoomWait, TestContext.CancellationToken).AsTask();
+        await Task.Delay(200, TestContext.CancellationToken);
+        Assert.IsFalse(wait.IsCompleted, "Segment 3 would not fit: its writer waits.");
+        Assert.IsTrue(hasher.WaitForRoomAsync(0, OrderedHasher.MaxRoomWait, TestContext.CancellationToken).IsCompleted, "The writer at the frontier never waits.");
+
+        Write(hasher, file, content, 0);
+        Write(hasher, file, content, 1);
+        await wait.WaitAsync(TimeSpan.FromSeconds(5), TestContext.CancellationToken);
+        Write(hasher, file, content, 3);
+
+        Assert.AreEqual(Sha256(content), hasher.Finish());
+        Assert.AreEqual(0, hasher.BytesReadBack, "Nothing went over the budget.");
+    }
+
+    [TestMethod]
+    public async Task A_frontier_that_does_not_move_holds_writers_ahead_about_a_second_once_not_for_every_segment()
+    {
+        var content = RandomNumberGenerator.GetBytes(6 * Segment);
+        using var file = CreateFile(content.Length);
+        using var hasher = new OrderedHasher(file, content.Length, budget: 1L * Segment);
+        Write(hasher, file, content, 2);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        await hasher.WaitForRoomAsync(3L * Segment, OrderedHasher.MaxRoomWait, TestContext.CancellationToken);
+        var waited = clock.Elapsed;
+        Write(hasher, file, content, 3);
+        var next = hasher.WaitForRoomAsync(4L * Segment, OrderedHasher.MaxRoomWait, TestContext.CancellationToken);
+
+        Assert.IsGreaterThanOrEqualTo(TimeSpan.FromMilliseconds(900), waited);
+        Assert.IsLessThan(TimeSpan.FromSeconds(10), waited);
+        Assert.IsTrue(next.IsCompleted, "The frontier has not moved since: the next segment does not wait again.");
+        foreach (var index in new[] { 4, 5, 0, 1 })
+        {
+            Write(hasher, file, content, index);
+        }
+
+        Assert.AreEqual(Sha256(content), hasher.Finish());
+        Assert.AreEqual(3L * Segment, hasher.BytesReadBack, "Segments 3 to 5 went over the budget and were read back.");
+    }
+
     private static void Write(OrderedHasher hasher, Microsoft.Win32.SafeHandles.SafeFileHandle file, byte[] content, int index)
     {
         var offset = (long)index * Segment;
