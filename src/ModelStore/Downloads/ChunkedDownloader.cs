@@ -59,11 +59,15 @@ public static class ChunkedDownloader
         activity?.SetTag("modelstore.download.size", remote.Size);
 
         var size = remote.Size;
-        var chunkSize = remote.AcceptsRanges ? options.ChunkSize : Math.Max(size, 1);
-        var chunkCount = (int)Math.Max(1, (size + chunkSize - 1) / chunkSize);
+        options = ConnectionBudget.Apply(options, size);
         var journalPath = path + JournalSuffix;
-        var journal = (remote.IsResumable ? TryLoadJournal(journalPath, path, remote, chunkSize, chunkCount) : null)
-            ?? new DownloadJournal(remote.Version, size, chunkSize, new bool[chunkCount], new long[chunkCount]);
+
+        // A resumed download keeps the chunks its journal recorded, even when the split planned now differs (another
+        // share of the connections, other options): what is on disk is never fetched again for a change of plan.
+        var resumed = remote.IsResumable ? TryLoadJournal(journalPath, path, remote) : null;
+        var chunkSize = resumed?.ChunkSize ?? (remote.AcceptsRanges ? options.ChunkSize : Math.Max(size, 1));
+        var chunkCount = ChunkCount(size, chunkSize);
+        var journal = resumed ?? new DownloadJournal(remote.Version, size, chunkSize, new bool[chunkCount], new long[chunkCount]);
         var written = journal.Written!;
         var fresh = journal.Done.All(done => !done) && written.All(bytes => bytes == 0);
         if (fresh)
@@ -346,7 +350,10 @@ public static class ChunkedDownloader
 
     private static long ChunkLength(int index, long chunkSize, long size) => Math.Min(chunkSize, size - (index * chunkSize));
 
-    private static DownloadJournal? TryLoadJournal(string journalPath, string path, RemoteObject remote, long chunkSize, int chunkCount)
+    private static int ChunkCount(long size, long chunkSize) => (int)Math.Max(1, (size / chunkSize) + (size % chunkSize == 0 ? 0 : 1));
+
+    // The journal is data left on disk: its chunk size must be one the options allow, and its flags must cover the object.
+    private static DownloadJournal? TryLoadJournal(string journalPath, string path, RemoteObject remote)
     {
         try
         {
@@ -356,10 +363,14 @@ public static class ChunkedDownloader
             }
 
             var journal = JsonSerializer.Deserialize<DownloadJournal>(File.ReadAllBytes(journalPath));
-            if (journal is null || journal.Version != remote.Version || journal.Size != remote.Size || journal.ChunkSize != chunkSize || journal.Done?.Length != chunkCount)
+            if (journal is null || journal.Version != remote.Version || journal.Size != remote.Size || journal.ChunkSize < ChunkedDownloadOptions.MinChunkSize
+                || remote.Size / journal.ChunkSize >= int.MaxValue || journal.Done?.Length != ChunkCount(remote.Size, journal.ChunkSize))
             {
                 return null;
             }
+
+            var chunkSize = journal.ChunkSize;
+            var chunkCount = journal.Done.Length;
 
             // The file is data: a checkpoint outside its chunk counts as nothing written (the hash catches any lie).
             var written = new long[chunkCount];
