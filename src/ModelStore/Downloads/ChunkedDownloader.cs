@@ -32,6 +32,9 @@ public static class ChunkedDownloader
     // flight, instead of the whole chunks.
     private const long CheckpointBytes = 1024 * 1024;
 
+    // How many segments a range copies before it lets other work run on its thread (4 × 256 KiB: 1 MiB).
+    private const int SegmentsBetweenYields = 4;
+
     // Set by KeepCompletedJournals for the downloads of one flow (the cache's), not for other callers.
     private static readonly AsyncLocal<bool> CallerCommits = new();
 
@@ -214,6 +217,7 @@ public static class ChunkedDownloader
         await using (body.ConfigureAwait(false))
         {
             long copied = 0;
+            var segments = 0;
             while (copied < length)
             {
                 var segment = hasher.Rent();
@@ -263,6 +267,13 @@ public static class ChunkedDownloader
                     hasher.Add(offset + copied, segment, filled);
                     copied += filled;
                     await onWritten(filled).ConfigureAwait(false);
+                    if (++segments % SegmentsBetweenYields == 0)
+                    {
+                        // A body whose bytes keep arriving completes every read at once and would hold this pool thread
+                        // for its whole range; the other downloads in flight (a bundle's files, each one stream) then
+                        // waited for the pool to grow, half a second per thread, before they could start or go on.
+                        await Task.Yield();
+                    }
                 }
 
                 if (failure is not null)
