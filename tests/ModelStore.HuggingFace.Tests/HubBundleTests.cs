@@ -77,6 +77,64 @@ public sealed class HubBundleTests : HubTestBase
         Assert.AreEqual("MST0004", changed.Failure?.BuildCode, changed.Failure?.Message);
     }
 
+    [TestMethod]
+    public async Task Four_shards_are_read_as_four_whole_file_streams_and_a_cut_one_continues_from_its_bytes()
+    {
+        var repository = HubServer.NewRepository("shards");
+        var shards = Enumerable.Range(1, 4).ToDictionary(n => $"model-0000{n}-of-00004.safetensors", n => RandomBytes((8 * 1024 * 1024) + (n * 1000)));
+        Hub.Commit(repository, shards.ToDictionary(shard => shard.Key, shard => (byte[]?)shard.Value));
+        var first = await ResolveAsync(repository, new StateCache(Path.Combine(_root, "a")), "*.safetensors");
+        Assert.IsTrue(first.Succeeded, first.Failure?.Message);
+        Hub.Storage.CutAfterBytes = 3 * 1024 * 1024;
+        Hub.Storage.CutConnections = 1;
+        var hubBefore = Hub.Requests.Count;
+        var storageBefore = Hub.Storage.Requests.Count;
+
+        // Locked, on a cold cache: the lock gives every file's hash and size.
+        var locked = await ResolveAsync(repository, new StateCache(Path.Combine(_root, "b")), "*.safetensors", new StateLockFile([first.ToLockEntry()]), locked: true);
+
+        Assert.IsTrue(locked.Succeeded, locked.Failure?.Message);
+        foreach (var (path, bytes) in shards)
+        {
+            CollectionAssert.AreEqual(bytes, await File.ReadAllBytesAsync(Path.Combine(locked.Path!, path), Cancel), path);
+        }
+
+        var heads = HubRequestsSince(hubBefore).Where(request => request.PathAndQuery.Contains("/resolve/", StringComparison.Ordinal)).ToList();
+        Assert.AreEqual(4, heads.Count, "one HEAD per file: " + string.Join("\n", heads));
+        Assert.IsTrue(heads.All(request => request.Method == "HEAD"));
+        var storage = Hub.Storage.Requests.Skip(storageBefore).Where(request => request.Method == "GET").ToList();
+        var whole = storage.Where(request => request.Range is null).ToList();
+        Assert.AreEqual(4, whole.Count, "one whole-file GET per shard: " + string.Join("\n", storage));
+        Assert.AreEqual(4, whole.Select(request => request.Path).Distinct().Count());
+        var retried = storage.Except(whole).ToList();
+        Assert.AreEqual(1, retried.Count, "only the cut stream asked again, for the rest of its file: " + string.Join("\n", storage));
+        var cut = whole.Single(request => request.BodyBytes == 3 * 1024 * 1024);
+        Assert.AreEqual(cut.Path, retried[0].Path, "the cut file's rest");
+        var range = retried[0].Range!["bytes=".Length..].Split('-');
+        var start = long.Parse(range[0], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.IsTrue(start is > 0 and <= 3 * 1024 * 1024, $"continued from the bytes it had, not from the start: {retried[0].Range}");
+        var end = long.Parse(range[1], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.IsTrue(shards.Values.Any(bytes => bytes.Length - 1 == end), $"to the end of its file: {retried[0].Range}");
+        Assert.AreEqual(shards.Values.Sum(bytes => (long)bytes.Length), locked.BytesDownloaded);
+    }
+
+    [TestMethod]
+    public async Task A_single_large_file_beside_small_ones_keeps_its_parallel_ranges()
+    {
+        var repository = HubServer.NewRepository("one-large");
+        var weights = RandomBytes((8 * 1024 * 1024) + 5000);
+        Hub.Commit(repository, new Dictionary<string, byte[]?> { ["model.safetensors"] = weights, ["config.json"] = RandomBytes(300), ["tokenizer.json"] = RandomBytes(900) });
+        var storageBefore = Hub.Storage.Requests.Count;
+
+        var resolved = await ResolveAsync(repository, new StateCache(Path.Combine(_root, "a")), "*.safetensors;*.json");
+
+        Assert.IsTrue(resolved.Succeeded, resolved.Failure?.Message);
+        CollectionAssert.AreEqual(weights, await File.ReadAllBytesAsync(Path.Combine(resolved.Path!, "model.safetensors"), Cancel));
+        var ranges = Hub.Storage.Requests.Skip(storageBefore).Where(request => request.Method == "GET").Select(request => request.Range).ToList();
+        Assert.AreEqual(2, ranges.Count, "two 8 MiB chunks: " + string.Join("\n", ranges));
+        Assert.IsTrue(ranges.All(range => range is not null), "the large file alone keeps the ranged, parallel download");
+    }
+
     private async Task<StateResolution> ResolveAsync(string repository, StateCache cache, string files, StateLockFile? lockFile = null, bool locked = false) =>
         await ResolveAsync(repository, cache, files, MiniLm, lockFile, locked);
 

@@ -10,7 +10,8 @@
 # Every round runs the contenders in another order (rotated), each into a fresh target; each row prints the median wall
 # time with min-max, CPU (user+sys) per GiB, requests, and the 1-minute load average after each run of the row.
 # huggingface_hub's cache is pointed at an empty folder, so nothing comes from it. MODELSTORE_CLI=/folder/with/modelstore
-# reuses it instead of packing and installing the tool.
+# reuses it instead of packing and installing the tool; MODELSTORE_BASELINE=/folder/with/modelstore adds that build as the
+# contender `baseline-pull` of row (b), for an A/B of two builds in the same run (same load, same server).
 set -uo pipefail
 root="$(cd "$(dirname "$0")/../../.." && pwd)"
 files="${1:-20}"
@@ -86,6 +87,11 @@ start_hub "$work/b" acme/shards 4 "$shard_bytes" --no-locks
 endpoint="$(cat "$work/b/endpoint")"
 echo "(b) 4 shards of $((shard_bytes / 1048576)) MiB"
 contenders=(modelstore-pull)
+baseline=""
+if [ -n "${MODELSTORE_BASELINE:-}" ]; then
+  baseline="$(MODELSTORE_CLI="$MODELSTORE_BASELINE" modelstore_tool "$work")" && [ -x "$baseline" ] || { echo "no modelstore executable in MODELSTORE_BASELINE" >&2; exit 1; }
+  contenders+=(baseline-pull)
+fi
 command -v aria2c >/dev/null && contenders+=(aria2c) || echo "aria2c: not installed (build/prereqs/apt-packages.txt), row skipped"
 for round in $(seq 0 $((rounds - 1))); do
   for i in $(seq 0 $((${#contenders[@]} - 1))); do
@@ -94,12 +100,13 @@ for round in $(seq 0 $((rounds - 1))); do
     before="$(requests)"
     case "$contender" in
       modelstore-pull) command=("$modelstore" pull bench/shards.v1 --store hf:acme/shards --setting "Endpoint=$endpoint" --include '*.safetensors' --cache "$target" -q) ;;
+      baseline-pull) command=("$baseline" pull bench/shards.v1 --store hf:acme/shards --setting "Endpoint=$endpoint" --include '*.safetensors' --cache "$target" -q) ;;
       aria2c) command=(aria2c -q -x4 -s4 -j4 --file-allocation=none --allow-overwrite=true -d "$target" -i "$work/b/urls.txt") ;;
     esac
     /usr/bin/time -f "%e %U %S" -o "$work/time" "${command[@]}" >"$work/out" 2>&1 || { echo "[$round] $contender FAILED:"; cat "$work/out"; exit 1; }
     record "$contender" "$work/time" "$(( $(requests) - before ))"
     case "$contender" in
-      modelstore-pull) blobs_ok "$target" "$work/b/sha256.txt" ;;
+      modelstore-pull|baseline-pull) blobs_ok "$target" "$work/b/sha256.txt" ;;
       aria2c) (cd "$target" && sha256sum --quiet -c "$work/b/sha256.txt") ;;
     esac || { echo "[$round] $contender: a file is missing or differs"; exit 1; }
     rm -rf "$target"
@@ -114,6 +121,10 @@ row single "$bundle_mib"
 row bundle "$bundle_mib"
 echo "ratio bundle/single (wall median): $(awk -v a="$median_bundle" -v b="$median_single" 'BEGIN { printf "%.2fx", a / b }')"
 row modelstore-pull "$big_mib"
+if [ -n "$baseline" ]; then
+  row baseline-pull "$big_mib"
+  echo "ratio modelstore/baseline (wall median): $(awk -v a="$median_modelstore_pull" -v b="$median_baseline_pull" 'BEGIN { printf "%.2fx", a / b }')"
+fi
 if [ -n "${walls[aria2c]:-}" ]; then
   row aria2c "$big_mib"
   echo "ratio modelstore/aria2c (wall median): $(awk -v a="$median_modelstore_pull" -v b="$median_aria2c" 'BEGIN { printf "%.2fx", a / b }')"

@@ -3,6 +3,9 @@ namespace ModelStore.Downloads;
 /// <summary>How <see cref="ChunkedDownloader"/> splits, parallelises and retries a download.</summary>
 public sealed class ChunkedDownloadOptions
 {
+    // The smallest ChunkSize: also the smallest a download journal left on disk may record.
+    internal const long MinChunkSize = 64 * 1024;
+
     /// <summary>The size of each ranged read, and the unit of resumption. 8 MiB by default; at least 64 KiB.</summary>
     public long ChunkSize { get; init; } = 8L * 1024 * 1024;
 
@@ -27,11 +30,21 @@ public sealed class ChunkedDownloadOptions
     /// <summary>The defaults.</summary>
     public static ChunkedDownloadOptions Default { get; } = new();
 
+    /// <summary>These options with another split: every other value (retries, waits) kept.</summary>
+    internal ChunkedDownloadOptions Split(long chunkSize, int parallelism) => new()
+    {
+        ChunkSize = chunkSize,
+        Parallelism = parallelism,
+        MaxRetries = MaxRetries,
+        RetryDelay = RetryDelay,
+        ReadTimeout = ReadTimeout,
+    };
+
     /// <summary>Checks the values.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A value is out of range.</exception>
     public void Validate()
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(ChunkSize, 64 * 1024, nameof(ChunkSize));
+        ArgumentOutOfRangeException.ThrowIfLessThan(ChunkSize, MinChunkSize, nameof(ChunkSize));
         ArgumentOutOfRangeException.ThrowIfLessThan(Parallelism, 1, nameof(Parallelism));
         ArgumentOutOfRangeException.ThrowIfNegative(MaxRetries, nameof(MaxRetries));
         ArgumentOutOfRangeException.ThrowIfLessThan(RetryDelay, TimeSpan.Zero, nameof(RetryDelay));

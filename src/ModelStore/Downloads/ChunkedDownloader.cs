@@ -27,6 +27,9 @@ public static class ChunkedDownloader
     // The most bytes of the chunks ahead of the hash kept in memory per download; the rest is read back from the file.
     private const long MaxHashAheadBytes = 64L * 1024 * 1024;
 
+    // How many segments a range copies before it lets other work run on its thread (4 × 256 KiB: 1 MiB).
+    private const int SegmentsBetweenYields = 4;
+
     // Set by KeepCompletedJournals for the downloads of one flow (the cache's), not for other callers.
     private static readonly AsyncLocal<bool> CallerCommits = new();
 
@@ -54,10 +57,14 @@ public static class ChunkedDownloader
         activity?.SetTag("modelstore.download.size", remote.Size);
 
         var size = remote.Size;
-        var chunkSize = remote.AcceptsRanges ? options.ChunkSize : Math.Max(size, 1);
-        var chunkCount = (int)Math.Max(1, (size + chunkSize - 1) / chunkSize);
-        var journal = (remote.IsResumable ? DownloadJournal.TryLoad(path, remote, chunkSize, chunkCount) : null)
-            ?? DownloadJournal.Start(path, remote, chunkSize, chunkCount);
+        options = ConnectionBudget.Apply(options, size);
+
+        // A resumed download keeps the chunks its journal recorded, even when the split planned now differs (another
+        // share of the connections, other options): what is on disk is never fetched again for a change of plan.
+        var resumed = remote.IsResumable ? DownloadJournal.TryLoad(path, remote) : null;
+        var chunkSize = resumed?.ChunkSize ?? (remote.AcceptsRanges ? options.ChunkSize : Math.Max(size, 1));
+        var chunkCount = DownloadJournal.ChunkCount(size, chunkSize);
+        var journal = resumed ?? DownloadJournal.Start(path, remote, chunkSize, chunkCount);
         var written = journal.Written;
         var fresh = journal.IsEmpty;
         if (fresh)
@@ -202,6 +209,7 @@ public static class ChunkedDownloader
         await using (body.ConfigureAwait(false))
         {
             long copied = 0;
+            var segments = 0;
             while (copied < length)
             {
                 // Ahead of the hash with its budget full: the bytes wait in the socket rather than being read back later (never
@@ -254,6 +262,13 @@ public static class ChunkedDownloader
                     hasher.Add(offset + copied, segment, filled);
                     copied += filled;
                     onWritten(filled);
+                    if (++segments % SegmentsBetweenYields == 0)
+                    {
+                        // A body whose bytes keep arriving completes every read at once and would hold this pool thread
+                        // for its whole range; the other downloads in flight (a bundle's files, each one stream) then
+                        // waited for the pool to grow, half a second per thread, before they could start or go on.
+                        await Task.Yield();
+                    }
                 }
 
                 if (failure is not null)

@@ -57,11 +57,12 @@ internal sealed class DownloadJournal
         new(file + Suffix, new Record(remote.Version, remote.Size, chunkSize, new bool[chunkCount], new long[chunkCount]), remote.IsResumable);
 
     /// <summary>
-    /// The journal an earlier download into <paramref name="file"/> left, when it describes this object, chunked the same
-    /// way, and the file has the object's size; otherwise null. The journal is data: a checkpoint outside its chunk counts as
-    /// nothing written (the hash catches any other lie).
+    /// The journal an earlier download into <paramref name="file"/> left, when it describes this object and the file has
+    /// the object's size; otherwise null. Its chunk size is kept (the caller resumes in the chunks on disk, whatever split
+    /// it would plan now). The journal is data: its chunk size must be one the options allow and its flags must cover the
+    /// object, and a checkpoint outside its chunk counts as nothing written (the hash catches any other lie).
     /// </summary>
-    public static DownloadJournal? TryLoad(string file, RemoteObject remote, long chunkSize, int chunkCount)
+    public static DownloadJournal? TryLoad(string file, RemoteObject remote)
     {
         var path = file + Suffix;
         try
@@ -72,10 +73,14 @@ internal sealed class DownloadJournal
             }
 
             var record = JsonSerializer.Deserialize<Record>(File.ReadAllBytes(path));
-            if (record is null || record.Version != remote.Version || record.Size != remote.Size || record.ChunkSize != chunkSize || record.Done?.Length != chunkCount)
+            if (record is null || record.Version != remote.Version || record.Size != remote.Size || record.ChunkSize < ChunkedDownloadOptions.MinChunkSize
+                || remote.Size / record.ChunkSize >= int.MaxValue || record.Done?.Length != ChunkCount(remote.Size, record.ChunkSize))
             {
                 return null;
             }
+
+            var chunkSize = record.ChunkSize;
+            var chunkCount = record.Done.Length;
 
             var written = new long[chunkCount];
             for (var index = 0; index < chunkCount && record.Written?.Length == chunkCount; index++)
@@ -94,6 +99,12 @@ internal sealed class DownloadJournal
 
     /// <summary>Deletes the journal of a download into <paramref name="file"/>, if any.</summary>
     public static void Discard(string file) => AtomicFile.Discard(file + Suffix);
+
+    /// <summary>The size of the chunks the journal records.</summary>
+    public long ChunkSize => _record.ChunkSize;
+
+    /// <summary>How many chunks of <paramref name="chunkSize"/> bytes an object of <paramref name="size"/> bytes has (at least one).</summary>
+    public static int ChunkCount(long size, long chunkSize) => (int)Math.Max(1, (size / chunkSize) + (size % chunkSize == 0 ? 0 : 1));
 
     /// <summary>The length of chunk <paramref name="index"/> of an object of <paramref name="size"/> bytes.</summary>
     public static long ChunkLength(int index, long chunkSize, long size) => Math.Min(chunkSize, size - (index * chunkSize));

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using ModelStore.Caching;
+using ModelStore.Downloads;
 using ModelStore.Stores;
 
 namespace ModelStore.Resolution;
@@ -64,12 +65,17 @@ public sealed partial class StateResolver
             }
 
             store ??= _options.Offline ? null : await OpenListingAsync(request, view, cancellationToken).ConfigureAwait(false);
+
+            // The largest files first, so the last to finish is not a large one started late; each large file shares the
+            // connections with the large ones still to fetch, up to the files fetched at once (see ConnectionBudget).
+            var largeLeft = missing.Count(index => IsLarge(wanted[index]));
             await Parallel.ForEachAsync(
-                missing,
+                missing.OrderByDescending(index => wanted[index].Size),
                 new ParallelOptions { MaxDegreeOfParallelism = _options.MaxParallelFetches, CancellationToken = cancellationToken },
                 async (index, token) =>
                 {
                     var file = wanted[index];
+                    using var share = ConnectionBudget.Share(Math.Clamp(Volatile.Read(ref largeLeft), 1, _options.MaxParallelFetches));
                     if (await TakeLocalCopyAsync(local?.ForFile(file.Path), request.Key, file.Sha256, token).ConfigureAwait(false) is { } copy)
                     {
                         Interlocked.Increment(ref copied);
@@ -88,6 +94,11 @@ public sealed partial class StateResolver
                         }
 
                         files[index] = new BundleFile(file.Path, state.Sha256, state.Size);
+                    }
+
+                    if (IsLarge(file))
+                    {
+                        Interlocked.Decrement(ref largeLeft);
                     }
                 }).ConfigureAwait(false);
             if (files.Any(file => file is null))
@@ -131,6 +142,9 @@ public sealed partial class StateResolver
 
         return check.Condition == BlobCondition.Valid ? new BundleFile(file.Path, sha256, check.Size) : null;
     }
+
+    // A file of more than one download chunk (by default): one that would open several streams on its own.
+    private static bool IsLarge(StoreFile file) => file.Size > StateCache.SmallStateLimit;
 
     private static async Task<IFileListingStore> OpenListingAsync(StateRequest request, StoreView view, CancellationToken cancellationToken) =>
         await view.OpenAsync(cancellationToken).ConfigureAwait(false) as IFileListingStore

@@ -161,6 +161,58 @@ public sealed class ChunkedDownloaderTests
     }
 
     [TestMethod]
+    public async Task A_download_sharing_the_connections_reads_the_file_in_one_request_and_resumes_in_that_one_chunk_when_alone()
+    {
+        var content = RandomNumberGenerator.GetBytes(4 * 1024 * 1024);
+        var uri = _server.Put($"{Guid.NewGuid():N}/shard.safetensors", content);
+        var source = new HttpRangeSource(_client, uri);
+        var remote = await source.GetObjectAsync(TestContext.CancellationToken);
+        using var stop = new CancellationTokenSource();
+        var progress = new SyncProgress(onDisk =>
+        {
+            if (onDisk >= 3 * 1024 * 1024)
+            {
+                stop.Cancel();
+            }
+        });
+        var before = _server.Requests.Count;
+        using (ConnectionBudget.Share(4))
+        {
+            await Assert.ThrowsAsync<OperationCanceledException>(() => ChunkedDownloader.DownloadAsync(source, remote, Target, SmallChunks, progress, stop.Token));
+        }
+
+        var shared = _server.Requests.Skip(before).Where(r => r.Method == "GET").ToList();
+        Assert.AreEqual(1, shared.Count, "one stream for the whole file: " + string.Join("\n", shared));
+        Assert.AreEqual($"bytes=0-{content.Length - 1}", shared[0].Range);
+
+        // Alone, the plan would be 256 KiB chunks; the journal's one chunk is kept and continues after its checkpoint.
+        before = _server.Requests.Count;
+        var resumed = await ChunkedDownloader.DownloadAsync(source, await source.GetObjectAsync(TestContext.CancellationToken), Target, SmallChunks, cancellationToken: TestContext.CancellationToken);
+
+        Assert.AreEqual(Sha256(content), resumed.Sha256);
+        Assert.IsLessThanOrEqualTo(2L * 1024 * 1024, resumed.BytesTransferred, $"Resumed from the checkpoint after 2 MiB or more ({resumed.BytesTransferred} bytes moved again).");
+        var alone = _server.Requests.Skip(before).Where(r => r.Method == "GET").ToList();
+        Assert.AreEqual(1, alone.Count, "the rest of the one chunk in one request: " + string.Join("\n", alone));
+        Assert.AreEqual($"bytes={content.Length - resumed.BytesTransferred}-{content.Length - 1}", alone[0].Range);
+    }
+
+    [TestMethod]
+    public async Task A_journal_recording_a_chunk_size_below_the_smallest_allowed_is_not_resumed()
+    {
+        var (uri, content) = Serve();
+        var source = new HttpRangeSource(_client, uri);
+        var remote = await source.GetObjectAsync(TestContext.CancellationToken);
+        File.WriteAllBytes(Target, new byte[Size]);
+        var chunks = (Size / 1024) + 1;
+        File.WriteAllText(Target + ChunkedDownloader.JournalSuffix, $"{{\"Version\":{System.Text.Json.JsonSerializer.Serialize(remote.Version)},\"Size\":{Size},\"ChunkSize\":1024,\"Done\":[{string.Join(',', Enumerable.Repeat("true", chunks))}]}}");
+
+        var download = await ChunkedDownloader.DownloadAsync(source, remote, Target, SmallChunks, cancellationToken: TestContext.CancellationToken);
+
+        Assert.AreEqual(Sha256(content), download.Sha256);
+        Assert.AreEqual(Size, download.BytesTransferred, "the planted journal claimed every byte; none was trusted");
+    }
+
+    [TestMethod]
     public async Task A_download_stopped_while_later_chunks_were_ahead_of_the_hash_resumes_with_the_right_hash()
     {
         // Five 2 MiB chunks; the first one stalls after 1 MiB (one checkpoint) while the other four complete, so at the

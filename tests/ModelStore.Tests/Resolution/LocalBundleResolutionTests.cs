@@ -100,6 +100,10 @@ public sealed class LocalBundleResolutionTests
         _cache = new StateCache(Path.Combine(_root, "stamped")) { StampRacyWindow = TimeSpan.Zero };
         var first = await ResolveAsync(Request("onnx/model.onnx;*.json"));
         var lockFile = new StateLockFile([first.ToLockEntry()]);
+
+        // A blob changed in the clock's current millisecond gets no stamp (BlobStamp.IsRacy, even with a zero window), and
+        // the bundle's links were just made: the next resolution must start on a later millisecond to record them.
+        await Task.Delay(TimeSpan.FromMilliseconds(5), TestContext.CancellationToken);
         await ResolveAsync(Request("onnx/model.onnx;*.json"), lockFile, locked: true); // hashes once more, records the stamps
         var config = first.Files!.Single(file => file.Path == "config.json");
         var blob = _cache.GetBlobPath(config.Sha256);
