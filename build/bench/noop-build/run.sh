@@ -122,5 +122,5 @@ echo "touch with ModelStoreVerify=full: ${big_mib} MiB cached state over none: $
 echo
 echo "ModelStore and copy targets in one no-op build of copied-1000 (-clp:PerformanceSummary):"
 dotnet build "$work/copied-1000/app.csproj" -nodeReuse:false -tl:off -v:q -clp:PerformanceSummary \
-  | grep -E '^\s+[0-9]+ ms\s+(_ModelStore[A-Za-z]*|ResolveModelStates|_CopyOutOfDateSourceItemsToOutputDirectory|_CopyDifferingSourceItemsToOutputDirectory|CoreCompile|GetCopyToOutputDirectoryItems|IncrementalClean)\s' \
+  | grep -E '^\s+[0-9]+ ms\s+(_ModelStore[A-Za-z]*|ResolveModelStates|_CopyOutOfDateSourceItemsToOutputDirectory|_CopyDifferingSourceItemsToOutputDirectory|CoreCompile|_GenerateCompileDependencyCache|GetCopyToOutputDirectoryItems|IncrementalClean)\s' \
   | awk '{ print "  " $0 }'
