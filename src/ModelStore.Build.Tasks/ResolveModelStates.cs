@@ -42,7 +42,7 @@ public sealed partial class ResolveModelStates : Microsoft.Build.Utilities.Task,
     [Required]
     public string LockFile { get; set; } = "";
 
-    /// <summary>The folder for the <c>.modelstate</c> descriptors (under obj/).</summary>
+    /// <summary>The folder for the descriptor file (<c>states.modelstates</c>) and the copy list, under obj/.</summary>
     [Required]
     public string DescriptorDirectory { get; set; } = "";
 
@@ -75,7 +75,7 @@ public sealed partial class ResolveModelStates : Microsoft.Build.Utilities.Task,
 
     private string CacheFolder => string.IsNullOrWhiteSpace(CacheRoot) ? StateCache.DefaultRoot : CacheRoot;
 
-    /// <summary>The resolved states: Include = key; metadata ResolvedPath, Sha256, Size, Store, AccessorName, OutputRelativePath, DescriptorPath.</summary>
+    /// <summary>The resolved states: Include = key; metadata ResolvedPath, Sha256, Size, Store, AccessorName, OutputRelativePath, DescriptorPath (the descriptor file holding every state).</summary>
     [Output]
     public ITaskItem[] ResolvedStates { get; private set; } = [];
 
@@ -121,7 +121,7 @@ public sealed partial class ResolveModelStates : Microsoft.Build.Utilities.Task,
         var projectDirectory = Path.GetDirectoryName(Path.GetFullPath(ProjectFile))!;
         if (!string.Equals(Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(DescriptorDirectory))), StateDescriptor.OutputFolder, StringComparison.Ordinal))
         {
-            // The task deletes the descriptors of states no longer declared: only ever in a folder of its own.
+            // The task rewrites and deletes descriptor files: only ever in a folder of its own.
             Error(ResolutionFailureKind.InvalidRequest, $"The descriptor folder '{DescriptorDirectory}' is not a '{StateDescriptor.OutputFolder}' folder of the project's intermediate output; ModelStore writes and deletes descriptors only there.");
             return;
         }
@@ -279,8 +279,8 @@ public sealed partial class ResolveModelStates : Microsoft.Build.Utilities.Task,
                 }
             }
 
-            var descriptors = await StateDescriptor.WriteAllAsync(DescriptorDirectory, resolved, writeCopyFiles: !DesignTime, new StateCache(CacheFolder), cancellationToken).ConfigureAwait(false);
-            ResolvedStates = [.. resolved.Select(state => ToItem(state, descriptors[state.Key]))];
+            var descriptor = await StateDescriptor.WriteAllAsync(DescriptorDirectory, resolved, writeCopyFiles: !DesignTime, new StateCache(CacheFolder), cancellationToken).ConfigureAwait(false);
+            ResolvedStates = [.. resolved.Select(state => ToItem(state, descriptor))];
             if (StampFile is not null)
             {
                 Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(StampFile))!);

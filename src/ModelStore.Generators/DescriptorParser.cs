@@ -9,9 +9,11 @@ using ModelStore.Generators.Model;
 namespace ModelStore.Generators;
 
 /// <summary>
-/// Reads one <c>.modelstate</c> descriptor, written by the ModelStore.Build task for each resolved <c>ModelState</c> item:
+/// Reads the descriptor file the ModelStore.Build task writes into obj/…/modelstates/ (<c>states.modelstates</c>), one
+/// <c>[state]</c> section per resolved <c>ModelState</c> item:
 /// <code>
-/// # modelstate v1
+/// # modelstates v1
+/// [state]
 /// key=pytorch/tiny-mlp.digits.v1
 /// store=local
 /// sha256=(64 hexadecimal digits)
@@ -21,37 +23,75 @@ namespace ModelStore.Generators;
 /// statedict=model                                   (optional: the state dict inside a checkpoint)
 /// files={sha256}:{size}:{path}\t...                 (a bundle: its files, tab-separated; sha256 is then their manifest's)
 /// item=pytorch/tiny-mlp.digits.v1                   (the item's Include, for messages)
+/// [state]
+/// ...
 /// </code>
-/// One <c>name=value</c> per line, in any order; unknown names, blank lines and <c>#</c> comments are ignored.
+/// One <c>name=value</c> per line, in any order within a section; unknown names, blank lines and <c>#</c> comments are
+/// ignored. Each section is checked on its own, so one bad section costs only its state; its diagnostics point at the
+/// line in the file.
 /// </summary>
 internal static class DescriptorParser
 {
-    public const string Extension = ".modelstate";
-    public const string Header = "# modelstate v1";
+    public const string Extension = ".modelstates";
+    public const string Header = "# modelstates v1";
+    public const string Section = "[state]";
 
     private static readonly string[] RequiredFields = { "key", "store", "sha256", "size" };
     private static readonly HashSet<string> KnownFields = new(StringComparer.Ordinal) { "key", "store", "sha256", "size", "accessor", "output", "item", "statedict", "files" };
 
     public static bool IsDescriptor(string path) => path.EndsWith(Extension, StringComparison.OrdinalIgnoreCase);
 
-    public static DescriptorParseResult Parse(string path, string? text)
+    /// <summary>One result per section of the file (or one for a file that cannot be read as a whole).</summary>
+    public static ImmutableArray<DescriptorParseResult> Parse(string path, string? text)
     {
         var fileName = Path.GetFileName(path);
         if (text is null)
         {
-            return Malformed(path, fileName, 0, "it cannot be read");
+            return ImmutableArray.Create(Malformed(path, fileName, 0, "it cannot be read"));
         }
 
         var lines = text.Split('\n');
         if (!string.Equals(lines[0].TrimStart('\uFEFF').TrimEnd('\r').Trim(), Header, StringComparison.Ordinal))
         {
-            return Malformed(path, fileName, 0, $"its first line must be '{Header}' (this generator reads version 1 descriptors only)");
+            return ImmutableArray.Create(Malformed(path, fileName, 0, $"its first line must be '{Header}' (this generator reads version 1 descriptor files only)"));
         }
 
+        var results = ImmutableArray.CreateBuilder<DescriptorParseResult>();
+        var sectionStart = -1;
+        for (var i = 1; i < lines.Length; i++)
+        {
+            var line = lines[i].TrimEnd('\r').Trim();
+            if (line == Section)
+            {
+                if (sectionStart >= 0)
+                {
+                    results.Add(ParseSection(path, fileName, lines, sectionStart, i));
+                }
+
+                sectionStart = i;
+            }
+            else if (sectionStart < 0 && line.Length > 0 && !line.StartsWith("#", StringComparison.Ordinal) && results.Count == 0)
+            {
+                // Before the first section only comments may stand; the sections after it are still read.
+                results.Add(Malformed(path, fileName, i, $"line {i + 1} is outside a '{Section}' section"));
+            }
+        }
+
+        if (sectionStart >= 0)
+        {
+            results.Add(ParseSection(path, fileName, lines, sectionStart, lines.Length));
+        }
+
+        return results.ToImmutable();
+    }
+
+    /// <summary>The state of the section whose <c>[state]</c> line is <paramref name="start"/>, up to (not including) line <paramref name="end"/>.</summary>
+    private static DescriptorParseResult ParseSection(string path, string fileName, string[] lines, int start, int end)
+    {
         // Every line is read before reporting, so that a problem on any line can name the item given on another.
         var fields = new Dictionary<string, (string Value, int Line)>(StringComparer.Ordinal);
         (int Line, string Problem)? firstProblem = null;
-        for (var i = 1; i < lines.Length; i++)
+        for (var i = start + 1; i < end; i++)
         {
             var line = lines[i].TrimEnd('\r');
             if (line.Trim().Length == 0 || line.TrimStart().StartsWith("#", StringComparison.Ordinal))
@@ -91,7 +131,7 @@ internal static class DescriptorParser
         {
             if (!fields.TryGetValue(required, out var field) || field.Value.Trim().Length == 0)
             {
-                return Malformed(path, item, 0, $"the '{required}=' line is missing or empty");
+                return Malformed(path, item, start, $"the '{required}=' line is missing or empty");
             }
         }
 

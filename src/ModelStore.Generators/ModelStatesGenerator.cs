@@ -5,7 +5,8 @@ namespace ModelStore.Generators;
 
 /// <summary>
 /// Generates <c>ModelStates</c>: one <c>PretrainedState</c> member per <c>ModelState</c> item, read from the
-/// <c>.modelstate</c> descriptors the ModelStore.Build task adds to <c>AdditionalFiles</c>, plus <c>ModelStates.All</c>.
+/// <c>[state]</c> sections of the descriptor file (<c>*.modelstates</c>) the ModelStore.Build task adds to
+/// <c>AdditionalFiles</c>, plus <c>ModelStates.All</c>.
 /// </summary>
 /// <remarks>
 /// The pipeline reads only additional files and two build properties, never the syntax trees, so editing
@@ -19,7 +20,7 @@ public sealed class ModelStatesGenerator : IIncrementalGenerator
     {
         var descriptors = context.AdditionalTextsProvider
             .Where(static file => DescriptorParser.IsDescriptor(file.Path))
-            .Select(static (file, cancellationToken) => DescriptorParser.Parse(file.Path, file.GetText(cancellationToken)?.ToString()))
+            .SelectMany(static (file, cancellationToken) => DescriptorParser.Parse(file.Path, file.GetText(cancellationToken)?.ToString()))
             .WithTrackingName(TrackingNames.Descriptors);
 
         var options = context.AnalyzerConfigOptionsProvider

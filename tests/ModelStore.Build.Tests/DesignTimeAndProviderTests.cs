@@ -32,8 +32,8 @@ public sealed class DesignTimeAndProviderTests
         Assert.AreEqual(0, task.FetchCount);
         Assert.AreEqual(0, sandbox.Observed.Last!.Opens, "the store created to look up the cache index is never read");
         Assert.IsFalse(Directory.Exists(sandbox.CacheRoot), "nothing was fetched into the cache");
-        StringAssert.Contains(File.ReadAllText(Path.Combine(sandbox.DescriptorDirectory, "pytorch.tiny-mlp.digits.v1.modelstate")), $"sha256={digits}\nsize=3000\n");
-        Assert.IsFalse(File.Exists(Path.Combine(sandbox.DescriptorDirectory, "pytorch.resnet18.cls1000.imagenet.modelstate")), "no accessor yet for a state nobody resolved");
+        StringAssert.Contains(File.ReadAllText(sandbox.DescriptorFile), $"[state]\nkey={Digits}\nstore=local\nsha256={digits}\nsize=3000\n");
+        Assert.IsFalse(File.ReadAllText(sandbox.DescriptorFile).Contains(Resnet, StringComparison.Ordinal), "no accessor yet for a state nobody resolved");
         var warning = engine.Warnings.Single();
         Assert.AreEqual("MST0022", warning.Code);
         StringAssert.Contains(warning.Message, Resnet);
@@ -47,7 +47,7 @@ public sealed class DesignTimeAndProviderTests
             [store]);
         Assert.IsTrue(built, realEngine.Log);
         Assert.AreEqual(2, real.FetchCount);
-        Assert.IsTrue(File.Exists(Path.Combine(sandbox.DescriptorDirectory, "pytorch.resnet18.cls1000.imagenet.modelstate")));
+        StringAssert.Contains(File.ReadAllText(sandbox.DescriptorFile), $"[state]\nkey={Resnet}\n");
         StringAssert.Contains(File.ReadAllText(sandbox.LockFile), Resnet);
     }
 
@@ -66,7 +66,7 @@ public sealed class DesignTimeAndProviderTests
         Assert.IsEmpty(engine.Warnings);
         Assert.AreEqual(0, sandbox.Observed.Last!.Opens, "the store is created for its identity, never read");
         Assert.AreEqual(0, task.FetchCount);
-        StringAssert.Contains(File.ReadAllText(Path.Combine(sandbox.DescriptorDirectory, "pytorch.tiny-mlp.digits.v1.modelstate")), $"sha256={sha}\n");
+        StringAssert.Contains(File.ReadAllText(sandbox.DescriptorFile), $"sha256={sha}\n");
         Assert.IsFalse(File.Exists(sandbox.LockFile));
     }
 

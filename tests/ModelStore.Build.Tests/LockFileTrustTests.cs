@@ -83,7 +83,7 @@ public sealed class LockFileTrustTests
         var victim = Path.Combine(sandbox.Root, "victim.txt");
         File.WriteAllText(victim, "keep");
         Directory.CreateDirectory(sandbox.DescriptorDirectory);
-        File.CreateSymbolicLink(Path.Combine(sandbox.DescriptorDirectory, "pytorch.tiny-mlp.digits.v1.modelstate"), victim);
+        File.CreateSymbolicLink(sandbox.DescriptorFile, victim);
         File.CreateSymbolicLink(Path.Combine(sandbox.DescriptorDirectory, "stale.modelstate"), victim);
 
         var (success, _, engine) = sandbox.Run([TaskSandbox.State(Digits)]);
@@ -91,7 +91,8 @@ public sealed class LockFileTrustTests
 
         Assert.IsTrue(success, engine.Log);
         Assert.AreEqual("keep", File.ReadAllText(victim), "A planted link was followed.");
-        Assert.IsNull(new FileInfo(Path.Combine(sandbox.DescriptorDirectory, "pytorch.tiny-mlp.digits.v1.modelstate")).LinkTarget, "The descriptor replaced the link.");
+        Assert.IsNull(new FileInfo(sandbox.DescriptorFile).LinkTarget, "The descriptor file replaced the link.");
+        Assert.IsNotNull(new FileInfo(Path.Combine(sandbox.DescriptorDirectory, "stale.modelstate")).LinkTarget, "A link is never deleted through.");
         Assert.IsFalse(elsewhere);
         Assert.AreEqual("MST0011", elsewhereEngine.ErrorCodes.Single());
         Assert.IsTrue(File.Exists(victim));

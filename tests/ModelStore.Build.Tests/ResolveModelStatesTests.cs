@@ -30,21 +30,38 @@ public sealed class ResolveModelStatesTests
     }
 
     [TestMethod]
-    public void Writes_the_descriptor_of_the_contract()
+    public void Writes_the_descriptor_file_of_the_contract()
     {
         using var sandbox = new TaskSandbox();
         var sha = sandbox.Publish(Digits, 123);
+        var resnet = sandbox.Publish(Resnet, 45);
 
-        var (success, _, engine) = sandbox.Run([TaskSandbox.State(Digits, metadata: [("AccessorName", "Digits"), ("CopyToOutputDirectory", "PreserveNewest")])]);
+        var (success, _, engine) = sandbox.Run([
+            TaskSandbox.State(Digits, metadata: [("AccessorName", "Digits"), ("CopyToOutputDirectory", "PreserveNewest")]),
+            TaskSandbox.State(Resnet, metadata: ("StateDictPath", "model"))]);
 
         Assert.IsTrue(success, engine.Log);
-        var descriptor = Path.Combine(sandbox.DescriptorDirectory, "pytorch.tiny-mlp.digits.v1.modelstate");
         Assert.AreEqual(
-            $"# modelstate v1\nkey={Digits}\nstore=local\nsha256={sha}\nsize=123\naccessor=Digits\noutput=modelstates/pytorch.tiny-mlp.digits.v1.pt\nitem={Digits}\n",
-            File.ReadAllText(descriptor));
+            $"# modelstates v1\n[state]\nkey={Digits}\nstore=local\nsha256={sha}\nsize=123\naccessor=Digits\noutput=modelstates/pytorch.tiny-mlp.digits.v1.pt\nitem={Digits}\n" +
+            $"[state]\nkey={Resnet}\nstore=local\nsha256={resnet}\nsize=45\nstatedict=model\nitem={Resnet}\n",
+            File.ReadAllText(sandbox.DescriptorFile));
         Assert.AreEqual(
             $"{new StateCache(sandbox.CacheRoot).GetBlobPath(sha)}|modelstates/pytorch.tiny-mlp.digits.v1.pt\n",
             File.ReadAllText(Path.Combine(sandbox.DescriptorDirectory, "output.copy")));
+    }
+
+    [TestMethod]
+    public void A_line_break_in_an_item_cannot_start_a_section_of_its_own()
+    {
+        using var sandbox = new TaskSandbox();
+        sandbox.Publish(Digits, 10);
+
+        var (success, _, engine) = sandbox.Run([TaskSandbox.State(Digits, metadata: ("AccessorName", "Digits\n[state]\r\nkey=pytorch/planted.v1"))]);
+
+        Assert.IsTrue(success, engine.Log);
+        var lines = File.ReadAllLines(sandbox.DescriptorFile);
+        Assert.AreEqual(1, lines.Count(static line => line == "[state]"), string.Join("\n", lines));
+        CollectionAssert.Contains(lines, "accessor=Digits\uFFFD[state]\uFFFD\uFFFDkey=pytorch/planted.v1");
     }
 
     [TestMethod]
@@ -53,19 +70,25 @@ public sealed class ResolveModelStatesTests
         using var sandbox = new TaskSandbox();
         sandbox.Publish(Digits);
         sandbox.Publish(Resnet);
+        // What an earlier version left: a descriptor per state.
+        Directory.CreateDirectory(sandbox.DescriptorDirectory);
+        var earlier = Path.Combine(sandbox.DescriptorDirectory, "pytorch.tiny-mlp.digits.v1.modelstate");
+        File.WriteAllText(earlier, "# modelstate v1\n");
         Assert.IsTrue(sandbox.Run([TaskSandbox.State(Digits, metadata: ("CopyToOutputDirectory", "true")), TaskSandbox.State(Resnet)]).Success);
-        var digits = Path.Combine(sandbox.DescriptorDirectory, "pytorch.tiny-mlp.digits.v1.modelstate");
+        Assert.IsFalse(File.Exists(earlier), "the per-state descriptor of an earlier version is gone");
+        var descriptors = sandbox.DescriptorFile;
         var written = new DateTime(2001, 1, 1, 0, 0, 0, DateTimeKind.Utc);
-        File.SetLastWriteTimeUtc(digits, written);
+        File.SetLastWriteTimeUtc(descriptors, written);
 
         var (success, _, engine) = sandbox.Run([TaskSandbox.State(Digits)]);
 
         Assert.IsTrue(success, engine.Log);
-        Assert.AreNotEqual(written, File.GetLastWriteTimeUtc(digits), "the output= line went away, so the descriptor changed");
-        File.SetLastWriteTimeUtc(digits, written);
+        Assert.AreNotEqual(written, File.GetLastWriteTimeUtc(descriptors), "a state and the output= line went away, so the file changed");
+        Assert.IsFalse(File.ReadAllText(descriptors).Contains(Resnet, StringComparison.Ordinal));
+        File.SetLastWriteTimeUtc(descriptors, written);
         Assert.IsTrue(sandbox.Run([TaskSandbox.State(Digits)]).Success);
-        Assert.AreEqual(written, File.GetLastWriteTimeUtc(digits), "unchanged content must not be rewritten");
-        CollectionAssert.AreEquivalent(new[] { digits }, Directory.GetFiles(sandbox.DescriptorDirectory));
+        Assert.AreEqual(written, File.GetLastWriteTimeUtc(descriptors), "unchanged content must not be rewritten");
+        CollectionAssert.AreEquivalent(new[] { descriptors }, Directory.GetFiles(sandbox.DescriptorDirectory), "no copy list once nothing is copied");
     }
 
     [TestMethod]

@@ -28,6 +28,9 @@ internal sealed class TaskSandbox : IDisposable
 
     public string DescriptorDirectory => Path.Combine(Root, "obj", "modelstates");
 
+    /// <summary>The descriptor file the task writes there: a [state] section per resolved state.</summary>
+    public string DescriptorFile => Path.Combine(DescriptorDirectory, "states.modelstates");
+
     public string StampFile => Path.Combine(Root, "obj", "modelstates.stamp");
 
     public ObservedStoreProvider Observed { get; } = new();

@@ -40,7 +40,7 @@ public sealed class GeneratedAccessorRuntimeTests
             var digits = new Descriptor("pytorch/tiny-mlp.digits.v1", Sha256: Sha(copied), Size: copied.Length, Accessor: "Digits",
                 Output: $"{outputFolder}/pytorch.tiny-mlp.digits.v1.pt");
 
-            CreateDriver([Text(resnet), Text(digits)])
+            CreateDriver([Text(resnet, digits)])
                 .RunGeneratorsAndUpdateCompilation(
                     Compilation("namespace Consumer.App { /// <summary>A type.</summary>\npublic static class Program { } }"),
                     out var output,

@@ -131,7 +131,8 @@ public sealed class GeneratedTextTests
     public async Task Files_that_are_not_descriptors_are_ignored_and_no_descriptor_means_no_source()
     {
         await new GeneratorTest()
-            .WithAdditionalFile("/project/notes.txt", "# modelstate v1\nkey=pytorch/a.b\n")
+            .WithAdditionalFile("/project/notes.txt", "# modelstates v1\n[state]\nkey=pytorch/a.b\n")
+            .WithAdditionalFile("/project/obj/pytorch.a.b.modelstate", "# modelstate v1\nkey=pytorch/a.b\n")
             .WithAdditionalFile("/project/obj/modelstates.lock.json", "{}")
             .RunAsync();
     }

@@ -32,7 +32,10 @@ internal static class GeneratorDriverHarness
             new OptionsProvider(rootNamespace),
             new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
 
-    public static AdditionalText Text(Descriptor descriptor) => new InMemoryText(descriptor.Path, descriptor.Text);
+    /// <summary>The descriptor file holding <paramref name="states"/>, as the task writes it.</summary>
+    public static AdditionalText Text(params Descriptor[] states) => Text(Descriptor.FilePath, Descriptor.File(states));
+
+    public static AdditionalText Text(string path, string text) => new InMemoryText(path, text);
 
     public static AnalyzerConfigOptionsProvider Options(string? rootNamespace) => new OptionsProvider(rootNamespace);
 

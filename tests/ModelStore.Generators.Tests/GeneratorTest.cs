@@ -32,9 +32,10 @@ internal sealed class GeneratorTest : CSharpSourceGeneratorTest<ModelStatesGener
         }
 
         TestState.AnalyzerConfigFiles.Add(("/.globalconfig", config.ToString()));
-        foreach (var descriptor in descriptors)
+        if (descriptors.Length > 0)
         {
-            TestState.AdditionalFiles.Add((descriptor.Path, descriptor.Text));
+            // One descriptor file holding every state, as the task writes it.
+            TestState.AdditionalFiles.Add((Descriptor.FilePath, Descriptor.File(descriptors)));
         }
     }
 

@@ -1,5 +1,4 @@
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.Text;
 using static ModelStore.Generators.Tests.GeneratorDriverHarness;
 
 namespace ModelStore.Generators.Tests;
@@ -13,9 +12,9 @@ public sealed class StateDictPathTests
     {
         var checkpoint = new Descriptor("pytorch/resnet18.cls1000.imagenet");
         var plain = new Descriptor("pytorch/tiny-mlp.digits.v1");
-        var withPath = checkpoint.Text.Replace("item=", "statedict=model.encoder\nitem=", StringComparison.Ordinal);
+        var withPath = Descriptor.Header + checkpoint.Section.Replace("item=", "statedict=model.encoder\nitem=", StringComparison.Ordinal) + plain.Section;
 
-        CreateDriver([new DescriptorText(checkpoint.Path, withPath), Text(plain)])
+        CreateDriver([Text(Descriptor.FilePath, withPath)])
             .RunGeneratorsAndUpdateCompilation(Compilation("namespace Consumer.App { }"), out var output, out var diagnostics);
 
         Assert.IsEmpty(diagnostics);
@@ -23,12 +22,5 @@ public sealed class StateDictPathTests
         var generated = output.SyntaxTrees.Single(tree => tree.FilePath.EndsWith("ModelStates.g.cs", StringComparison.Ordinal)).ToString();
         StringAssert.Contains(generated, $"Resnet18Cls1000Imagenet {{ get; }} = new(\"pytorch/resnet18.cls1000.imagenet\", \"local\", \"{checkpoint.Sha}\", 1234L, null) {{ StateDictPath = \"model.encoder\" }};");
         StringAssert.Contains(generated, $"TinyMlpDigitsV1 {{ get; }} = new(\"pytorch/tiny-mlp.digits.v1\", \"local\", \"{plain.Sha}\", 1234L, null);");
-    }
-
-    private sealed class DescriptorText(string path, string text) : AdditionalText
-    {
-        public override string Path => path;
-
-        public override SourceText GetText(CancellationToken cancellationToken = default) => SourceText.From(text);
     }
 }

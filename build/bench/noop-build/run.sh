@@ -2,8 +2,9 @@
 # No-op and touch builds of a consumer project against the packed ModelStore.Build, with the user's `dotnet build`
 # (default flags: node reuse on) and again with -nodeReuse:false.
 #   build/bench/noop-build/run.sh [RUNS=11] [BIG_MIB=2048]
-# Rows (every round runs the projects in another order, rotated; median (min-max) in seconds, and the 1-minute load
-# average after each run of the row, median and max):
+# Rows (every round runs the projects in another order, rotated; median (min-max) in seconds, the CPU time of the
+# `dotnet build` process (user + system; the project builds in that process, so this is the build's own work and far
+# less sensitive to load than the wall time), and the 1-minute load average after each run of the row, median and max):
 #   a) no-op build: the app without states vs 20 vs 1000 states of 64 KB (local store), and 1000 states copied to the
 #      output (CopyToOutputDirectory: 1000 more content items for MSBuild's copy and clean targets)
 #      goal: 1000 states <= 1.05x without;
@@ -66,12 +67,12 @@ sleep 3
 dotnet build "$work/big/app.csproj" -nodeReuse:false -v:q -p:ModelStoreVerify=full >/dev/null
 [ -n "$(find "$MODELSTORE_HOME/stamps" -type f 2>/dev/null | head -1)" ] || { echo "the big state has no stamp after a full check"; exit 1; }
 
-build() { # project, flags...
+build() { # project, flags...: the build's CPU seconds (user + system) in $work/cpu
   local project="$1"; shift
-  dotnet build "$work/$project/app.csproj" "$@" >"$work/out" 2>&1 || { cat "$work/out"; exit 1; }
+  /usr/bin/time -f "%U %S" -o "$work/cpu" dotnet build "$work/$project/app.csproj" "$@" >"$work/out" 2>&1 || { cat "$work/out"; exit 1; }
 }
 
-declare -A walls loads
+declare -A walls cpus loads
 row() { # row name, "touch"|"noop", "flags", projects...: rotated rounds, one median per project
   local name="$1" kind="$2" flags="$3"; shift 3
   local list=("$@") count=$# round i project start end
@@ -82,14 +83,16 @@ row() { # row name, "touch"|"noop", "flags", projects...: rotated rounds, one me
       [ "$kind" = touch ] && touch "$work/$project/app.csproj"
       start=$(date +%s%N); build "$project" $flags; end=$(date +%s%N)
       walls[$name/$project]+="$(awk -v n="$((end - start))" 'BEGIN { printf "%.3f", n / 1e9 }') "
+      cpus[$name/$project]+="$(awk '{ printf "%.3f", $1 + $2 }' "$work/cpu") "
       loads[$name/$project]+="$(load_now) "
     done
   done
   for project in "${list[@]}"; do
     read -r median min max <<<"$(echo "${walls[$name/$project]}" | stats)"
+    read -r cpu cpu_min cpu_max <<<"$(echo "${cpus[$name/$project]}" | stats)"
     read -r load_median _ load_max <<<"$(echo "${loads[$name/$project]}" | stats)"
-    echo "row $name $project: median $median s ($min-$max), load $load_median (max $load_max)"
-    eval "median_${name//-/_}_${project//-/_}=$median"
+    echo "row $name $project: median $median s ($min-$max), cpu $cpu s ($cpu_min-$cpu_max), load $load_median (max $load_max)"
+    eval "median_${name//-/_}_${project//-/_}=$median cpu_${name//-/_}_${project//-/_}=$cpu"
   done
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3fx", a / b }'; }
@@ -107,8 +110,10 @@ echo
 for mode in default no-reuse; do
   m="${mode//-/_}"
   eval "none=\$median_noop_${m}_states_0 s20=\$median_noop_${m}_states_20 s1000=\$median_noop_${m}_states_1000 c1000=\$median_noop_${m}_copied_1000"
+  eval "cpu_none=\$cpu_noop_${m}_states_0 cpu_s1000=\$cpu_noop_${m}_states_1000 cpu_c1000=\$cpu_noop_${m}_copied_1000"
   eval "touch_none=\$median_touch_${m}_states_0 touch_big=\$median_touch_${m}_big"
   echo "no-op ($mode): 20 states / none: $(ratio "$s20" "$none"); 1000 states / none: $(ratio "$s1000" "$none") (goal <= 1.05x); 1000 states copied to the output / none: $(ratio "$c1000" "$none")"
+  echo "no-op ($mode), CPU: 1000 states / none: $(ratio "$cpu_s1000" "$cpu_none"); 1000 states copied to the output / none: $(ratio "$cpu_c1000" "$cpu_none")"
   echo "touch ($mode): ${big_mib} MiB cached state over none: $(over "$touch_big" "$touch_none") (goal <= +0.2 s)"
 done
 echo "touch with ModelStoreVerify=full: ${big_mib} MiB cached state over none: $(over "$median_touch_full_big" "$median_touch_full_states_0") (hashes the state)"
@@ -117,5 +122,5 @@ echo "touch with ModelStoreVerify=full: ${big_mib} MiB cached state over none: $
 echo
 echo "ModelStore and copy targets in one no-op build of copied-1000 (-clp:PerformanceSummary):"
 dotnet build "$work/copied-1000/app.csproj" -nodeReuse:false -tl:off -v:q -clp:PerformanceSummary \
-  | grep -E '^\s+[0-9]+ ms\s+(_ModelStore[A-Za-z]*|ResolveModelStates|_CopyOutOfDateSourceItemsToOutputDirectory|_CopyDifferingSourceItemsToOutputDirectory|CoreCompile|GetCopyToOutputDirectoryItems|IncrementalClean)\s' \
+  | grep -E '^\s+[0-9]+ ms\s+(_ModelStore[A-Za-z]*|ResolveModelStates|_CopyOutOfDateSourceItemsToOutputDirectory|_CopyDifferingSourceItemsToOutputDirectory|CoreCompile|_GenerateCompileDependencyCache|GetCopyToOutputDirectoryItems|IncrementalClean)\s' \
   | awk '{ print "  " $0 }'

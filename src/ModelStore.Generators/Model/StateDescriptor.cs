@@ -2,8 +2,8 @@ using ModelStore.Generators.Helpers;
 
 namespace ModelStore.Generators.Model;
 
-/// <summary>One well-formed <c>.modelstate</c> descriptor: a resolved <c>ModelState</c> item.</summary>
-/// <param name="FilePath">The descriptor file.</param>
+/// <summary>One well-formed <c>[state]</c> section of a descriptor file: a resolved <c>ModelState</c> item.</summary>
+/// <param name="FilePath">The descriptor file holding the section.</param>
 /// <param name="Item">The item's Include as written in the project (for messages).</param>
 /// <param name="Key">The canonical state key (already validated).</param>
 /// <param name="Store">The name of the store the state was resolved from.</param>

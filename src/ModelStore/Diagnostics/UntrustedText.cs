@@ -5,7 +5,7 @@ namespace ModelStore.Diagnostics;
 
 /// <summary>
 /// Makes text from outside (a server's error body or header, a value read from a lock file, a cache index or a
-/// <c>.modelstate</c> file) safe to print: control characters (ESC sequences that would drive the terminal, carriage
+/// descriptor file in obj/) safe to print: control characters (ESC sequences that would drive the terminal, carriage
 /// returns and line breaks that would forge lines of a build log, NUL...) and the Unicode bidirectional overrides that
 /// would reorder what is shown become visible escapes such as <c>\x1B</c> or <c>\u202E</c>.
 /// </summary>

@@ -39,7 +39,7 @@ public sealed class DesignTimeIntegrationTests
         var clip = app.Publish(Clip, 5_000);
         app.WithStore("vendor", $"ProviderType=\"{typeof(ThirdPartyStoreProvider).FullName}\" ProviderAssembly=\"{typeof(ThirdPartyStoreProvider).Assembly.Location}\" Root=\"{app.StoreFolder}\" AuthToken=\"{Secret}\"")
             .WithState(Clip, "Store=\"vendor\"");
-        var descriptor = Path.Combine(app.IntermediateFolder, "modelstates", "pytorch.resnet18.cls1000.imagenet.modelstate");
+        var descriptor = Path.Combine(app.IntermediateFolder, "modelstates", "states.modelstates");
 
         // 1. Nothing known yet: no store contacted, no accessor, a warning.
         var cold = await app.BuildAsync(DesignTimeBuild);
@@ -47,7 +47,7 @@ public sealed class DesignTimeIntegrationTests
         Assert.IsEmpty(github.Requests, string.Join("\n", github.Requests));
         StringAssert.Contains(cold.Output, $"warning MST0022: ModelState '{Resnet}'", cold.ToString());
         StringAssert.Contains(cold.Output, $"warning MST0022: ModelState '{Clip}'", cold.ToString());
-        Assert.IsFalse(File.Exists(descriptor));
+        Assert.IsFalse(File.Exists(descriptor) && File.ReadAllText(descriptor).Contains("[state]", StringComparison.Ordinal), "no state is described yet");
         Assert.IsFalse(File.Exists(app.LockFile));
         Assert.IsFalse(Directory.Exists(app.Home));
 
@@ -70,8 +70,8 @@ public sealed class DesignTimeIntegrationTests
         Assert.AreEqual(0, warm.ExitCode, warm.ToString());
         Assert.IsEmpty(github.Requests, string.Join("\n", github.Requests));
         Assert.IsFalse(warm.Output.Contains("MST0022", StringComparison.Ordinal), warm.ToString());
-        StringAssert.Contains(File.ReadAllText(descriptor), $"sha256={sha}\n");
-        StringAssert.Contains(File.ReadAllText(Path.Combine(app.IntermediateFolder, "modelstates", "pytorch.clip.laion.modelstate")), $"sha256={clip}\n");
+        StringAssert.Contains(File.ReadAllText(descriptor), $"[state]\nkey={Resnet}\nstore=mozuma\nsha256={sha}\n");
+        StringAssert.Contains(File.ReadAllText(descriptor), $"sha256={clip}\n");
         Assert.IsFalse(Directory.Exists(app.Home), "nothing was fetched");
 
         foreach (var file in Directory.EnumerateFiles(Path.Combine(app.Folder, "obj"), "*", SearchOption.AllDirectories).Append(app.LockFile))
