@@ -93,14 +93,10 @@ done
 version="$(basename "$(ls "$work"/feed/ModelStore.Build.*.nupkg | grep -v snupkg | head -1)" .nupkg)"; version="${version#ModelStore.Build.}"
 export NUGET_PACKAGES="$work/nuget"
 
+source "$root/build/bench/rows.sh" # consumer_folder
 make_consumer() { # dir, store kind (s3|local)
   local dir="$1"
-  mkdir -p "$dir"
-  cp "$root/global.json" "$dir/"
-  cat >"$dir/nuget.config" <<XML
-<configuration><packageSources><clear /><add key="feed" value="$work/feed" /><add key="nuget.org" value="https://api.nuget.org/v3/index.json" /></packageSources>
-<packageSourceMapping><packageSource key="feed"><package pattern="ModelStore*" /></packageSource><packageSource key="nuget.org"><package pattern="*" /></packageSource></packageSourceMapping></configuration>
-XML
+  consumer_folder "$dir" "$work/feed"
   echo 'Console.WriteLine(Proof.ModelStates.Big.Sha256);' >"$dir/Program.cs"
   local store
   if [ "$2" = s3 ]; then
