@@ -228,6 +228,18 @@ public sealed partial class FakeGitHubServer : IAsyncDisposable
 
         // GitHub: a 304 answer to a correctly authorized conditional request does not count.
         bool Counts() => !(context.Response.StatusCode == 304 && identity is not null);
+
+        // Recorded when the response starts, before the client can have its body (and its test be counting requests), or
+        // after the handler for a response that never started; once either way.
+        var recorded = 0;
+        void RecordOnce()
+        {
+            if (Interlocked.Exchange(ref recorded, 1) == 0)
+            {
+                Record(context, authorization, context.Response.StatusCode, Counts());
+            }
+        }
+
         context.Response.OnStarting(() =>
         {
             var counted = Counts();
@@ -243,10 +255,11 @@ public sealed partial class FakeGitHubServer : IAsyncDisposable
             }
 
             SetRateLimitHeaders(context, limit, now);
+            RecordOnce();
             return Task.CompletedTask;
         });
         await next(context);
-        Record(context, authorization, context.Response.StatusCode, Counts());
+        RecordOnce();
     }
 
     private FakeIdentity? Authenticate(string authorization)

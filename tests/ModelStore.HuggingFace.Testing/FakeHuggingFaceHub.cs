@@ -359,6 +359,23 @@ public sealed partial class FakeHuggingFaceHub : IAsyncDisposable
     /// <summary>Stalls, faults and records every Hub request.</summary>
     private async Task RecordAndFaultAsync(HttpContext context, RequestDelegate next)
     {
+        // Recorded when the response starts, before the client can have its body (and its test be counting requests), or
+        // at the end for a response that never started; once either way.
+        var recorded = 0;
+        void Record()
+        {
+            if (Interlocked.Exchange(ref recorded, 1) == 0)
+            {
+                var request = context.Request;
+                Requests.Enqueue(new HubRequest(request.Method, request.Path + request.QueryString, NullIfEmpty(request.Headers.Authorization.ToString()), NullIfEmpty(request.Headers.Range.ToString()), context.Response.StatusCode));
+            }
+        }
+
+        context.Response.OnStarting(() =>
+        {
+            Record();
+            return Task.CompletedTask;
+        });
         try
         {
             if (Stall > TimeSpan.Zero)
@@ -403,8 +420,7 @@ public sealed partial class FakeHuggingFaceHub : IAsyncDisposable
         }
         finally
         {
-            var request = context.Request;
-            Requests.Enqueue(new HubRequest(request.Method, request.Path + request.QueryString, NullIfEmpty(request.Headers.Authorization.ToString()), NullIfEmpty(request.Headers.Range.ToString()), context.Response.StatusCode));
+            Record();
         }
     }
 

@@ -126,6 +126,7 @@ public sealed class LoopbackFileServer : IAsyncDisposable
         var response = context.Response;
         var path = request.Path.Value!.TrimStart('/');
         long sent = 0;
+        var recorded = false;
         try
         {
             if (Stall > TimeSpan.Zero)
@@ -208,10 +209,18 @@ public sealed class LoopbackFileServer : IAsyncDisposable
                     break;
                 }
 
-                await response.Body.WriteAsync(buffer.AsMemory(0, read), context.RequestAborted);
                 sent += read;
                 Interlocked.Add(ref _bytesServed, read);
                 remaining -= read;
+                if (remaining == 0)
+                {
+                    // Recorded before the last bytes go out: a client that has the whole body may be done (and its test
+                    // counting requests) before this handler reaches its end.
+                    Record(request, path, response.StatusCode, sent);
+                    recorded = true;
+                }
+
+                await response.Body.WriteAsync(buffer.AsMemory(0, read), context.RequestAborted);
                 if (sent >= cutAt && remaining > 0)
                 {
                     await response.Body.FlushAsync(context.RequestAborted);
@@ -231,9 +240,15 @@ public sealed class LoopbackFileServer : IAsyncDisposable
         }
         finally
         {
-            Requests.Enqueue(new ServedRequest(request.Method, path, NullIfEmpty(request.Headers.Range), NullIfEmpty(request.Headers.IfRange), NullIfEmpty(request.Headers.Authorization), response.StatusCode, sent));
+            if (!recorded)
+            {
+                Record(request, path, response.StatusCode, sent);
+            }
         }
     }
+
+    private void Record(HttpRequest request, string path, int status, long sent) =>
+        Requests.Enqueue(new ServedRequest(request.Method, path, NullIfEmpty(request.Headers.Range), NullIfEmpty(request.Headers.IfRange), NullIfEmpty(request.Headers.Authorization), status, sent));
 
     private static bool StringValuesEmpty(Microsoft.Extensions.Primitives.StringValues values) => values.Count == 0 || string.IsNullOrEmpty(values.ToString());
 
