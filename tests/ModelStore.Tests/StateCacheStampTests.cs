@@ -56,6 +56,45 @@ public sealed class StateCacheStampTests
     }
 
     [TestMethod]
+    public async Task A_large_blob_is_stamped_as_it_is_placed_so_its_first_check_hashes_nothing_and_an_edit_is_still_caught()
+    {
+        // Large means FreshStampMinimumSize (8 MiB in use); lowered here so that the 64 KiB blob counts.
+        var cache = new StateCache(Path.Combine(_root, "large-cache")) { FreshStampMinimumSize = 1 };
+        await cache.AddAsync("local", Key, new MemoryStream(_bytes), _sha256, TestContext.CancellationToken);
+        var path = cache.GetBlobPath(_sha256);
+        var stampPath = Path.Combine(cache.Root, "stamps", "sha256", _sha256[..2], _sha256);
+        var placed = BlobStamp.Read(path)!.Value;
+
+        Assert.IsTrue(File.Exists(stampPath), "Stamped when placed.");
+        Assert.IsTrue(BlobStamp.Read(stampPath)!.Value.ModifiedNs > placed.ChangedNs, "Written only once the file system's clock had passed the blob's last change.");
+        Assert.IsEmpty(Directory.GetFiles(Path.Combine(cache.Root, "stamps"), "clock.*"), "The clock probe is gone.");
+        var first = await cache.CheckBlobAsync(_sha256, CacheVerification.Stamp, TestContext.CancellationToken);
+        Assert.AreEqual((BlobCondition.Valid, false), (first.Condition, first.Hashed), "Hashed on the way in: not again.");
+
+        // Any later write gives the blob a ctime at or after that clock reading, so not the one recorded.
+        File.SetAttributes(path, FileAttributes.Normal);
+        await using (var file = new FileStream(path, FileMode.Open, FileAccess.ReadWrite))
+        {
+            file.WriteByte((byte)(_bytes[0] ^ 0x01));
+        }
+
+        await TouchBackAsync(path, placed.ModifiedNs);
+        var check = await cache.CheckBlobAsync(_sha256, CacheVerification.Stamp, TestContext.CancellationToken);
+
+        Assert.AreEqual((BlobCondition.Removed, true), (check.Condition, check.Hashed));
+    }
+
+    [TestMethod]
+    public async Task A_blob_below_the_fresh_stamp_size_is_not_stamped_as_it_is_placed()
+    {
+        var cache = new StateCache(Path.Combine(_root, "small-cache"));
+        await cache.AddAsync("local", Key, new MemoryStream(_bytes), _sha256, TestContext.CancellationToken);
+
+        Assert.IsFalse(File.Exists(Path.Combine(cache.Root, "stamps", "sha256", _sha256[..2], _sha256)), "64 KiB hashes faster than the clock ticks.");
+        Assert.IsTrue((await cache.CheckBlobAsync(_sha256, CacheVerification.Stamp, TestContext.CancellationToken)).Hashed);
+    }
+
+    [TestMethod]
     public async Task A_byte_edited_with_size_and_mtime_kept_is_caught_by_ctime_and_the_blob_removed()
     {
         await _cache.AddAsync("local", Key, new MemoryStream(_bytes), _sha256, TestContext.CancellationToken);

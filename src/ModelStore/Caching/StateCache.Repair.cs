@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Security.Cryptography;
 using ModelStore.IO;
 
@@ -108,9 +109,11 @@ public sealed partial class StateCache
     }
 
     /// <summary>
-    /// Moves bytes this process wrote and hashed (in tmp/, under the state's lock) to their blob name. They get no stamp
-    /// yet: their ctime is "now", and a write in the same clock tick would keep it, so the first check hashes them once
-    /// more and stamps them then (see <see cref="BlobStamp.IsRacy"/>).
+    /// Moves bytes this process wrote and hashed (in tmp/, under the state's lock) to their blob name, and stamps a large
+    /// blob once the file system's clock has left the tick of its last change (<see cref="StampPlacedBlobAsync"/>), so the
+    /// next resolution does not hash bytes that were hashed on their way in. A small blob gets no stamp yet (hashing it
+    /// again costs less than waiting for the clock): the first check hashes it once more and stamps it then (see
+    /// <see cref="BlobStamp.IsRacy"/>).
     /// </summary>
     /// <remarks>
     /// A blob already there is kept when it hashes to its name, and the new bytes are dropped: another
@@ -132,7 +135,77 @@ public sealed partial class StateCache
         DropBundlesSharing(blob);
         File.Move(temporaryPath, blob, overwrite: true);
         DeleteStamp(sha256);
+        await StampPlacedBlobAsync(sha256, blob, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// Stamps a blob just placed from bytes this process hashed as they were written. A stamp is only sound once a later
+    /// write would give the file another ctime: timestamps come from a coarse clock, and a write in the same tick as the
+    /// last change could keep it. So this reads the file system's own clock (the mtime of a file it creates next to the
+    /// stamps) until it has passed the blob's ctime, then stats the blob again: unchanged, that stat is recorded. From
+    /// then on any write, truncate, chmod or link sets a ctime at or after the clock read, which the stamp does not match.
+    /// </summary>
+    /// <remarks>
+    /// The wait is one clock tick (a few milliseconds here); on a file system whose clock does not pass within
+    /// <see cref="StampClockWait"/> (one-second timestamps) there is no stamp, and the first check hashes as before.
+    /// </remarks>
+    private async Task StampPlacedBlobAsync(string sha256, string blob, CancellationToken cancellationToken)
+    {
+        if (BlobStamp.Read(blob) is not { } placed || placed.Size < FreshStampMinimumSize)
+        {
+            return;
+        }
+
+        var probe = Path.Combine(Root, "stamps", $"clock.{Environment.ProcessId}.{Guid.NewGuid():N}{AtomicFile.PartialSuffix}");
+        var deadline = Stopwatch.GetTimestamp() + (long)(StampClockWait.TotalSeconds * Stopwatch.Frequency);
+        try
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(probe)!);
+            while (true)
+            {
+                // Creating (or truncating) the probe sets its mtime from the same clock that sets the blob's ctime.
+                using (new FileStream(probe, FileMode.Create, FileAccess.Write, FileShare.None, 1, FileOptions.None))
+                {
+                }
+
+                if (BlobStamp.Read(probe) is not { } clock)
+                {
+                    return;
+                }
+
+                if (clock.ModifiedNs > placed.ChangedNs)
+                {
+                    break;
+                }
+
+                if (Stopwatch.GetTimestamp() > deadline)
+                {
+                    return;
+                }
+
+                await Task.Delay(1, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return; // No stamp: the blob is hashed next time; the cache still works.
+        }
+        finally
+        {
+            AtomicFile.Discard(probe);
+        }
+
+        if (BlobStamp.Read(blob) == placed)
+        {
+            WriteStamp(sha256, placed);
+        }
+    }
+
+    /// <summary>The size from which a placed blob is stamped at once rather than hashed by its first check (lowered by tests).</summary>
+    internal long FreshStampMinimumSize { get; init; } = 8 << 20;
+
+    /// <summary>How long <see cref="StampPlacedBlobAsync"/> waits at most for the file system's clock to pass a blob's last change.</summary>
+    internal static readonly TimeSpan StampClockWait = TimeSpan.FromMilliseconds(50);
 
     /// <summary>How recent a blob's last change may be for a hash of it to be stamped (shortened by tests).</summary>
     internal TimeSpan StampRacyWindow { get; init; } = BlobStamp.RacyWindow;
