@@ -74,7 +74,21 @@ public static class ChunkedDownloader
 
         // Synchronous writes: a segment goes to the page cache on the thread that received it, without a hop to the pool.
         using var handle = LinkSafeFile.OpenHandle(path, fresh ? FileMode.Create : FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read | FileShare.Delete);
-        if (RandomAccess.GetLength(handle) != size)
+        if (fresh)
+        {
+            // The whole file's blocks first: a disk without room for it fails here, before a byte is fetched.
+            try
+            {
+                DiskReservation.Reserve(handle, path, size);
+            }
+            catch (IOException)
+            {
+                handle.Dispose();
+                AtomicFile.Discard(path);
+                throw;
+            }
+        }
+        else if (RandomAccess.GetLength(handle) != size)
         {
             RandomAccess.SetLength(handle, size);
         }

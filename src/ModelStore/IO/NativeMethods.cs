@@ -19,4 +19,8 @@ internal static partial class NativeMethods
     // sync_file_range(2) (Linux): off64_t offsets on every glibc architecture that has it.
     [LibraryImport("libc", EntryPoint = "sync_file_range", SetLastError = true)]
     internal static partial int SyncFileRange(SafeHandle file, long offset, long length, uint flags);
+
+    // fallocate(2) (Linux): mode 0 reserves the blocks of the range and grows the file to cover it.
+    [LibraryImport("libc", EntryPoint = "fallocate", SetLastError = true)]
+    internal static partial int Fallocate(SafeHandle file, int mode, long offset, long length);
 }

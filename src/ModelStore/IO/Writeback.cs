@@ -20,8 +20,15 @@ internal static class Writeback
     {
         if (OperatingSystem.IsLinux() && length > 0)
         {
-            // A file system without it (ENOSYS, EINVAL) only loses the head start.
-            _ = NativeMethods.SyncFileRange(file, offset, length, NativeMethods.SyncFileRangeWrite);
+            try
+            {
+                // A file system without it (ENOSYS, EINVAL) only loses the head start.
+                _ = NativeMethods.SyncFileRange(file, offset, length, NativeMethods.SyncFileRangeWrite);
+            }
+            catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+            {
+                // A C library without the call (or named otherwise): the same, a hint lost, never a failed download.
+            }
         }
     }
 }

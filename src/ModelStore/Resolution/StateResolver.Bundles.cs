@@ -90,7 +90,8 @@ public sealed partial class StateResolver
                         Interlocked.Add(ref downloaded, progress.Bytes);
                         if (progress.Started && mirrors.ServedBy is { } mirror)
                         {
-                            servedBy = mirror;
+                            // Files fetched at once may each name their mirror; any one of them is a true answer.
+                            Interlocked.Exchange(ref servedBy, mirror);
                         }
 
                         files[index] = new BundleFile(file.Path, state.Sha256, state.Size);

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using ModelStore.Downloads;
+using ModelStore.Resolution;
 using ModelStore.States;
 using ModelStore.Stores;
 using ModelStore.Testing;
@@ -402,6 +403,39 @@ public sealed class ChunkedDownloaderTests
         Assert.AreEqual(Sha256(content), download.Sha256);
     }
 
+    [TestMethod]
+    public async Task A_fresh_download_reserves_the_whole_file_on_disk_before_the_first_range_is_asked_for()
+    {
+        Assert.IsTrue(OperatingSystem.IsLinux(), "The reservation is fallocate(2); elsewhere the file is only given its length.");
+        var (uri, content) = Serve();
+        var source = new WatchesTheTarget(new HttpRangeSource(_client, uri), Target);
+
+        var download = await ChunkedDownloader.DownloadAsync(source, await source.GetObjectAsync(TestContext.CancellationToken), Target, SmallChunks, cancellationToken: TestContext.CancellationToken);
+
+        Assert.AreEqual(Sha256(content), download.Sha256);
+        Assert.IsNotNull(source.AllocatedAtFirstRange, "A range was asked for.");
+        Assert.IsGreaterThanOrEqualTo((long)Size, source.AllocatedAtFirstRange.Value, "Before any byte was written the file's blocks (st_blocks) covered it whole; a sparse file has none.");
+    }
+
+    [TestMethod]
+    public async Task A_disk_without_room_for_the_object_fails_before_a_byte_is_fetched_and_leaves_nothing()
+    {
+        Assert.IsTrue(OperatingSystem.IsLinux(), "The reservation is fallocate(2); elsewhere a full disk fails the write that meets it.");
+        // More than the disk has free (bounded below ext4's largest file, so the answer is "no room", not "too large").
+        var tooLarge = Math.Min(new DriveInfo(_folder).AvailableFreeSpace + (64L << 30), 8L << 40);
+        var source = new ClaimsASize(tooLarge);
+
+        var error = await Assert.ThrowsExactlyAsync<IOException>(() => ChunkedDownloader.DownloadAsync(source, new RemoteObject(tooLarge, "\"v1\""), Target, SmallChunks, cancellationToken: TestContext.CancellationToken));
+
+        Assert.Contains("Nothing was downloaded", error.Message);
+        Assert.Contains(_folder, error.Message, "The message names the folder that is short of room.");
+        Assert.DoesNotContain("(0 bytes are free)", error.Message, "The free space is read before anything is reserved: a reservation that cannot fit never fills the disk, even for a moment.");
+        Assert.AreEqual(0, source.RangesOpened, "No range was asked for.");
+        Assert.IsFalse(File.Exists(Target), "No empty part file stays behind.");
+        Assert.IsFalse(File.Exists(Target + ChunkedDownloader.JournalSuffix), "No journal either.");
+        Assert.AreEqual(ResolutionFailureKind.CacheError, ResolutionFailure.FromException(error)?.Kind, "Resolution reports it as the cache's problem (free space), not the store's.");
+    }
+
     private string Target => Path.Combine(_folder, "download.partial");
 
     private static (Uri Uri, byte[] Content) Serve(string? path = null, int seed = 1)
@@ -435,6 +469,50 @@ public sealed class ChunkedDownloaderTests
             var body = new System.IO.Pipelines.Pipe(new System.IO.Pipelines.PipeOptions(pauseWriterThreshold: 0));
             await body.Writer.WriteAsync(content.AsMemory(0, stallAfter), cancellationToken); // never completed: the reader then waits
             return body.Reader.AsStream();
+        }
+    }
+
+    // Records the target's allocated bytes (st_blocks x 512, read with stat(1)) when the first range is opened.
+    private sealed class WatchesTheTarget(IRangeReadableSource inner, string target) : IRangeReadableSource
+    {
+        private int _opened;
+
+        public long? AllocatedAtFirstRange { get; private set; }
+
+        public string Description => inner.Description;
+
+        public Task<RemoteObject> GetObjectAsync(CancellationToken cancellationToken = default) => inner.GetObjectAsync(cancellationToken);
+
+        public async Task<Stream> OpenRangeAsync(RemoteObject expected, long offset, long length, CancellationToken cancellationToken = default)
+        {
+            if (Interlocked.Exchange(ref _opened, 1) == 0)
+            {
+                using var stat = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("stat", ["-c", "%b %B", target]) { RedirectStandardOutput = true })!;
+                var fields = (await stat.StandardOutput.ReadToEndAsync(cancellationToken)).Split(' ', StringSplitOptions.TrimEntries);
+                await stat.WaitForExitAsync(cancellationToken);
+                AllocatedAtFirstRange = long.Parse(fields[0], System.Globalization.CultureInfo.InvariantCulture) * long.Parse(fields[1], System.Globalization.CultureInfo.InvariantCulture);
+            }
+
+            return await inner.OpenRangeAsync(expected, offset, length, cancellationToken);
+        }
+    }
+
+    // An object larger than the disk here; counts the ranges asked for (none should be).
+    private sealed class ClaimsASize(long size) : IRangeReadableSource
+    {
+        private int _ranges;
+
+        public int RangesOpened => Volatile.Read(ref _ranges);
+
+        public string Description => "an object of " + size + " bytes";
+
+        public Task<RemoteObject> GetObjectAsync(CancellationToken cancellationToken = default) => Task.FromResult(new RemoteObject(size, "\"v1\""));
+
+        public Task<Stream> OpenRangeAsync(RemoteObject expected, long offset, long length, CancellationToken cancellationToken = default)
+        {
+            // Nothing to send: a download that got this far fails at once (not transient), writing nothing.
+            Interlocked.Increment(ref _ranges);
+            throw new StateStoreException(StateStoreError.InvalidContent, "A range of an object that cannot fit was asked for.");
         }
     }
 }
