@@ -7,7 +7,8 @@
 # less sensitive to load than the wall time), and the 1-minute load average after each run of the row, median and max):
 #   a) no-op build: the app without states vs 20 vs 1000 states of 64 KB (local store), and 1000 states copied to the
 #      output (CopyToOutputDirectory: 1000 more content items for MSBuild's copy and clean targets)
-#      goal: 1000 states <= 1.05x without;
+#      goal: 1000 states <= 1.05x without; and a control without the package: the same 1000 items in a project that
+#      does not reference it against that project without them (MSBuild's own cost of 1000 items, whoever declares them);
 #   b) `touch app.csproj` then build: the app with one BIG_MIB cached state (copied to the output) vs without states
 #      goal: <= 0.2 s over without (the issue asks for 10 GiB; 2 GiB because the state sits three times on disk:
 #      store, cache, output, and rounds repeat);
@@ -40,12 +41,12 @@ mkdir -p "$work/states"
 for i in $(seq -w 1 1000); do head -c 65536 /dev/urandom >"$work/states/pytorch.bench-net.part$i.v1.pt"; done
 head -c "$((big_mib * 1048576))" /dev/urandom >"$work/states/pytorch.bench-big.weights.v1.pt"
 
-make_project() { # name, state count (or "big"), copied to the output (yes/no)
+make_project() { # name, state count (or "big"), copied to the output (yes/no), the package referenced (yes by default)
   local dir="$work/$1"
   consumer_folder "$dir" "$feed"
   {
     echo '<Project Sdk="Microsoft.NET.Sdk"><PropertyGroup><OutputType>Exe</OutputType><TargetFramework>net10.0</TargetFramework><ImplicitUsings>enable</ImplicitUsings></PropertyGroup><ItemGroup>'
-    echo "<PackageReference Include=\"ModelStore.Build\" Version=\"$version\" PrivateAssets=\"all\" />"
+    [ "${4:-yes}" = yes ] && echo "<PackageReference Include=\"ModelStore.Build\" Version=\"$version\" PrivateAssets=\"all\" />"
     if [ "$2" != 0 ]; then echo "<ModelStore Include=\"local\" Kind=\"Local\" Folder=\"$work/states\" />"; fi
     if [ "$2" = big ]; then
       echo '<ModelState Include="pytorch/bench-big.weights.v1" Store="local" CopyToOutputDirectory="PreserveNewest" />'
@@ -62,6 +63,10 @@ make_project states-20 20 no
 make_project states-1000 1000 no
 make_project copied-1000 1000 yes
 make_project big big yes
+# The control: the same 1000 items in a project without the package (MSBuild evaluates them, nothing reads them),
+# against the same project without items: what 1000 items cost MSBuild itself, whoever declares them.
+make_project plain-0 0 no no
+make_project items-1000 1000 no no
 # A blob is stamped by the first check whose ctime is more than 2 s old; this build hashes the big state and stamps it.
 sleep 3
 dotnet build "$work/big/app.csproj" -nodeReuse:false -v:q -p:ModelStoreVerify=full >/dev/null
@@ -101,7 +106,7 @@ over() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%+.3f s", a - b }'; }
 echo "$runs rounds per row, order rotated each round; seconds, median (min-max); load = 1-minute load average after each run, median (max)"
 for mode in default no-reuse; do
   flags=""; [ "$mode" = no-reuse ] && flags="-nodeReuse:false"
-  row "noop-$mode" noop "$flags" states-0 states-20 states-1000 copied-1000
+  row "noop-$mode" noop "$flags" states-0 states-20 states-1000 copied-1000 plain-0 items-1000
   row "touch-$mode" touch "$flags" states-0 big
 done
 row touch-full touch "-p:ModelStoreVerify=full" states-0 big
@@ -112,8 +117,10 @@ for mode in default no-reuse; do
   eval "none=\$median_noop_${m}_states_0 s20=\$median_noop_${m}_states_20 s1000=\$median_noop_${m}_states_1000 c1000=\$median_noop_${m}_copied_1000"
   eval "cpu_none=\$cpu_noop_${m}_states_0 cpu_s1000=\$cpu_noop_${m}_states_1000 cpu_c1000=\$cpu_noop_${m}_copied_1000"
   eval "touch_none=\$median_touch_${m}_states_0 touch_big=\$median_touch_${m}_big"
+  eval "plain=\$median_noop_${m}_plain_0 items=\$median_noop_${m}_items_1000 cpu_plain=\$cpu_noop_${m}_plain_0 cpu_items=\$cpu_noop_${m}_items_1000"
   echo "no-op ($mode): 20 states / none: $(ratio "$s20" "$none"); 1000 states / none: $(ratio "$s1000" "$none") (goal <= 1.05x); 1000 states copied to the output / none: $(ratio "$c1000" "$none")"
   echo "no-op ($mode), CPU: 1000 states / none: $(ratio "$cpu_s1000" "$cpu_none"); 1000 states copied to the output / none: $(ratio "$cpu_c1000" "$cpu_none")"
+  echo "no-op ($mode), control without the package: 1000 items / none: $(ratio "$items" "$plain") (CPU $(ratio "$cpu_items" "$cpu_plain")): MSBuild's own cost of the items"
   echo "touch ($mode): ${big_mib} MiB cached state over none: $(over "$touch_big" "$touch_none") (goal <= +0.2 s)"
 done
 echo "touch with ModelStoreVerify=full: ${big_mib} MiB cached state over none: $(over "$median_touch_full_big" "$median_touch_full_states_0") (hashes the state)"
