@@ -86,6 +86,7 @@ bundle_median() { line bundles "^row $1:" | grep -oE 'wall median [0-9.]+' | awk
   echo "| Same, CPU time of the \`dotnet build\` process (user + system; less sensitive to load), 1000 states vs none | | | $(noop_cpu_ratio default '1000 states' || echo n/a) | |"
   echo "| Same, 20 states | $(noop_row noop-default states-20) | | $(noop_ratio default '20 states' || echo n/a) | |"
   echo "| Same, 1000 states copied to the output (CopyToOutputDirectory) | $(noop_row noop-default copied-1000) | | $(noop_ratio default '1000 states copied to the output' || echo n/a) | |"
+  echo "| Control: the same 1000 items in a project without the package vs that project without them (MSBuild's own cost) | $(noop_row noop-default items-1000) | $(noop_row noop-default plain-0) | $(line noop-build '^no-op \\(default\\), control' | grep -oE 'none: [0-9.]+x' | grep -oE '[0-9.]+x$' || echo n/a) | |"
   echo "| Same, 1000 states, \`-nodeReuse:false\` | $(noop_row noop-no-reuse states-1000) | $(noop_row noop-no-reuse states-0) | $(noop_ratio no-reuse '1000 states' || echo n/a) | <= 1.05x |"
   echo "| \`touch app.csproj\` + \`dotnet build\`, one ${noop_big_mib} MiB cached state vs none | $(noop_row touch-default big) | $(noop_row touch-default states-0) | $(noop_touch '\(default\)' || echo n/a) | <= +0.2 s |"
   echo "| Same, \`-nodeReuse:false\` | $(noop_row touch-no-reuse big) | $(noop_row touch-no-reuse states-0) | $(noop_touch '\(no-reuse\)' || echo n/a) | <= +0.2 s |"
