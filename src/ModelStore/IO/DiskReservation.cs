@@ -64,11 +64,13 @@ internal static class DiskReservation
     }
 
     // The bytes an unprivileged writer may still use in the folder's file system (statvfs f_bavail); unknown: no limit.
+    // A file system that reports no size at all (some FUSE and network mounts say 0 of 0) tells nothing about its room.
     private static long FreeSpace(string folder)
     {
         try
         {
-            return new DriveInfo(folder).AvailableFreeSpace;
+            var drive = new DriveInfo(folder);
+            return drive.TotalSize > 0 ? drive.AvailableFreeSpace : long.MaxValue;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
         {
