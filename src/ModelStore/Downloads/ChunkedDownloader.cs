@@ -134,10 +134,12 @@ public static class ChunkedDownloader
         }
         catch
         {
-            // Every chunk has stopped: what they wrote is recorded for the next attempt, up to the last byte.
+            // Every chunk has stopped: what they wrote is recorded for the next attempt, up to the last byte, and the
+            // room reserved for the rest goes back to the disk.
             SaveOnStop(journal);
             await stopHashing.CancelAsync().ConfigureAwait(false);
             await hashingOnDisk.ContinueWith(static _ => { }, TaskScheduler.Default).ConfigureAwait(false);
+            ReleaseUnwritten(handle, journal, chunkSize, size);
             throw;
         }
 
@@ -347,6 +349,19 @@ public static class ChunkedDownloader
     private static long HashAheadBudget(ChunkedDownloadOptions options) => Math.Min(MaxHashAheadBytes, (options.Parallelism - 1) * options.ChunkSize);
 
     // A journal that cannot be saved costs the next attempt some bytes, not this failure its message.
+    // Past each unfinished chunk's recorded bytes nothing counts for a resume, so those blocks can go.
+    private static void ReleaseUnwritten(SafeFileHandle handle, DownloadJournal journal, long chunkSize, long size)
+    {
+        for (var index = 0; index < journal.Done.Length; index++)
+        {
+            if (!journal.Done[index])
+            {
+                var start = (index * chunkSize) + journal.Written[index];
+                DiskReservation.Release(handle, start, DownloadJournal.ChunkLength(index, chunkSize, size) - journal.Written[index]);
+            }
+        }
+    }
+
     private static void SaveOnStop(DownloadJournal journal)
     {
         try

@@ -17,9 +17,9 @@ namespace ModelStore.IO;
 /// </remarks>
 internal static class DiskReservation
 {
-    private const int ENOSPC = 28;
-    private const int EFBIG = 27;
-    private const int EDQUOT = 122;
+    private const int ENOSPC = NativeMethods.ENOSPC;
+    private const int EFBIG = NativeMethods.EFBIG;
+    private const int EDQUOT = NativeMethods.EDQUOT;
 
     /// <summary>
     /// Gives the empty file <paramref name="handle"/> (at <paramref name="path"/>) <paramref name="size"/> bytes, reserved
@@ -42,7 +42,7 @@ internal static class DiskReservation
             int errno;
             try
             {
-                if (NativeMethods.Fallocate(handle, 0, 0, size) == 0)
+                if (NativeMethods.Fallocate(handle, NativeMethods.FallocateReserve, 0, size) == 0)
                 {
                     return;
                 }
@@ -61,6 +61,26 @@ internal static class DiskReservation
         }
 
         RandomAccess.SetLength(handle, size);
+    }
+
+    /// <summary>
+    /// Gives back the blocks of <paramref name="length"/> bytes at <paramref name="offset"/> that were reserved and never
+    /// written, keeping the file's size: a download that stops keeps the room of the bytes it has, not of those it never
+    /// got (a server that claims 20 GiB and sends nothing would otherwise hold 20 GiB of the disk until the next fetch
+    /// or `modelstore clean`). Where the file system cannot, nothing changes.
+    /// </summary>
+    public static void Release(SafeFileHandle handle, long offset, long length)
+    {
+        if (length > 0 && OperatingSystem.IsLinux())
+        {
+            try
+            {
+                _ = NativeMethods.Fallocate(handle, NativeMethods.FallocatePunchHole, offset, length);
+            }
+            catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+            {
+            }
+        }
     }
 
     // The bytes an unprivileged writer may still use in the folder's file system (statvfs f_bavail); unknown: no limit.

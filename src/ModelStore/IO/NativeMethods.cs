@@ -5,6 +5,13 @@ namespace ModelStore.IO;
 internal static partial class NativeMethods
 {
     internal const int EEXIST = 17;
+    internal const int EFBIG = 27;
+    internal const int ENOSPC = 28;
+    internal const int EDQUOT = 122;
+
+    // fallocate(2) modes: 0 reserves (and grows the file); PUNCH_HOLE | KEEP_SIZE gives a range's blocks back.
+    internal const int FallocateReserve = 0;
+    internal const int FallocatePunchHole = 0x02 | 0x01;
 
     // sync_file_range(2) flag: start writing the range's dirty pages, without waiting for them.
     internal const uint SyncFileRangeWrite = 2;
@@ -20,7 +27,7 @@ internal static partial class NativeMethods
     [LibraryImport("libc", EntryPoint = "sync_file_range", SetLastError = true)]
     internal static partial int SyncFileRange(SafeHandle file, long offset, long length, uint flags);
 
-    // fallocate(2) (Linux): mode 0 reserves the blocks of the range and grows the file to cover it.
+    // fallocate(2) (Linux): see the modes above.
     [LibraryImport("libc", EntryPoint = "fallocate", SetLastError = true)]
     internal static partial int Fallocate(SafeHandle file, int mode, long offset, long length);
 }

@@ -436,6 +436,27 @@ public sealed class ChunkedDownloaderTests
         Assert.AreEqual(ResolutionFailureKind.CacheError, ResolutionFailure.FromException(error)?.Kind, "Resolution reports it as the cache's problem (free space), not the store's.");
     }
 
+    [TestMethod]
+    public async Task A_download_that_stops_gives_back_the_room_of_the_bytes_it_never_got()
+    {
+        Assert.IsTrue(OperatingSystem.IsLinux(), "The reservation and its release are fallocate(2).");
+        var (uri, content) = Serve();
+        var real = new HttpRangeSource(_client, uri);
+        var remote = await real.GetObjectAsync(TestContext.CancellationToken);
+        var source = new FirstRangeEndsEarly(real, content, sent: 100_000);
+        var options = new ChunkedDownloadOptions { ChunkSize = SmallChunks.ChunkSize, Parallelism = SmallChunks.Parallelism, MaxRetries = 0 };
+
+        await Assert.ThrowsExactlyAsync<StateStoreException>(() => ChunkedDownloader.DownloadAsync(source, remote, Target, options, cancellationToken: TestContext.CancellationToken));
+
+        Assert.AreEqual((long)Size, new FileInfo(Target).Length, "The part file keeps its size for the resume.");
+        var allocated = await AllocatedBytesAsync(Target, TestContext.CancellationToken);
+        Assert.IsGreaterThanOrEqualTo(100_000L, allocated, "The bytes received keep their blocks.");
+        Assert.IsLessThan(Size / 2L, allocated, "The room reserved for the bytes that never came went back to the disk (it was the whole file).");
+        var resumed = await ChunkedDownloader.DownloadAsync(real, remote, Target, SmallChunks, cancellationToken: TestContext.CancellationToken);
+        Assert.AreEqual(Sha256(content), resumed.Sha256, "The resume over the released ranges gives the right bytes.");
+        Assert.AreEqual(Size - 100_000L, resumed.BytesTransferred, "It fetched only what the first attempt did not write.");
+    }
+
     private string Target => Path.Combine(_folder, "download.partial");
 
     private static (Uri Uri, byte[] Content) Serve(string? path = null, int seed = 1)
@@ -472,7 +493,36 @@ public sealed class ChunkedDownloaderTests
         }
     }
 
-    // Records the target's allocated bytes (st_blocks x 512, read with stat(1)) when the first range is opened.
+    // A file's allocated bytes: st_blocks times its block unit, read with stat(1).
+    private static async Task<long> AllocatedBytesAsync(string file, CancellationToken cancellationToken)
+    {
+        using var stat = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("stat", ["-c", "%b %B", file]) { RedirectStandardOutput = true })!;
+        var fields = (await stat.StandardOutput.ReadToEndAsync(cancellationToken)).Split(' ', StringSplitOptions.TrimEntries);
+        await stat.WaitForExitAsync(cancellationToken);
+        return long.Parse(fields[0], System.Globalization.CultureInfo.InvariantCulture) * long.Parse(fields[1], System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    // The range from offset 0 ends after its first bytes (a connection that closes early); the others never answer, so
+    // that range's failure is what stops the download.
+    private sealed class FirstRangeEndsEarly(IRangeReadableSource inner, byte[] content, int sent) : IRangeReadableSource
+    {
+        public string Description => inner.Description;
+
+        public Task<RemoteObject> GetObjectAsync(CancellationToken cancellationToken = default) => inner.GetObjectAsync(cancellationToken);
+
+        public async Task<Stream> OpenRangeAsync(RemoteObject expected, long offset, long length, CancellationToken cancellationToken = default)
+        {
+            if (offset == 0)
+            {
+                return new MemoryStream(content, 0, sent, writable: false);
+            }
+
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+            throw new OperationCanceledException(cancellationToken);
+        }
+    }
+
+    // Records the target's allocated bytes when the first range is opened.
     private sealed class WatchesTheTarget(IRangeReadableSource inner, string target) : IRangeReadableSource
     {
         private int _opened;
@@ -487,10 +537,7 @@ public sealed class ChunkedDownloaderTests
         {
             if (Interlocked.Exchange(ref _opened, 1) == 0)
             {
-                using var stat = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("stat", ["-c", "%b %B", target]) { RedirectStandardOutput = true })!;
-                var fields = (await stat.StandardOutput.ReadToEndAsync(cancellationToken)).Split(' ', StringSplitOptions.TrimEntries);
-                await stat.WaitForExitAsync(cancellationToken);
-                AllocatedAtFirstRange = long.Parse(fields[0], System.Globalization.CultureInfo.InvariantCulture) * long.Parse(fields[1], System.Globalization.CultureInfo.InvariantCulture);
+                AllocatedAtFirstRange = await AllocatedBytesAsync(target, cancellationToken);
             }
 
             return await inner.OpenRangeAsync(expected, offset, length, cancellationToken);
