@@ -54,7 +54,7 @@ public sealed partial class StateCache
     {
         try
         {
-            return JsonSerializer.Deserialize<IndexEntry>(File.ReadAllBytes(indexPath)) is { } entry && States.StateKey.TryParse(entry.Key, out var key) ? key : null;
+            return JsonSerializer.Deserialize(File.ReadAllBytes(indexPath), IndexJson.Default.IndexEntry) is { } entry && States.StateKey.TryParse(entry.Key, out var key) ? key : null;
         }
         catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException)
         {

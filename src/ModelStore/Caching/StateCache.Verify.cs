@@ -53,7 +53,7 @@ public sealed partial class StateCache
             IndexEntry? entry;
             try
             {
-                entry = JsonSerializer.Deserialize<IndexEntry>(File.ReadAllBytes(file));
+                entry = JsonSerializer.Deserialize(File.ReadAllBytes(file), IndexJson.Default.IndexEntry);
             }
             catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException)
             {

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using ModelStore.IO;
 using ModelStore.States;
 using ModelStore.Stores;
@@ -28,8 +29,6 @@ public sealed partial class StateCache
 {
     /// <summary>The environment variable that overrides the cache root.</summary>
     public const string HomeVariable = "MODELSTORE_HOME";
-
-    private static readonly JsonSerializerOptions IndexJson = new() { WriteIndented = true };
 
     /// <summary>Opens the cache at <paramref name="root"/> (created on first write).</summary>
     public StateCache(string root)
@@ -79,7 +78,7 @@ public sealed partial class StateCache
         IndexEntry? entry;
         try
         {
-            entry = JsonSerializer.Deserialize<IndexEntry>(File.ReadAllBytes(indexPath));
+            entry = JsonSerializer.Deserialize(File.ReadAllBytes(indexPath), IndexJson.Default.IndexEntry);
         }
         catch (JsonException)
         {
@@ -228,7 +227,7 @@ public sealed partial class StateCache
             IndexEntry? entry;
             try
             {
-                entry = JsonSerializer.Deserialize<IndexEntry>(File.ReadAllBytes(file));
+                entry = JsonSerializer.Deserialize(File.ReadAllBytes(file), IndexJson.Default.IndexEntry);
             }
             catch (Exception e) when (e is JsonException or IOException)
             {
@@ -252,7 +251,7 @@ public sealed partial class StateCache
         ArgumentNullException.ThrowIfNull(state);
         try
         {
-            return JsonSerializer.Deserialize<IndexEntry>(File.ReadAllBytes(GetIndexPath(state.StoreId, state.Key)))?.FetchedUtc;
+            return JsonSerializer.Deserialize(File.ReadAllBytes(GetIndexPath(state.StoreId, state.Key)), IndexJson.Default.IndexEntry)?.FetchedUtc;
         }
         catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException)
         {
@@ -396,7 +395,7 @@ public sealed partial class StateCache
         {
             await using (temporary.ConfigureAwait(false))
             {
-                await temporary.WriteAsync(JsonSerializer.SerializeToUtf8Bytes(entry, IndexJson), cancellationToken).ConfigureAwait(false);
+                await temporary.WriteAsync(JsonSerializer.SerializeToUtf8Bytes(entry, IndexJson.Default.IndexEntry), cancellationToken).ConfigureAwait(false);
             }
 
             File.Move(temporaryPath, path, overwrite: true);
@@ -443,4 +442,10 @@ public sealed partial class StateCache
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..16];
 
     private sealed record IndexEntry(string Store, string Key, string Sha256, long Size, DateTimeOffset FetchedUtc);
+
+    // Source-generated (and so precompiled with the rest of the assembly): no reflection or emitted accessors on the first
+    // read or write of an entry, which every command does. The same JSON as the reflection serializer wrote.
+    [JsonSourceGenerationOptions(WriteIndented = true)]
+    [JsonSerializable(typeof(IndexEntry))]
+    private sealed partial class IndexJson : JsonSerializerContext;
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using ModelStore.IO;
 
 namespace ModelStore.Downloads;
@@ -18,7 +19,7 @@ namespace ModelStore.Downloads;
 /// flight never claims a byte that is not on disk. Replaced by rename, never fsynced: it must survive a killed process
 /// (the page cache keeps both the journal and the chunks it lists), not a power cut.
 /// </remarks>
-internal sealed class DownloadJournal
+internal sealed partial class DownloadJournal
 {
     /// <summary>The suffix of the journal beside the downloaded file.</summary>
     public const string Suffix = ChunkedDownloader.JournalSuffix;
@@ -72,7 +73,7 @@ internal sealed class DownloadJournal
                 return null;
             }
 
-            var record = JsonSerializer.Deserialize<Record>(File.ReadAllBytes(path));
+            var record = JsonSerializer.Deserialize(File.ReadAllBytes(path), RecordJson.Default.Record);
             if (record is null || record.Version != remote.Version || record.Size != remote.Size || record.ChunkSize < ChunkedDownloadOptions.MinChunkSize
                 || remote.Size / record.ChunkSize >= int.MaxValue || record.Done?.Length != ChunkCount(remote.Size, record.ChunkSize))
             {
@@ -160,10 +161,14 @@ internal sealed class DownloadJournal
         // Bytes counted from here on are for the next save (this one may or may not include them).
         Interlocked.Exchange(ref _unsaved, 0);
         var temporary = _path + ".tmp";
-        LinkSafeFile.WriteAllBytes(temporary, JsonSerializer.SerializeToUtf8Bytes(_record));
+        LinkSafeFile.WriteAllBytes(temporary, JsonSerializer.SerializeToUtf8Bytes(_record, RecordJson.Default.Record));
         File.Move(temporary, _path, overwrite: true);
     }
 
     /// <summary>The journal's content (its JSON names are read by build/proof/run.sh).</summary>
     private sealed record Record(string? Version, long Size, long ChunkSize, bool[] Done, long[]? Written = null);
+
+    // Source-generated, like the cache's index entries: no reflection on the first save of a download.
+    [JsonSerializable(typeof(Record))]
+    private sealed partial class RecordJson : JsonSerializerContext;
 }
