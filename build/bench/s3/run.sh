@@ -6,6 +6,8 @@
 # Every round runs the tools in another order (rotated), each into a fresh target, after `sync`. Each row prints the
 # median wall time with min-max, the median CPU (user+sys) and CPU per GiB, the peak RSS, and the median and max
 # 1-minute load average after the runs of the row. MODELSTORE_CLI=/path/to/folder reuses a modelstore executable.
+# Then the CPU floor: openssl dgst -sha256 of the same bytes (from memory) and a cold pull of a 1 KiB object (start-up),
+# added to rclone's CPU: what any pull that hashes, writes through the page cache and starts like ours spends.
 # S3BENCH_VARIANTS="4:16 2:32" adds a modelstore row per PARALLELISM:CHUNK_MIB (DownloadParallelism, DownloadChunkSize;
 # the defaults are 8:8), rotated with the others: the sweep behind the store's defaults.
 set -uo pipefail
@@ -49,6 +51,8 @@ done
 verify_tool() { # tool, round: the bytes each tool wrote are the object's
   local file
   case "$1" in
+    openssl-sha256) return 0 ;;
+    modelstore-startup) [ -n "$(find "$work/home-$1-$2/blobs" -type f 2>/dev/null)" ]; return ;;
     modelstore*) file="$work/home-$1-$2/blobs/sha256/${sha:0:2}/$sha" ;;
     *) file="$work/$1-$2.pt" ;;
   esac
@@ -60,6 +64,8 @@ clean_tool() { rm -rf "$work/home-$1-$2" "$work/rclone-$2.pt" "$work/aws-$2.pt";
 export work modelstore key object S3_ENDPOINT aws_cli
 run_tool() { # tool, round (runs in a child bash: no arrays)
   case "$1" in
+    openssl-sha256) openssl dgst -sha256 "$work/floor.pt" >/dev/null ;;
+    modelstore-startup) MODELSTORE_HOME="$work/home-$1-$2" "$modelstore" pull pytorch/floor-tiny.x.v1 --store s3://bench-states/pretrained-models --setting "ServiceUrl=$S3_ENDPOINT" -q ;;
     modelstore) MODELSTORE_HOME="$work/home-$1-$2" "$modelstore" pull "$key" --store s3://bench-states/pretrained-models --setting "ServiceUrl=$S3_ENDPOINT" -q ;;
     modelstore-p*) # modelstore-pPARALLELISMcCHUNK_MIB
       local spec="${1#modelstore-p}"
@@ -84,3 +90,21 @@ for tool in "${tools[@]}"; do
   [ -n "${median_rclone:-}" ] && echo "ratio $tool/rclone (wall median): $(ratio_of "${!median}" "$median_rclone")"
 done
 echo "ratio modelstore/aws (wall median): $(ratio_of "$median_modelstore" "$median_aws")"
+
+# The CPU floor of such a pull (S3BENCH_FLOOR=0 skips it): what a tool that receives and writes the bytes as rclone does,
+# hashes them as fast as openssl does (SHA-256 from memory), and starts as fast as modelstore does (a cold pull of a
+# 1 KiB object: runtime, JIT, SDK, one GET) would spend, against the issue's goal of 1.3 s per GiB.
+if [ "${S3BENCH_FLOOR:-1}" != 0 ] && [ -n "${median_rclone:-}" ]; then
+  env -u AWS_CA_BUNDLE rclone copyto "rgw:bench-states/$object" "$work/floor.pt" 2>/dev/null || exit 1
+  head -c 1024 /dev/urandom >"$work/floor-tiny.pt"
+  "${aws[@]}" s3 cp --only-show-errors "$work/floor-tiny.pt" "s3://bench-states/pretrained-models/pytorch/floor-tiny.x.v1.pt" || exit 1
+  cat "$work/floor.pt" >/dev/null # the hash reads from memory, as ours does from its buffers
+  floor_tools=(openssl-sha256 modelstore-startup)
+  rotate_rows "$rounds" "${floor_tools[@]}" >/dev/null || exit 1
+  print_rows "$size_mib" "${floor_tools[@]}"
+  cpu_of() { echo "${cpus[$1]}" | stats | cut -d' ' -f1; }
+  awk -v r="$(cpu_of rclone)" -v h="$(cpu_of openssl-sha256)" -v s="$(cpu_of modelstore-startup)" -v m="$(cpu_of modelstore)" -v mib="$size_mib" 'BEGIN {
+    f = (r + h) * 1024 / mib + s
+    printf "cpu floor per GiB: rclone %.2f + openssl sha256 %.2f (per GiB) + modelstore start-up %.2f = %.2f s; modelstore %.2f s per GiB (goal 1.30)\n", r * 1024 / mib, h * 1024 / mib, s, f, m * 1024 / mib }'
+  rm -f "$work/floor.pt"
+fi
