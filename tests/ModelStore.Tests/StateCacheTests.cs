@@ -21,6 +21,15 @@ public sealed class StateCacheTests
 
     public TestContext TestContext { get; set; } = null!;
 
+    // Takes an open file description lock (F_OFD_SETLK = 37, F_WRLCK = 1) on one byte of a file, says so, and holds it 1.5 s.
+    private const string HoldRange = """
+        import fcntl, os, struct, sys, time
+        fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o666)
+        fcntl.fcntl(fd, 37, struct.pack("hhqqi4x", 1, 0, int(sys.argv[2]), 1, 0))
+        open(sys.argv[3], "w").close()
+        time.sleep(1.5)
+        """;
+
     [TestInitialize]
     public void CreateCache()
     {
@@ -74,14 +83,20 @@ public sealed class StateCacheTests
     {
         var lockPath = _cache.GetLockPath(Store, Key);
         Directory.CreateDirectory(Path.GetDirectoryName(lockPath)!);
-        using var holder = Process.Start(new ProcessStartInfo("flock", ["--exclusive", lockPath, "sleep", "1.5"]))!;
+        // Another process takes the state's lock the way the cache does on this system: on Linux the state's byte of the
+        // folder's range file (fcntl F_OFD_SETLK, from Python), elsewhere the lock file itself (flock(1)).
+        var ready = Path.Combine(_root, "holder.ready");
+        using var holder = OperatingSystem.IsLinux()
+            ? Process.Start(new ProcessStartInfo("python3", ["-c", HoldRange, Path.Combine(Path.GetDirectoryName(lockPath)!, CrossProcessLock.RangeFileName), CrossProcessLock.RangeOffset(Path.GetFileName(lockPath)).ToString(System.Globalization.CultureInfo.InvariantCulture), ready]))!
+            : Process.Start(new ProcessStartInfo("flock", ["--exclusive", lockPath, "sh", "-c", $"touch '{ready}'; sleep 1.5"]))!;
         var started = Stopwatch.StartNew();
-        while (!File.Exists(lockPath) && started.Elapsed < TimeSpan.FromSeconds(5))
+        while (!File.Exists(ready) && started.Elapsed < TimeSpan.FromSeconds(10))
         {
             await Task.Delay(10, TestContext.CancellationToken);
         }
 
-        await Task.Delay(200, TestContext.CancellationToken);
+        Assert.IsTrue(File.Exists(ready), "The other process never took the lock.");
+        Assert.IsNull(CrossProcessLock.TryAcquire(lockPath), "The other process's lock is not seen as held.");
         var fetchedWhileHeld = false;
         var state = await _cache.GetOrFetchAsync(Store, Key, cancellationToken =>
         {
@@ -104,7 +119,7 @@ public sealed class StateCacheTests
         StringAssert.Contains(error.Message, BytesSha256);
         StringAssert.Contains(error.Message, wrong);
         Assert.IsNull(_cache.TryGet(Store, Key));
-        Assert.AreEqual(0, Directory.GetFiles(_root, "*", SearchOption.AllDirectories).Count(file => !file.EndsWith(".lock", StringComparison.Ordinal)));
+        Assert.AreEqual(0, Directory.GetFiles(_root, "*", SearchOption.AllDirectories).Count(file => !file.EndsWith(".lock", StringComparison.Ordinal) && Path.GetFileName(file) != CrossProcessLock.RangeFileName));
     }
 
     [TestMethod]
@@ -162,7 +177,7 @@ public sealed class StateCacheTests
         await Assert.ThrowsAsync<OperationCanceledException>(() => _cache.GetOrFetchAsync(Store, Key, _ => Task.FromResult<Stream>(source), cancellationToken: cancellation.Token));
 
         Assert.IsNull(_cache.TryGet(Store, Key));
-        Assert.AreEqual(0, Directory.GetFiles(_root, "*", SearchOption.AllDirectories).Count(file => !file.EndsWith(".lock", StringComparison.Ordinal)));
+        Assert.AreEqual(0, Directory.GetFiles(_root, "*", SearchOption.AllDirectories).Count(file => !file.EndsWith(".lock", StringComparison.Ordinal) && Path.GetFileName(file) != CrossProcessLock.RangeFileName));
     }
 
     [TestMethod]

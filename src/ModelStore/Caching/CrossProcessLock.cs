@@ -1,18 +1,47 @@
+using System.Runtime.InteropServices;
+using ModelStore.IO;
+using Microsoft.Win32.SafeHandles;
+
 namespace ModelStore.Caching;
 
 /// <summary>
-/// An exclusive lock shared by every process on the machine, held as an open lock file.
+/// An exclusive lock shared by every process on the machine, named by a path.
 /// </summary>
 /// <remarks>
-/// .NET takes an advisory <c>flock</c> for <see cref="FileShare.None"/> on Unix and a share-mode lock on
-/// Windows, and the operating system releases it when the process dies, so a crashed build never leaves
-/// the lock behind.
+/// <para>
+/// On Linux the lock is one byte of a file shared by every lock of the folder (<c>{folder}/.ranges</c>), at an offset
+/// taken from the lock's file name, held with an open file description lock (<c>fcntl(F_OFD_SETLK)</c>): no file is
+/// created per lock. A cold restore of 1 000 states created 1 000 lock files before, and new inodes are what ext4 makes
+/// dear (build/bench/many: a restore into a cache whose lock files already existed took 2.90 s against 3.40 s). Two
+/// handles in one process exclude each other as two processes do, and the kernel releases the lock when its holder
+/// closes the file or dies. Two names share a byte only if their 62-bit hashes collide, and then they only wait for
+/// each other. A file system without such locks (<c>EINVAL</c>) gets the lock file itself, as elsewhere.
+/// </para>
+/// <para>
+/// Elsewhere, and there, the lock is the file at the path, created if needed and held open: .NET takes an advisory
+/// <c>flock</c> for <see cref="FileShare.None"/> on Unix and a share-mode lock on Windows, which the operating system
+/// also releases when the process dies, so a crashed build never leaves the lock behind.
+/// </para>
+/// <para>
+/// Versions before this one locked the file <c>{path}</c> on Linux too, and left it there. Where such a file exists, this
+/// version takes it as well (it creates none), so a process of an earlier version that holds it is waited for. Only
+/// when both fetch a state the earlier version has never locked before, at the same moment, does neither wait for the
+/// other; the second then fails to open the state's partial file, which the first holds: an error, never mixed bytes.
+/// </para>
 /// </remarks>
 public sealed class CrossProcessLock : IDisposable
 {
-    private readonly FileStream _stream;
+    /// <summary>The file in each lock folder that holds the byte-range locks (Linux).</summary>
+    internal const string RangeFileName = ".ranges";
 
-    private CrossProcessLock(FileStream stream) => _stream = stream;
+    private readonly IDisposable _held;
+    private readonly IDisposable? _legacy;
+
+    private CrossProcessLock(IDisposable held, IDisposable? legacy = null)
+    {
+        _held = held;
+        _legacy = legacy;
+    }
 
     /// <summary>Waits until the lock at <paramref name="path"/> is free and takes it.</summary>
     /// <exception cref="TimeoutException">The lock stayed taken for <paramref name="timeout"/>.</exception>
@@ -20,39 +49,60 @@ public sealed class CrossProcessLock : IDisposable
     /// error): at once, not after <paramref name="timeout"/>, since waiting cannot help.</exception>
     public static async Task<CrossProcessLock> AcquireAsync(string path, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         var deadline = DateTime.UtcNow + timeout;
         var delay = TimeSpan.FromMilliseconds(10);
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            try
+            if (TryAcquire(path) is { } held)
             {
-                return new CrossProcessLock(new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.None));
+                return held;
             }
-            catch (IOException e) when (!IsHeldElsewhere(e))
+
+            if (DateTime.UtcNow >= deadline)
             {
-                throw Unusable(e);
+                throw new TimeoutException($"Timed out after {timeout} waiting for the lock '{path}', held by another process.");
             }
-            catch (IOException) when (DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
-                delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 250));
-            }
-            catch (IOException e)
-            {
-                throw new TimeoutException($"Timed out after {timeout} waiting for the lock '{path}', held by another process.", e);
-            }
+
+            await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+            delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 250));
         }
     }
 
     /// <summary>Takes the lock at <paramref name="path"/> if it is free now; <see langword="null"/> when another holder has it.</summary>
+    /// <exception cref="IOException">The lock file cannot be opened at all (see <see cref="AcquireAsync"/>).</exception>
     public static CrossProcessLock? TryAcquire(string path)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        var fullPath = Path.GetFullPath(path);
         try
         {
-            return new CrossProcessLock(new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.None));
+            Directory.CreateDirectory(Path.GetDirectoryName(fullPath)!);
+            if (OperatingSystem.IsLinux() && TryAcquireRange(fullPath, out var range) is { } supported)
+            {
+                if (!supported)
+                {
+                    return null;
+                }
+
+                // A lock file an earlier version left (and may hold now) is taken too; none is created.
+                try
+                {
+                    if (TryHoldLegacyFile(fullPath, out var legacy))
+                    {
+                        return new CrossProcessLock(range!, legacy);
+                    }
+                }
+                catch
+                {
+                    range!.Dispose();
+                    throw;
+                }
+
+                range!.Dispose();
+                return null;
+            }
+
+            return new CrossProcessLock(new FileStream(fullPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.None));
         }
         catch (IOException e) when (IsHeldElsewhere(e))
         {
@@ -60,7 +110,11 @@ public sealed class CrossProcessLock : IDisposable
         }
         catch (IOException e)
         {
-            throw Unusable(e);
+            throw Unusable(fullPath, e);
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            throw Unusable(fullPath, new IOException(e.Message, e));
         }
     }
 
@@ -74,10 +128,91 @@ public sealed class CrossProcessLock : IDisposable
             ? (exception.HResult & 0xFFFF) is 32 or 33 // ERROR_SHARING_VIOLATION, ERROR_LOCK_VIOLATION
             : exception.HResult == (OperatingSystem.IsLinux() ? 11 : 35); // EWOULDBLOCK: 11 on Linux, 35 on macOS and the BSDs
 
-    // The cause names the path; the task and the CLI add where to choose another cache.
-    private static IOException Unusable(IOException e) =>
-        new($"The cache's lock file cannot be opened ({e.Message.TrimEnd('.', ' ')}): a cache needs a writable folder, and waiting cannot help.", e);
+    /// <summary>The byte of <see cref="RangeFileName"/> that stands for the lock file <paramref name="fileName"/>.</summary>
+    internal static long RangeOffset(string fileName)
+    {
+        Span<byte> hash = stackalloc byte[32];
+        System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(fileName), hash);
+        return (long)(System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(hash) >> 2); // 62 bits: a non-negative offset far below off_t's limit
+    }
 
     /// <summary>Releases the lock.</summary>
-    public void Dispose() => _stream.Dispose();
+    public void Dispose()
+    {
+        _legacy?.Dispose();
+        _held.Dispose();
+    }
+
+    // true with the held range, false when another holder has it, null when the file system has no such locks (or the
+    // C library no fcntl): the caller then takes the lock file itself.
+    private static bool? TryAcquireRange(string fullPath, out SafeFileHandle? held)
+    {
+        held = null;
+        // FileShare.ReadWrite: .NET then takes only a shared flock, which no holder of this file ever conflicts with.
+        var file = File.OpenHandle(Path.Combine(Path.GetDirectoryName(fullPath)!, RangeFileName), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite);
+        try
+        {
+            var range = new NativeMethods.FileRangeLock
+            {
+                Type = NativeMethods.FcntlWriteLock,
+                Whence = 0, // SEEK_SET
+                Start = RangeOffset(Path.GetFileName(fullPath)),
+                Length = 1,
+            };
+            if (NativeMethods.FcntlLock(file, NativeMethods.FcntlOfdSetLock, ref range) == 0)
+            {
+                held = file;
+                return true;
+            }
+
+            var errno = Marshal.GetLastPInvokeError();
+            file.Dispose();
+            return errno switch
+            {
+                NativeMethods.EAGAIN or NativeMethods.EACCES => false,
+                NativeMethods.EINVAL => null,
+                _ => throw new IOException($"The lock in '{fullPath}' cannot be taken (errno {errno}).", errno),
+            };
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            file.Dispose();
+            return null;
+        }
+        catch when (held is null && !file.IsClosed)
+        {
+            file.Dispose();
+            throw;
+        }
+    }
+
+    // With the range held: false when a lock file an earlier version left at the path is held by another process; true
+    // otherwise, with that file held (FileShare.None: its flock) when there is one, or nothing when there is none (what
+    // this version leaves).
+    private static bool TryHoldLegacyFile(string fullPath, out FileStream? legacy)
+    {
+        legacy = null;
+        if (!File.Exists(fullPath))
+        {
+            return true;
+        }
+
+        try
+        {
+            legacy = new FileStream(fullPath, FileMode.Open, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.None);
+            return true;
+        }
+        catch (FileNotFoundException)
+        {
+            return true;
+        }
+        catch (IOException e) when (IsHeldElsewhere(e))
+        {
+            return false;
+        }
+    }
+
+    // The cause names the path; the task and the CLI add where to choose another cache.
+    private static IOException Unusable(string path, IOException e) =>
+        new($"The cache's lock file cannot be opened ({e.Message.TrimEnd('.', ' ')}): a cache needs a writable folder, and waiting cannot help. Lock: '{path}'.", e);
 }

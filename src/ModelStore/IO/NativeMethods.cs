@@ -13,6 +13,25 @@ internal static partial class NativeMethods
     internal const int FallocateReserve = 0;
     internal const int FallocatePunchHole = 0x02 | 0x01;
 
+    // fcntl(2) open file description locks (Linux 3.15+): owned by the open file, not the process, so two handles in one
+    // process exclude each other as two processes do, and closing the handle releases the lock.
+    internal const int FcntlOfdSetLock = 37; // F_OFD_SETLK
+    internal const short FcntlWriteLock = 1; // F_WRLCK
+    internal const int EACCES = 13;
+    internal const int EAGAIN = 11;
+    internal const int EINVAL = 22;
+
+    // struct flock on every Linux architecture .NET runs on (short, short, off_t, off_t, pid_t; 32 bytes).
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct FileRangeLock
+    {
+        public short Type;
+        public short Whence;
+        public long Start;
+        public long Length;
+        public int Pid;
+    }
+
     // sync_file_range(2) flag: start writing the range's dirty pages, without waiting for them.
     internal const uint SyncFileRangeWrite = 2;
 
@@ -26,6 +45,10 @@ internal static partial class NativeMethods
     // sync_file_range(2) (Linux): off64_t offsets on every glibc architecture that has it.
     [LibraryImport("libc", EntryPoint = "sync_file_range", SetLastError = true)]
     internal static partial int SyncFileRange(SafeHandle file, long offset, long length, uint flags);
+
+    // fcntl(2) with a struct flock argument (F_OFD_SETLK).
+    [LibraryImport("libc", EntryPoint = "fcntl", SetLastError = true)]
+    internal static partial int FcntlLock(SafeHandle file, int command, ref FileRangeLock range);
 
     // fallocate(2) (Linux): see the modes above.
     [LibraryImport("libc", EntryPoint = "fallocate", SetLastError = true)]

@@ -32,8 +32,10 @@ public sealed class CrossProcessLockTests
     [TestMethod]
     public async Task A_lock_file_that_cannot_be_opened_fails_at_once_instead_of_waiting()
     {
-        // ENAMETOOLONG, like EROFS (build/proof/run.sh mounts a read-only cache for that one), is no contention.
-        var path = Path.Combine(_root, new string('x', 300) + ".lock");
+        // ENOTDIR (the lock's folder is a file), like EROFS (build/proof/run.sh mounts a read-only cache for that one), is no contention.
+        var file = Path.Combine(_root, "not-a-folder");
+        File.WriteAllText(file, "");
+        var path = Path.Combine(file, "held.lock");
         var clock = Stopwatch.StartNew();
 
         var error = await Assert.ThrowsAsync<IOException>(() => CrossProcessLock.AcquireAsync(path, TimeSpan.FromSeconds(30), TestContext.CancellationToken));
@@ -44,5 +46,98 @@ public sealed class CrossProcessLockTests
         StringAssert.Contains(error.Message, "writable folder");
         StringAssert.Contains(error.Message, path, "The cause names the lock file.");
         StringAssert.Contains(tried.Message, "cannot be opened");
+    }
+
+    [TestMethod]
+    public async Task Two_handles_in_one_process_exclude_each_other_and_other_names_do_not_wait()
+    {
+        var path = Path.Combine(_root, "locks", "a.lock");
+        var first = await CrossProcessLock.AcquireAsync(path, TimeSpan.FromSeconds(1), TestContext.CancellationToken);
+
+        Assert.IsNull(CrossProcessLock.TryAcquire(path), "A second handle in the same process took a held lock.");
+        using (var other = CrossProcessLock.TryAcquire(Path.Combine(_root, "locks", "b.lock")))
+        {
+            Assert.IsNotNull(other, "A lock of another name waited for this one.");
+        }
+
+        var waiting = CrossProcessLock.AcquireAsync(path, TimeSpan.FromSeconds(10), TestContext.CancellationToken);
+        await Task.Delay(100, TestContext.CancellationToken);
+        Assert.IsFalse(waiting.IsCompleted, "The waiter took the lock while it was held.");
+        first.Dispose();
+        using var second = await waiting;
+        if (OperatingSystem.IsLinux())
+        {
+            // One range file for the folder, no file per lock.
+            CollectionAssert.AreEquivalent(new[] { CrossProcessLock.RangeFileName }, Directory.GetFiles(Path.Combine(_root, "locks")).Select(Path.GetFileName).ToArray());
+        }
+    }
+
+    [TestMethod]
+    public async Task A_lock_held_by_a_killed_process_is_free_again()
+    {
+        var path = Path.Combine(_root, "locks", "killed.lock");
+        var ready = Path.Combine(_root, "ready");
+        // Another process takes the lock (StartHolder), then is killed with SIGKILL.
+        using var holder = StartHolder(path, ready);
+        var started = Stopwatch.StartNew();
+        while (!File.Exists(ready) && started.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            await Task.Delay(20, TestContext.CancellationToken);
+        }
+
+        Assert.IsTrue(File.Exists(ready), "The holder never took the lock.");
+        Assert.IsNull(CrossProcessLock.TryAcquire(path), "The other process's lock is not seen as held.");
+        holder.Kill(entireProcessTree: true);
+        await holder.WaitForExitAsync(TestContext.CancellationToken);
+
+        using var taken = await CrossProcessLock.AcquireAsync(path, TimeSpan.FromSeconds(5), TestContext.CancellationToken);
+        Assert.IsNotNull(taken);
+    }
+
+    [TestMethod]
+    public async Task A_lock_file_an_earlier_version_left_and_holds_is_waited_for()
+    {
+        // Earlier versions locked (flock) a file per lock on Linux too; flock(1) holds one as such a process would.
+        var path = Path.Combine(_root, "locks", "legacy.lock");
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, "");
+        var ready = Path.Combine(_root, "legacy.ready");
+        using var holder = Process.Start(new ProcessStartInfo("flock", ["--exclusive", path, "sh", "-c", $"touch '{ready}'; sleep 60"]))!;
+        var started = Stopwatch.StartNew();
+        while (!File.Exists(ready) && started.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            await Task.Delay(20, TestContext.CancellationToken);
+        }
+
+        Assert.IsTrue(File.Exists(ready), "flock never took the lock file.");
+        Assert.IsNull(CrossProcessLock.TryAcquire(path), "A lock file held by an earlier version was not waited for.");
+        holder.Kill(entireProcessTree: true);
+        await holder.WaitForExitAsync(TestContext.CancellationToken);
+
+        using var taken = await CrossProcessLock.AcquireAsync(path, TimeSpan.FromSeconds(5), TestContext.CancellationToken);
+        // While this version holds it, the earlier version's flock on the file waits too.
+        var probe = Process.Start(new ProcessStartInfo("flock", ["--exclusive", "--nonblock", path, "true"]))!;
+        await probe.WaitForExitAsync(TestContext.CancellationToken);
+        Assert.AreNotEqual(0, probe.ExitCode, "flock took the lock file while this version held the lock.");
+    }
+
+    // Another process takes the lock as the cache does on this system and holds it: on Linux python3 takes the byte of the
+    // folder's range file, with the offset computed on its own (SHA-256 of the name, first 8 bytes little-endian, >> 2);
+    // elsewhere flock(1) takes the lock file.
+    private static Process StartHolder(string path, string ready)
+    {
+        var python = OperatingSystem.IsLinux();
+        return Process.Start(python
+            ? new ProcessStartInfo("python3", ["-c", """
+                import fcntl, hashlib, os, struct, sys, time
+                path, ready = sys.argv[1], sys.argv[2]
+                offset = int.from_bytes(hashlib.sha256(os.path.basename(path).encode()).digest()[:8], "little") >> 2
+                os.makedirs(os.path.dirname(path), exist_ok=True)
+                fd = os.open(os.path.join(os.path.dirname(path), ".ranges"), os.O_RDWR | os.O_CREAT, 0o666)
+                fcntl.fcntl(fd, 37, struct.pack("hhqqi4x", 1, 0, offset, 1, 0))
+                open(ready, "w").close()
+                time.sleep(60)
+                """, path, ready])
+            : new ProcessStartInfo("flock", ["--exclusive", path, "sh", "-c", $"touch '{ready}'; sleep 60"]))!;
     }
 }
