@@ -109,6 +109,33 @@ public sealed class StateCacheTests
     }
 
     [TestMethod]
+    public async Task A_small_pinned_state_is_fetched_without_a_lock_file_and_a_stamped_size_with_one()
+    {
+        // A local store is read by the small path; a pinned size below the stamp size takes the state's lock without a
+        // file (on Linux), one at or above it with the file that earlier versions wait for.
+        var folder = Path.Combine(_root, "store");
+        Directory.CreateDirectory(folder);
+        await File.WriteAllBytesAsync(Path.Combine(folder, LocalStateStore.GetFileName(Key)), Bytes, TestContext.CancellationToken);
+        var store = new LocalStateStore(folder);
+        var locks = Path.Combine(_root, "locks");
+
+        var fetched = await _cache.GetOrFetchAsync(store, Key, BytesSha256, Bytes.Length, progress: null, TestContext.CancellationToken);
+
+        Assert.AreEqual(BytesSha256, fetched.Sha256);
+        var lockFile = _cache.GetLockPath(store.Id, Key);
+        Assert.AreEqual(!OperatingSystem.IsLinux(), File.Exists(lockFile), "Only Linux fetches a small state without a lock file.");
+
+        var stampedRoot = Path.Combine(_root, "stamped");
+        var stamped = new StateCache(stampedRoot) { FreshStampMinimumSize = 1024 };
+        await stamped.GetOrFetchAsync(store, Key, BytesSha256, Bytes.Length, progress: null, TestContext.CancellationToken);
+        Assert.IsTrue(File.Exists(stamped.GetLockPath(store.Id, Key)), "A state that gets a stamp was fetched without the lock file earlier versions wait for.");
+        if (OperatingSystem.IsLinux())
+        {
+            CollectionAssert.AreEquivalent(new[] { CrossProcessLock.RangeFileName }, Directory.GetFiles(locks).Select(Path.GetFileName).ToArray(), "The small fetch left a file in locks/ besides the range file.");
+        }
+    }
+
+    [TestMethod]
     public async Task Bytes_that_do_not_match_the_expected_hash_are_refused_and_leave_nothing()
     {
         var wrong = new string('0', 64);

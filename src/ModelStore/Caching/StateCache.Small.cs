@@ -35,5 +35,8 @@ public sealed partial class StateCache
                     return await InsertLockedAsync(store.Id, key, source, expectedSha256, expectedSize, progress, token).ConfigureAwait(false);
                 }
             },
-            cancellationToken);
+            cancellationToken,
+            // No lock file for a state below the size that gets a stamp when placed (see CrossProcessLock: what an earlier
+            // version racing for it could leave is then hashed by the next check).
+            createLockFile: expectedSize is not { } size || size >= FreshStampMinimumSize);
 }

@@ -87,7 +87,7 @@ public sealed partial class StateCache
         {
             if (group.Key is { } stem)
             {
-                using var held = CrossProcessLock.TryAcquire(GetLockPath(stem));
+                using var held = CrossProcessLock.TryAcquire(GetLockPath(stem), createFile: false);
                 if (held is null)
                 {
                     continue; // A live fetch holds the state.

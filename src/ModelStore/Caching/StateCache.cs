@@ -135,7 +135,8 @@ public sealed partial class StateCache
     }
 
     // The cache hit, the cross-process lock and the pinned-blob reuse shared by every fetch; fetchLocked runs under the lock.
-    private async Task<CachedState> GetOrFetchCoreAsync(string storeId, StateKey key, string? expectedSha256, Func<CancellationToken, Task<CachedState>> fetchLocked, CancellationToken cancellationToken)
+    // createLockFile false: the state's lock without a lock file on Linux (see CrossProcessLock), for small states only.
+    private async Task<CachedState> GetOrFetchCoreAsync(string storeId, StateKey key, string? expectedSha256, Func<CancellationToken, Task<CachedState>> fetchLocked, CancellationToken cancellationToken, bool createLockFile = true)
     {
         using var activity = StartFetch(storeId, key);
         var hit = TryGetMatching(storeId, key, expectedSha256);
@@ -144,7 +145,7 @@ public sealed partial class StateCache
             return Hit(activity, hit);
         }
 
-        using var held = await CrossProcessLock.AcquireAsync(GetLockPath(storeId, key), LockTimeout, cancellationToken).ConfigureAwait(false);
+        using var held = await CrossProcessLock.AcquireAsync(GetLockPath(storeId, key), LockTimeout, createLockFile, cancellationToken).ConfigureAwait(false);
 
         // Another process may have fetched it while this one waited for the lock.
         hit = TryGetMatching(storeId, key, expectedSha256);

@@ -20,6 +20,9 @@ internal static partial class NativeMethods
     internal const int EACCES = 13;
     internal const int EAGAIN = 11;
     internal const int EINVAL = 22;
+    internal const int ENOLCK = 37;
+    internal const int ENOSYS = 38;
+    internal const int EOPNOTSUPP = 95;
 
     // struct flock on every Linux architecture .NET runs on (short, short, off_t, off_t, pid_t; 32 bytes).
     [StructLayout(LayoutKind.Sequential)]

@@ -65,10 +65,29 @@ public sealed class CrossProcessLockTests
         Assert.IsFalse(waiting.IsCompleted, "The waiter took the lock while it was held.");
         first.Dispose();
         using var second = await waiting;
-        if (OperatingSystem.IsLinux())
+        // The public lock keeps the lock file (what earlier versions wait for) beside the folder's range file.
+        Assert.IsTrue(File.Exists(path));
+    }
+
+    [TestMethod]
+    public async Task A_lock_without_a_file_creates_none_and_excludes_the_lock_with_one()
+    {
+        var path = Path.Combine(_root, "locks", "small.lock");
+        using (var fileless = await CrossProcessLock.AcquireAsync(path, TimeSpan.FromSeconds(1), createFile: false, TestContext.CancellationToken))
         {
-            // One range file for the folder, no file per lock.
-            CollectionAssert.AreEquivalent(new[] { CrossProcessLock.RangeFileName }, Directory.GetFiles(Path.Combine(_root, "locks")).Select(Path.GetFileName).ToArray());
+            Assert.IsNull(CrossProcessLock.TryAcquire(path), "The lock with a file was taken while the one without was held.");
+            Assert.IsNull(CrossProcessLock.TryAcquire(path, createFile: false), "A second lock without a file was taken.");
+            if (OperatingSystem.IsLinux())
+            {
+                // One range file for the folder, no file per lock.
+                CollectionAssert.AreEquivalent(new[] { CrossProcessLock.RangeFileName }, Directory.GetFiles(Path.Combine(_root, "locks")).Select(Path.GetFileName).ToArray());
+            }
+        }
+
+        using (var withFile = CrossProcessLock.TryAcquire(path))
+        {
+            Assert.IsNotNull(withFile);
+            Assert.IsNull(CrossProcessLock.TryAcquire(path, createFile: false), "The lock without a file was taken while the one with a file was held.");
         }
     }
 
@@ -111,6 +130,7 @@ public sealed class CrossProcessLockTests
 
         Assert.IsTrue(File.Exists(ready), "flock never took the lock file.");
         Assert.IsNull(CrossProcessLock.TryAcquire(path), "A lock file held by an earlier version was not waited for.");
+        Assert.IsNull(CrossProcessLock.TryAcquire(path, createFile: false), "A lock file held by an earlier version was not waited for by the lock that creates none.");
         holder.Kill(entireProcessTree: true);
         await holder.WaitForExitAsync(TestContext.CancellationToken);
 
