@@ -38,12 +38,12 @@ public sealed class CrossProcessLock : IDisposable
     internal const string RangeFileName = ".ranges";
 
     private readonly IDisposable _held;
-    private readonly IDisposable? _legacy;
+    private readonly IDisposable? _file;
 
-    private CrossProcessLock(IDisposable held, IDisposable? legacy = null)
+    private CrossProcessLock(IDisposable held, IDisposable? file = null)
     {
         _held = held;
-        _legacy = legacy;
+        _file = file;
     }
 
     /// <summary>Waits until the lock at <paramref name="path"/> is free and takes it.</summary>
@@ -104,9 +104,9 @@ public sealed class CrossProcessLock : IDisposable
                 // it is there (an earlier version may hold it).
                 try
                 {
-                    if (TryHoldFile(fullPath, createFile, out var legacy))
+                    if (TryHoldFile(fullPath, createFile, out var file))
                     {
-                        return new CrossProcessLock(range!, legacy);
+                        return new CrossProcessLock(range!, file);
                     }
                 }
                 catch
@@ -156,7 +156,7 @@ public sealed class CrossProcessLock : IDisposable
     /// <summary>Releases the lock.</summary>
     public void Dispose()
     {
-        _legacy?.Dispose();
+        _file?.Dispose();
         _held.Dispose();
     }
 
