@@ -21,15 +21,6 @@ public sealed class StateCacheTests
 
     public TestContext TestContext { get; set; } = null!;
 
-    // Takes an open file description lock (F_OFD_SETLK = 37, F_WRLCK = 1) on one byte of a file, says so, and holds it 1.5 s.
-    private const string HoldRange = """
-        import fcntl, os, struct, sys, time
-        fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o666)
-        fcntl.fcntl(fd, 37, struct.pack("hhqqi4x", 1, 0, int(sys.argv[2]), 1, 0))
-        open(sys.argv[3], "w").close()
-        time.sleep(1.5)
-        """;
-
     [TestInitialize]
     public void CreateCache()
     {
@@ -83,12 +74,10 @@ public sealed class StateCacheTests
     {
         var lockPath = _cache.GetLockPath(Store, Key);
         Directory.CreateDirectory(Path.GetDirectoryName(lockPath)!);
-        // Another process takes the state's lock the way the cache does on this system: on Linux the state's byte of the
-        // folder's range file (fcntl F_OFD_SETLK, from Python), elsewhere the lock file itself (flock(1)).
+        // Another process takes the state's lock the way the cache does on this system (on Linux the state's byte of the
+        // folder's range file, elsewhere the lock file) and holds it 1.5 s.
         var ready = Path.Combine(_root, "holder.ready");
-        using var holder = OperatingSystem.IsLinux()
-            ? Process.Start(new ProcessStartInfo("python3", ["-c", HoldRange, Path.Combine(Path.GetDirectoryName(lockPath)!, CrossProcessLock.RangeFileName), CrossProcessLock.RangeOffset(Path.GetFileName(lockPath)).ToString(System.Globalization.CultureInfo.InvariantCulture), ready]))!
-            : Process.Start(new ProcessStartInfo("flock", ["--exclusive", lockPath, "sh", "-c", $"touch '{ready}'; sleep 1.5"]))!;
+        using var holder = Caching.CrossProcessLockTests.StartHolder(lockPath, ready, seconds: 1.5);
         var started = Stopwatch.StartNew();
         while (!File.Exists(ready) && started.Elapsed < TimeSpan.FromSeconds(10))
         {

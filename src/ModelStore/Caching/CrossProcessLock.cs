@@ -37,12 +37,12 @@ public sealed class CrossProcessLock : IDisposable
     /// <summary>The file in each lock folder that holds the byte-range locks (Linux).</summary>
     internal const string RangeFileName = ".ranges";
 
-    private readonly IDisposable _held;
-    private readonly IDisposable? _file;
+    private readonly SafeFileHandle? _range;
+    private readonly FileStream? _file;
 
-    private CrossProcessLock(IDisposable held, IDisposable? file = null)
+    private CrossProcessLock(SafeFileHandle? range, FileStream? file)
     {
-        _held = held;
+        _range = range;
         _file = file;
     }
 
@@ -93,33 +93,32 @@ public sealed class CrossProcessLock : IDisposable
         try
         {
             Directory.CreateDirectory(Path.GetDirectoryName(fullPath)!);
-            if (OperatingSystem.IsLinux() && TryAcquireRange(fullPath, out var range) is { } supported)
+            SafeFileHandle? range = null;
+            if (OperatingSystem.IsLinux() && TryAcquireRange(fullPath, out range) == false)
             {
-                if (!supported)
-                {
-                    return null;
-                }
-
-                // The lock file too: created (what earlier versions wait for) unless asked not to, and then still taken when
-                // it is there (an earlier version may hold it).
-                try
-                {
-                    if (TryHoldFile(fullPath, createFile, out var file))
-                    {
-                        return new CrossProcessLock(range!, file);
-                    }
-                }
-                catch
-                {
-                    range!.Dispose();
-                    throw;
-                }
-
-                range!.Dispose();
                 return null;
             }
 
-            return new CrossProcessLock(new FileStream(fullPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.None));
+            // Without a range lock (another system, or a file system without such locks) the lock file is the lock.
+            createFile |= range is null;
+
+            // The lock file: created (what earlier versions wait for) unless asked not to, and then still taken when it is
+            // there (an earlier version may hold it).
+            try
+            {
+                if (TryHoldFile(fullPath, createFile, out var file))
+                {
+                    return new CrossProcessLock(range, file);
+                }
+            }
+            catch
+            {
+                range?.Dispose();
+                throw;
+            }
+
+            range?.Dispose();
+            return null;
         }
         catch (IOException e) when (IsHeldElsewhere(e))
         {
@@ -157,7 +156,7 @@ public sealed class CrossProcessLock : IDisposable
     public void Dispose()
     {
         _file?.Dispose();
-        _held.Dispose();
+        _range?.Dispose();
     }
 
     // true with the held range, false when another holder has it, null when the file system has no such locks (or the
@@ -183,7 +182,6 @@ public sealed class CrossProcessLock : IDisposable
             }
 
             var errno = Marshal.GetLastPInvokeError();
-            file.Dispose();
             return errno switch
             {
                 NativeMethods.EAGAIN or NativeMethods.EACCES => false,
@@ -193,19 +191,19 @@ public sealed class CrossProcessLock : IDisposable
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
         {
-            file.Dispose();
             return null;
         }
-        catch when (held is null && !file.IsClosed)
+        finally
         {
-            file.Dispose();
-            throw;
+            if (held is null)
+            {
+                file.Dispose();
+            }
         }
     }
 
-    // With the range held: false when the lock file is held by another process (an earlier version's, which waits for
-    // the file only); true otherwise, with the file held (FileShare.None: its flock), or nothing when it is not there
-    // and createFile is false.
+    // false when the lock file is held by another process; true otherwise, with the file held (FileShare.None: its flock),
+    // or nothing when it is not there and createFile is false.
     private static bool TryHoldFile(string fullPath, bool createFile, out FileStream? file)
     {
         file = null;

@@ -19,7 +19,7 @@ namespace ModelStore.Caching;
 /// blobs/sha256/{ab}/{abcdef...}     the bytes, named by their SHA-256
 /// index/{store}/{key}.json          (store, key) → sha256 and size
 /// stamps/sha256/{ab}/{abcdef...}    what the file system said of the blob when it was last hashed (see CheckBlobAsync)
-/// locks/{hash}.lock                 the lock of a (store, key): on Linux a byte of locks/.ranges, no file (see CrossProcessLock)
+/// locks/{hash}.lock                 the lock file of a (store, key); on Linux also a byte of locks/.ranges, all a small state takes (see CrossProcessLock)
 /// tmp/                              downloads in progress, never visible under a real name
 /// </code>
 /// Every insert hashes the bytes as they are written and checks them against the expected hash when one

@@ -348,7 +348,6 @@ public static class ChunkedDownloader
     // Enough for the chunks in flight besides the one at the hash (they finish about together), within the cap.
     private static long HashAheadBudget(ChunkedDownloadOptions options) => Math.Min(MaxHashAheadBytes, (options.Parallelism - 1) * options.ChunkSize);
 
-    // A journal that cannot be saved costs the next attempt some bytes, not this failure its message.
     // Past each unfinished chunk's recorded bytes nothing counts for a resume, so those blocks can go.
     private static void ReleaseUnwritten(SafeFileHandle handle, DownloadJournal journal, long chunkSize, long size)
     {
@@ -362,6 +361,7 @@ public static class ChunkedDownloader
         }
     }
 
+    // A journal that cannot be saved costs the next attempt some bytes, not this failure its message.
     private static void SaveOnStop(DownloadJournal journal)
     {
         try

@@ -17,10 +17,6 @@ namespace ModelStore.IO;
 /// </remarks>
 internal static class DiskReservation
 {
-    private const int ENOSPC = NativeMethods.ENOSPC;
-    private const int EFBIG = NativeMethods.EFBIG;
-    private const int EDQUOT = NativeMethods.EDQUOT;
-
     /// <summary>
     /// Gives the empty file <paramref name="handle"/> (at <paramref name="path"/>) <paramref name="size"/> bytes, reserved
     /// on disk where the file system can.
@@ -36,7 +32,7 @@ internal static class DiskReservation
             var free = FreeSpace(folder);
             if (free < size)
             {
-                throw new IOException(NoRoom(folder, size, free, ENOSPC), ENOSPC);
+                throw new IOException(NoRoom(folder, size, free, NativeMethods.ENOSPC), NativeMethods.ENOSPC);
             }
 
             int errno;
@@ -54,7 +50,7 @@ internal static class DiskReservation
                 errno = 0;
             }
 
-            if (errno is ENOSPC or EDQUOT or EFBIG)
+            if (errno is NativeMethods.ENOSPC or NativeMethods.EDQUOT or NativeMethods.EFBIG)
             {
                 throw new IOException(NoRoom(folder, size, free, errno), errno);
             }
@@ -102,8 +98,8 @@ internal static class DiskReservation
     {
         var why = errno switch
         {
-            EDQUOT => "the disk quota has no room for",
-            EFBIG => "the file system cannot hold a file of",
+            NativeMethods.EDQUOT => "the disk quota has no room for",
+            NativeMethods.EFBIG => "the file system cannot hold a file of",
             _ => "the disk has no room for",
         };
         var room = free == long.MaxValue ? "its free space is unknown" : string.Create(CultureInfo.InvariantCulture, $"{free:N0} bytes are free");

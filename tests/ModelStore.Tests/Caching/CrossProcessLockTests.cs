@@ -141,11 +141,12 @@ public sealed class CrossProcessLockTests
         Assert.AreNotEqual(0, probe.ExitCode, "flock took the lock file while this version held the lock.");
     }
 
-    // Another process takes the lock as the cache does on this system and holds it: on Linux python3 takes the byte of the
-    // folder's range file, with the offset computed on its own (SHA-256 of the name, first 8 bytes little-endian, >> 2);
-    // elsewhere flock(1) takes the lock file.
-    private static Process StartHolder(string path, string ready)
+    // Another process takes the lock as the cache does on this system, creates READY and holds the lock for SECONDS: on
+    // Linux python3 takes the byte of the folder's range file, with the offset computed on its own (SHA-256 of the name,
+    // first 8 bytes little-endian, >> 2); elsewhere flock(1) takes the lock file. (Also used by StateCacheTests.)
+    internal static Process StartHolder(string path, string ready, double seconds = 60)
     {
+        var wait = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         var python = OperatingSystem.IsLinux();
         return Process.Start(python
             ? new ProcessStartInfo("python3", ["-c", """
@@ -156,8 +157,8 @@ public sealed class CrossProcessLockTests
                 fd = os.open(os.path.join(os.path.dirname(path), ".ranges"), os.O_RDWR | os.O_CREAT, 0o666)
                 fcntl.fcntl(fd, 37, struct.pack("hhqqi4x", 1, 0, offset, 1, 0))
                 open(ready, "w").close()
-                time.sleep(60)
-                """, path, ready])
-            : new ProcessStartInfo("flock", ["--exclusive", path, "sh", "-c", $"touch '{ready}'; sleep 60"]))!;
+                time.sleep(float(sys.argv[3]))
+                """, path, ready, wait])
+            : new ProcessStartInfo("flock", ["--exclusive", path, "sh", "-c", $"touch '{ready}'; sleep {wait}"]))!;
     }
 }
