@@ -92,7 +92,7 @@ public sealed class CrossProcessLock : IDisposable
         var fullPath = Path.GetFullPath(path);
         try
         {
-            Directory.CreateDirectory(Path.GetDirectoryName(fullPath)!);
+            Folder.Ensure(Path.GetDirectoryName(fullPath)!);
             SafeFileHandle? range = null;
             if (OperatingSystem.IsLinux() && TryAcquireRange(fullPath, out range) == false)
             {

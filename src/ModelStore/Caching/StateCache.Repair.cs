@@ -125,7 +125,7 @@ public sealed partial class StateCache
     private async Task PlaceBlobAsync(string temporaryPath, string sha256, CancellationToken cancellationToken)
     {
         var blob = GetBlobPath(sha256);
-        Directory.CreateDirectory(Path.GetDirectoryName(blob)!);
+        Folder.Ensure(Path.GetDirectoryName(blob)!);
         if (File.Exists(blob) && (await CheckBlobAsync(sha256, CacheVerification.Full, cancellationToken).ConfigureAwait(false)).Condition == BlobCondition.Valid)
         {
             AtomicFile.Discard(temporaryPath);

@@ -324,7 +324,7 @@ public sealed partial class StateCache
     {
         var expected = expectedSha256 is null ? null : NormalizeSha256(expectedSha256);
         var tmpFolder = Path.Combine(Root, "tmp");
-        Directory.CreateDirectory(tmpFolder);
+        Folder.Ensure(tmpFolder);
         // One name per (store, key), used under the state's lock: what a killed fetch left is replaced, never piled up.
         var temporaryPath = Path.Combine(tmpFolder, StateStem(storeId, key) + AtomicFile.PartialSuffix);
         try

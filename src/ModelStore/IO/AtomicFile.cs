@@ -13,7 +13,7 @@ public static class AtomicFile
     public static FileStream CreateTemporary(string destination, out string temporaryPath)
     {
         var folder = Path.GetDirectoryName(Path.GetFullPath(destination))!;
-        Directory.CreateDirectory(folder);
+        Folder.Ensure(folder);
         temporaryPath = Path.Combine(folder, $".{Path.GetFileName(destination)}.{Guid.NewGuid():N}{PartialSuffix}");
         return new FileStream(temporaryPath, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.Asynchronous);
     }
