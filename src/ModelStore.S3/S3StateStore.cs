@@ -144,6 +144,60 @@ public sealed class S3StateStore : StateStore, IFileDownloadingStore, IFileListi
     }
 
     /// <inheritdoc />
+    /// <remarks>
+    /// One ranged GET of the first <paramref name="expectedSize"/> bytes: the AWS SDK hashes every whole-object GET with MD5
+    /// to compare with the ETag, which a caller that checks a SHA-256 would pay for twice. When the answer's
+    /// <c>Content-Range</c> says the object is larger than that, or the object is empty (S3 refuses a range of an empty
+    /// object), the state is read again with a whole-object GET, as <see cref="OpenReadAsync(StateKey, CancellationToken)"/>
+    /// does: a wrong size costs a request, never other bytes.
+    /// </remarks>
+    public async Task<Stream> OpenSizedReadAsync(StateKey key, long expectedSize, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentOutOfRangeException.ThrowIfNegative(expectedSize);
+        cancellationToken.ThrowIfCancellationRequested();
+        var objectName = GetObjectName(key);
+        if (expectedSize > 0)
+        {
+            GetObjectResponse? response = null;
+            try
+            {
+                response = await RunAsync(
+                    "GET",
+                    objectName,
+                    key,
+                    token => _client.GetObjectAsync(new GetObjectRequest { BucketName = Bucket, Key = objectName, ByteRange = new ByteRange(0, expectedSize - 1) }, token),
+                    cancellationToken,
+                    notFoundIsMissingKey: true).ConfigureAwait(false);
+            }
+            catch (StateStoreException e) when (e.InnerException is AmazonS3Exception { StatusCode: HttpStatusCode.RequestedRangeNotSatisfiable })
+            {
+                // An empty object: read whole below.
+            }
+
+            if (response is not null)
+            {
+                // 206 with the whole object in it, or 200 from a server that sends the whole object for any range.
+                if (response.HttpStatusCode == HttpStatusCode.OK || (ObjectSize(response.ContentRange) is { } size && size <= expectedSize))
+                {
+                    return Guard(response, objectName, key);
+                }
+
+                response.Dispose();
+            }
+        }
+
+        return await OpenObjectAsync(objectName, key, cancellationToken).ConfigureAwait(false);
+    }
+
+    // The object's whole size from a Content-Range ("bytes 0-9/65536"); null when absent or unknown ("*").
+    private static long? ObjectSize(string? contentRange) =>
+        contentRange is not null && contentRange.LastIndexOf('/') is var slash and >= 0
+        && long.TryParse(contentRange.AsSpan(slash + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var size)
+            ? size
+            : null;
+
+    /// <inheritdoc />
     /// <remarks>The view reads the object <c>{basePath}{path}</c> under any key; its <see cref="IStateStore.Id"/> is <c>s3-file:{endpoint}/{bucket}/{basePath}{path}</c>.</remarks>
     public IStateStore ForFile(string path)
     {
@@ -182,8 +236,11 @@ public sealed class S3StateStore : StateStore, IFileDownloadingStore, IFileListi
     internal async Task<Stream> OpenObjectAsync(string objectName, StateKey key, CancellationToken cancellationToken)
     {
         var response = await RunAsync("GET", objectName, key, token => _client.GetObjectAsync(Bucket, objectName, token), cancellationToken, notFoundIsMissingKey: true).ConfigureAwait(false);
-        return new ModelStore.IO.TransportGuardedStream(response.ResponseStream, response, $"S3 object s3://{Bucket}/{objectName} (state {key})", key, Options.RequestTimeout);
+        return Guard(response, objectName, key);
     }
+
+    private ModelStore.IO.TransportGuardedStream Guard(GetObjectResponse response, string objectName, StateKey key) =>
+        new(response.ResponseStream, response, $"S3 object s3://{Bucket}/{objectName} (state {key})", key, Options.RequestTimeout);
 
     Task<bool> IObjectFiles.ObjectExistsAsync(string objectName, StateKey key, CancellationToken cancellationToken) => ObjectExistsAsync(objectName, key, cancellationToken);
 

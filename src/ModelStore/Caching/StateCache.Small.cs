@@ -6,7 +6,7 @@ namespace ModelStore.Caching;
 /// <summary>
 /// Small states: one request and one durable write each. A state whose SHA-256 and size are known (a pin or the lock
 /// file) and whose size is at most <see cref="SmallStateLimit"/> is read with one streamed GET
-/// (<see cref="IStateStore.OpenReadAsync"/>, no HEAD first), hashed from memory as it is written to a temporary file,
+/// (<see cref="IStateStore.OpenSizedReadAsync"/>, no HEAD first), hashed from memory as it is written to a temporary file,
 /// flushed to disk once and renamed into the blobs; no download journal, no ranged requests. A kill at any point leaves
 /// at most a temporary file (replaced by the next fetch of the state, or removed by <see cref="RemoveAbandonedDownloads"/>),
 /// never a blob or an index entry with other bytes. Resuming is what such a state gives up: it costs one request again.
@@ -29,7 +29,8 @@ public sealed partial class StateCache
             expectedSha256,
             async token =>
             {
-                var source = await store.OpenReadAsync(key, token).ConfigureAwait(false);
+                // The size is known only when the hash is (IsSmall): the bytes read are checked against both.
+                var source = await (IsSmall(expectedSha256, expectedSize) ? store.OpenSizedReadAsync(key, expectedSize!.Value, token) : store.OpenReadAsync(key, token)).ConfigureAwait(false);
                 await using (source.ConfigureAwait(false))
                 {
                     return await InsertLockedAsync(store.Id, key, source, expectedSha256, expectedSize, progress, token).ConfigureAwait(false);

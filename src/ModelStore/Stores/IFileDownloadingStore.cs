@@ -30,7 +30,7 @@ public interface IFileDownloadingStore : IStateStore
     /// <summary>
     /// Whether every state, small ones included, must come through <see cref="DownloadToFileAsync"/>. By default
     /// (<see langword="false"/>) the cache reads a small state whose SHA-256 and size it knows with one streamed request
-    /// (<see cref="IStateStore.OpenReadAsync"/>); a store returns <see langword="true"/> when its download does more than
+    /// (<see cref="IStateStore.OpenSizedReadAsync"/>); a store returns <see langword="true"/> when its download does more than
     /// that read would (the Hugging Face store asks for the file's metadata either way and can also write
     /// huggingface_hub's cache).
     /// </summary>

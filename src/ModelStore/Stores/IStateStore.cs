@@ -37,6 +37,17 @@ public interface IStateStore : IAsyncDisposable
     /// <exception cref="StateStoreException"><see cref="StateStoreError.NotFound"/> when the state is missing.</exception>
     Task<Stream> OpenReadAsync(StateKey key, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Opens the state's bytes, as <see cref="OpenReadAsync(StateKey, CancellationToken)"/> does, for a caller that expects
+    /// <paramref name="expectedSize"/> bytes (from a pin or a lock file) and checks every one of them against a SHA-256
+    /// itself. A store may use the size to read more cheaply and leave out checks of its own: the S3 store asks for one
+    /// ranged GET, which the AWS SDK does not hash again with MD5. A state of another size is still read whole (the size
+    /// is a claim, never a limit). By default, <see cref="OpenReadAsync(StateKey, CancellationToken)"/>. The caller
+    /// disposes the stream.
+    /// </summary>
+    /// <exception cref="StateStoreException"><see cref="StateStoreError.NotFound"/> when the state is missing.</exception>
+    Task<Stream> OpenSizedReadAsync(StateKey key, long expectedSize, CancellationToken cancellationToken = default) => OpenReadAsync(key, cancellationToken);
+
     /// <summary>Stores <paramref name="content"/> under <paramref name="key"/>; readers never see a partial state.</summary>
     /// <exception cref="StateStoreException"><see cref="StateStoreError.AlreadyExists"/> when the key exists and <paramref name="overwrite"/> is false.</exception>
     Task WriteAsync(StateKey key, Stream content, bool overwrite = false, CancellationToken cancellationToken = default);
