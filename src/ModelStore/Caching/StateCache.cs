@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
@@ -331,8 +332,9 @@ public sealed partial class StateCache
         {
             string actual;
             long size = 0;
-            var target = LinkSafeFile.Open(temporaryPath, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous);
-            await using (target.ConfigureAwait(false))
+            // Written on this thread, a whole buffer at a time: an asynchronous FileStream makes the same pwrite on a thread of
+            // the pool, a hop for every write, and allocates a buffer of its own for every state.
+            using (var target = LinkSafeFile.OpenHandle(temporaryPath, FileMode.Create, FileAccess.Write, FileShare.None))
             {
                 var total = source.CanSeek ? source.Length - source.Position : expectedSize;
                 if (total is { } known && progress is Downloads.IDownloadProgress sized)
@@ -342,27 +344,44 @@ public sealed partial class StateCache
 
                 using var hasher = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
 
-                // A small state needs a small buffer (one more byte than it has, so that its end is one read away); a size
-                // from a lock file is only a claim, so a wrong one costs reads, never correctness.
-                var buffer = new byte[total is { } length and < (1 << 20) ? (int)Math.Max(length + 1, 1 << 16) : 1 << 20];
-                int read;
-                var lastReport = Stopwatch.StartNew();
-                while ((read = await source.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+                // A small state needs a small buffer (one more byte than it has, so that its end is one read away and it is
+                // written at once); a size from a lock file is only a claim, so a wrong one costs reads, never correctness.
+                // Rented: a restore of many small states reuses a few buffers instead of allocating one per state.
+                var buffer = ArrayPool<byte>.Shared.Rent(total is { } length and < (1 << 20) ? (int)Math.Max(length + 1, 1 << 16) : 1 << 20);
+                try
                 {
-                    hasher.AppendData(buffer, 0, read);
-                    await target.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
-                    size += read;
-                    if (progress is not null && lastReport.ElapsedMilliseconds >= 250)
+                    var filled = 0;
+                    int read;
+                    var lastReport = Stopwatch.StartNew();
+                    while ((read = await source.ReadAsync(buffer.AsMemory(filled), cancellationToken).ConfigureAwait(false)) > 0)
                     {
-                        progress.Report(size);
-                        lastReport.Restart();
+                        hasher.AppendData(buffer, filled, read);
+                        filled += read;
+                        size += read;
+                        if (filled == buffer.Length)
+                        {
+                            RandomAccess.Write(target, buffer.AsSpan(0, filled), size - filled);
+                            filled = 0;
+                        }
+
+                        if (progress is not null && lastReport.ElapsedMilliseconds >= 250)
+                        {
+                            progress.Report(size);
+                            lastReport.Restart();
+                        }
                     }
+
+                    RandomAccess.Write(target, buffer.AsSpan(0, filled), size - filled);
+                }
+                finally
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
                 }
 
                 progress?.Report(size);
                 actual = Convert.ToHexStringLower(hasher.GetHashAndReset());
-                await target.FlushAsync(cancellationToken).ConfigureAwait(false);
-                target.Flush(flushToDisk: true);
+                cancellationToken.ThrowIfCancellationRequested();
+                RandomAccess.FlushToDisk(target);
             }
 
             if (expected is not null && !string.Equals(expected, actual, StringComparison.Ordinal))
