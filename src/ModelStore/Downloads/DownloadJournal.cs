@@ -24,6 +24,9 @@ internal sealed partial class DownloadJournal
     /// <summary>The suffix of the journal beside the downloaded file.</summary>
     public const string Suffix = ChunkedDownloader.JournalSuffix;
 
+    // A save is written here, then renamed over the journal.
+    private const string TemporarySuffix = ".tmp";
+
     private const long MinCheckpointBytes = 1024 * 1024;
 
     private readonly string _path;
@@ -98,8 +101,14 @@ internal sealed partial class DownloadJournal
         }
     }
 
-    /// <summary>Deletes the journal of a download into <paramref name="file"/>, if any.</summary>
-    public static void Discard(string file) => AtomicFile.Discard(file + Suffix);
+    /// <summary>Deletes the journal of a download into <paramref name="file"/>, if any, with the temporary file of a save.</summary>
+    public static void Discard(string file)
+    {
+        AtomicFile.Discard(file + Suffix);
+        // What a process killed between writing a save and renaming it left; the next save would have replaced it, but a
+        // download that ends without saving again (resumed near its end) would leave it in tmp/ for good.
+        AtomicFile.Discard(file + Suffix + TemporarySuffix);
+    }
 
     /// <summary>The size of the chunks the journal records.</summary>
     public long ChunkSize => _record.ChunkSize;
@@ -160,7 +169,7 @@ internal sealed partial class DownloadJournal
     {
         // Bytes counted from here on are for the next save (this one may or may not include them).
         Interlocked.Exchange(ref _unsaved, 0);
-        var temporary = _path + ".tmp";
+        var temporary = _path + TemporarySuffix;
         LinkSafeFile.WriteAllBytes(temporary, JsonSerializer.SerializeToUtf8Bytes(_record, RecordJson.Default.Record));
         File.Move(temporary, _path, overwrite: true);
     }
