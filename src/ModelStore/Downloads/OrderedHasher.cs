@@ -42,10 +42,11 @@ internal sealed class OrderedHasher : IDisposable
     private readonly long _size;
     private readonly long _budget;
     private readonly int _segmentSize;
+    private readonly bool _aligned;
 
     // Segments (and file ranges) that arrived ahead of the frontier, by the offset they start at.
     private readonly Dictionary<long, Piece> _ahead = [];
-    private readonly Stack<byte[]> _free = new();
+    private readonly Stack<ArraySegment<byte>> _free = new();
     private long _frontier;
     private long _held;
     private bool _hashing;
@@ -62,12 +63,14 @@ internal sealed class OrderedHasher : IDisposable
     /// <param name="file">The file the writers write to (read back only for bytes not kept in memory).</param>
     /// <param name="size">The file's final size.</param>
     /// <param name="budget">The most bytes kept in memory ahead of the frontier; beyond it, segments are read back later.</param>
-    public OrderedHasher(SafeFileHandle file, long size, long budget)
+    /// <param name="aligned">Whether segments start at an address a direct write takes (<see cref="IO.DirectWrites.Alignment"/>).</param>
+    public OrderedHasher(SafeFileHandle file, long size, long budget, bool aligned = false)
     {
         _file = file;
         _size = size;
         _budget = budget;
         _segmentSize = (int)Math.Clamp(size, 1, SegmentSize);
+        _aligned = aligned;
     }
 
     /// <summary>How many bytes were hashed by reading them back from the file rather than from a writer's segment.</summary>
@@ -95,7 +98,7 @@ internal sealed class OrderedHasher : IDisposable
         {
             lock (_gate)
             {
-                _ahead.Add(offset, new Piece(length, null));
+                _ahead.Add(offset, new Piece(length, null, 0));
             }
         }
     }
@@ -141,16 +144,21 @@ internal sealed class OrderedHasher : IDisposable
     }
 
     /// <summary>A segment buffer for a writer (<see cref="SegmentSize"/> bytes, or the whole file when it is smaller).</summary>
-    public byte[] Rent()
+    public ArraySegment<byte> Rent()
     {
         lock (_gate)
         {
-            return _free.TryPop(out var segment) ? segment : GC.AllocateUninitializedArray<byte>(_segmentSize);
+            if (_free.TryPop(out var segment))
+            {
+                return segment;
+            }
         }
+
+        return _aligned ? IO.DirectWrites.AllocateAligned(_segmentSize) : GC.AllocateUninitializedArray<byte>(_segmentSize);
     }
 
     /// <summary>Gives back a segment that was not written.</summary>
-    public void Return(byte[] segment)
+    public void Return(ArraySegment<byte> segment)
     {
         lock (_gate)
         {
@@ -159,24 +167,24 @@ internal sealed class OrderedHasher : IDisposable
     }
 
     /// <summary>
-    /// Takes <paramref name="count"/> bytes of <paramref name="segment"/> that are now in the file at <paramref name="offset"/>,
-    /// and the segment with them: the caller must not use it any more.
+    /// Takes the <paramref name="count"/> bytes at <paramref name="start"/> of <paramref name="segment"/> that are now in the
+    /// file at <paramref name="offset"/>, and the segment with them: the caller must not use it any more.
     /// </summary>
-    public void Add(long offset, byte[] segment, int count)
+    public void Add(long offset, ArraySegment<byte> segment, int start, int count)
     {
         lock (_gate)
         {
             if (_hashing || offset != _frontier)
             {
-                if (_held + segment.Length <= _budget)
+                if (_held + segment.Count <= _budget)
                 {
-                    _ahead.Add(offset, new Piece(count, segment));
-                    _held += segment.Length;
+                    _ahead.Add(offset, new Piece(count, segment, start));
+                    _held += segment.Count;
                     PeakHeld = Math.Max(PeakHeld, _held);
                 }
                 else
                 {
-                    _ahead.Add(offset, new Piece(count, null));
+                    _ahead.Add(offset, new Piece(count, null, 0));
                     _free.Push(segment);
                 }
 
@@ -186,7 +194,7 @@ internal sealed class OrderedHasher : IDisposable
             _hashing = true;
         }
 
-        _hash.AppendData(segment, 0, count);
+        _hash.AppendData(segment.AsSpan(start, count));
         Return(segment);
         HashWhileAtFrontier(offset + count, CancellationToken.None);
     }
@@ -254,10 +262,10 @@ internal sealed class OrderedHasher : IDisposable
 
                 if (piece.Segment is { } segment)
                 {
-                    _hash.AppendData(segment, 0, (int)piece.Length);
+                    _hash.AppendData(segment.AsSpan(piece.Start, (int)piece.Length));
                     lock (_gate)
                     {
-                        _held -= segment.Length;
+                        _held -= segment.Count;
                         _free.Push(segment);
                     }
                 }
@@ -299,6 +307,6 @@ internal sealed class OrderedHasher : IDisposable
         }
     }
 
-    /// <summary>Bytes at an offset: in <see cref="Segment"/>, or in the file when it is null.</summary>
-    private readonly record struct Piece(long Length, byte[]? Segment);
+    /// <summary>Bytes at an offset: in <see cref="Segment"/> from <see cref="Start"/>, or in the file when it is null.</summary>
+    private readonly record struct Piece(long Length, ArraySegment<byte>? Segment, int Start);
 }
