@@ -100,9 +100,7 @@ public static class ChunkedDownloader
 
         // Chunks finish out of order; the hash follows them in order, mostly from the segments as they are written (see
         // OrderedHasher). What an earlier process wrote is hashed from the file, once, while the missing bytes arrive.
-        // Whole segments at aligned offsets skip the page cache (see DirectWrites); a file too small for one segment does not.
-        using var direct = size >= OrderedHasher.SegmentSize ? DirectWrites.TryOpen(handle) : null;
-        using var hasher = new OrderedHasher(handle, size, HashAheadBudget(options), aligned: direct is not null);
+        using var hasher = new OrderedHasher(handle, size, HashAheadBudget(options));
         for (var index = 0; index < chunkCount; index++)
         {
             hasher.AddOnDisk(index * chunkSize, journal.Done[index] ? DownloadJournal.ChunkLength(index, chunkSize, size) : written[index]);
@@ -122,7 +120,7 @@ public static class ChunkedDownloader
                 var already = written[index];
                 var start = (index * chunkSize) + already;
                 var length = DownloadJournal.ChunkLength(index, chunkSize, size) - already;
-                await DownloadChunkAsync(source, remote, new Target(handle, direct), hasher, start, length, options, bytes =>
+                await DownloadChunkAsync(source, remote, handle, hasher, start, length, options, bytes =>
                 {
                     Interlocked.Add(ref transferred, bytes);
                     progress?.Report(Interlocked.Add(ref onDisk, bytes));
@@ -177,7 +175,7 @@ public static class ChunkedDownloader
         return new JournalScope(previous);
     }
 
-    private static async Task DownloadChunkAsync(IRangeReadableSource source, RemoteObject remote, Target target, OrderedHasher hasher, long start, long length, ChunkedDownloadOptions options, Action<int> onWritten, CancellationToken cancellationToken)
+    private static async Task DownloadChunkAsync(IRangeReadableSource source, RemoteObject remote, SafeFileHandle handle, OrderedHasher hasher, long start, long length, ChunkedDownloadOptions options, Action<int> onWritten, CancellationToken cancellationToken)
     {
         if (length == 0)
         {
@@ -189,7 +187,7 @@ public static class ChunkedDownloader
         {
             try
             {
-                written += await CopyRangeAsync(source, remote, target, hasher, start + written, length - written, options.ReadTimeout, onWritten, cancellationToken).ConfigureAwait(false);
+                written += await CopyRangeAsync(source, remote, handle, hasher, start + written, length - written, options.ReadTimeout, onWritten, cancellationToken).ConfigureAwait(false);
                 if (written == length)
                 {
                     return;
@@ -208,7 +206,7 @@ public static class ChunkedDownloader
     // Copies one range into the file, a filled segment per write; returns the bytes written. A read failure of the
     // response body (a cut or reset connection, a premature end) is a transient store error, so the caller can continue
     // from what was written: the part of a segment received before the failure is written too.
-    private static async Task<long> CopyRangeAsync(IRangeReadableSource source, RemoteObject remote, Target target, OrderedHasher hasher, long offset, long length, TimeSpan readTimeout, Action<int> onWritten, CancellationToken cancellationToken)
+    private static async Task<long> CopyRangeAsync(IRangeReadableSource source, RemoteObject remote, SafeFileHandle handle, OrderedHasher hasher, long offset, long length, TimeSpan readTimeout, Action<int> onWritten, CancellationToken cancellationToken)
     {
         // A silent server must not hold a download forever: each wait for bytes is bounded, the request included.
         using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -234,11 +232,7 @@ public static class ChunkedDownloader
                 // as long as the read timeout, which keeps running meanwhile).
                 await hasher.WaitForRoomAsync(offset + copied, roomWait, cancellationToken).ConfigureAwait(false);
                 var segment = hasher.Rent();
-
-                // A range that resumes inside a block (after a cut, or a checkpoint) fills the segment from as far past its
-                // aligned start as the offset is past a block boundary, so that its whole blocks can still go direct.
-                var skip = target.Direct is null ? 0 : DirectWrites.Misalignment(offset + copied);
-                var wanted = (int)Math.Min(segment.Count - skip, length - copied);
+                var wanted = (int)Math.Min(segment.Length, length - copied);
                 var filled = 0;
                 Exception? failure = null;
                 try
@@ -246,7 +240,7 @@ public static class ChunkedDownloader
                     while (filled < wanted)
                     {
                         idle.CancelAfter(readTimeout);
-                        var read = await body.ReadAsync(segment.AsMemory(skip + filled, wanted - filled), idle.Token).ConfigureAwait(false);
+                        var read = await body.ReadAsync(segment.AsMemory(filled, wanted - filled), idle.Token).ConfigureAwait(false);
                         if (read == 0)
                         {
                             break;
@@ -273,7 +267,7 @@ public static class ChunkedDownloader
                 {
                     try
                     {
-                        DirectWrites.Write(target.Direct, target.File, segment.AsSpan(skip, filled), offset + copied);
+                        RandomAccess.Write(handle, segment.AsSpan(0, filled), offset + copied);
                     }
                     catch
                     {
@@ -281,7 +275,7 @@ public static class ChunkedDownloader
                         throw;
                     }
 
-                    hasher.Add(offset + copied, segment, skip, filled);
+                    hasher.Add(offset + copied, segment, filled);
                     copied += filled;
                     onWritten(filled);
                     if (++segments % SegmentsBetweenYields == 0)
@@ -381,9 +375,6 @@ public static class ChunkedDownloader
         {
         }
     }
-
-    // The file a download writes: its ordinary handle, and the direct one when the system gives one.
-    private readonly record struct Target(SafeFileHandle File, DirectWrites? Direct);
 
     private sealed class JournalScope(bool previous) : IDisposable
     {

@@ -42,11 +42,10 @@ internal sealed class OrderedHasher : IDisposable
     private readonly long _size;
     private readonly long _budget;
     private readonly int _segmentSize;
-    private readonly bool _aligned;
 
     // Segments (and file ranges) that arrived ahead of the frontier, by the offset they start at.
     private readonly Dictionary<long, Piece> _ahead = [];
-    private readonly Stack<ArraySegment<byte>> _free = new();
+    private readonly Stack<byte[]> _free = new();
     private long _frontier;
     private long _held;
     private bool _hashing;
@@ -63,14 +62,12 @@ internal sealed class OrderedHasher : IDisposable
     /// <param name="file">The file the writers write to (read back only for bytes not kept in memory).</param>
     /// <param name="size">The file's final size.</param>
     /// <param name="budget">The most bytes kept in memory ahead of the frontier; beyond it, segments are read back later.</param>
-    /// <param name="aligned">Whether segments start at an address a direct write takes (<see cref="IO.DirectWrites.Alignment"/>).</param>
-    public OrderedHasher(SafeFileHandle file, long size, long budget, bool aligned = false)
+    public OrderedHasher(SafeFileHandle file, long size, long budget)
     {
         _file = file;
         _size = size;
         _budget = budget;
         _segmentSize = (int)Math.Clamp(size, 1, SegmentSize);
-        _aligned = aligned;
     }
 
     /// <summary>How many bytes were hashed by reading them back from the file rather than from a writer's segment.</summary>
@@ -98,7 +95,7 @@ internal sealed class OrderedHasher : IDisposable
         {
             lock (_gate)
             {
-                _ahead.Add(offset, new Piece(length, null, 0));
+                _ahead.Add(offset, new Piece(length, null));
             }
         }
     }
@@ -144,21 +141,16 @@ internal sealed class OrderedHasher : IDisposable
     }
 
     /// <summary>A segment buffer for a writer (<see cref="SegmentSize"/> bytes, or the whole file when it is smaller).</summary>
-    public ArraySegment<byte> Rent()
+    public byte[] Rent()
     {
         lock (_gate)
         {
-            if (_free.TryPop(out var segment))
-            {
-                return segment;
-            }
+            return _free.TryPop(out var segment) ? segment : GC.AllocateUninitializedArray<byte>(_segmentSize);
         }
-
-        return _aligned ? IO.DirectWrites.AllocateAligned(_segmentSize) : GC.AllocateUninitializedArray<byte>(_segmentSize);
     }
 
     /// <summary>Gives back a segment that was not written.</summary>
-    public void Return(ArraySegment<byte> segment)
+    public void Return(byte[] segment)
     {
         lock (_gate)
         {
@@ -167,24 +159,24 @@ internal sealed class OrderedHasher : IDisposable
     }
 
     /// <summary>
-    /// Takes the <paramref name="count"/> bytes at <paramref name="start"/> of <paramref name="segment"/> that are now in the
-    /// file at <paramref name="offset"/>, and the segment with them: the caller must not use it any more.
+    /// Takes <paramref name="count"/> bytes of <paramref name="segment"/> that are now in the file at <paramref name="offset"/>,
+    /// and the segment with them: the caller must not use it any more.
     /// </summary>
-    public void Add(long offset, ArraySegment<byte> segment, int start, int count)
+    public void Add(long offset, byte[] segment, int count)
     {
         lock (_gate)
         {
             if (_hashing || offset != _frontier)
             {
-                if (_held + segment.Count <= _budget)
+                if (_held + segment.Length <= _budget)
                 {
-                    _ahead.Add(offset, new Piece(count, segment, start));
-                    _held += segment.Count;
+                    _ahead.Add(offset, new Piece(count, segment));
+                    _held += segment.Length;
                     PeakHeld = Math.Max(PeakHeld, _held);
                 }
                 else
                 {
-                    _ahead.Add(offset, new Piece(count, null, 0));
+                    _ahead.Add(offset, new Piece(count, null));
                     _free.Push(segment);
                 }
 
@@ -194,7 +186,7 @@ internal sealed class OrderedHasher : IDisposable
             _hashing = true;
         }
 
-        _hash.AppendData(segment.AsSpan(start, count));
+        _hash.AppendData(segment, 0, count);
         Return(segment);
         HashWhileAtFrontier(offset + count, CancellationToken.None);
     }
@@ -262,10 +254,10 @@ internal sealed class OrderedHasher : IDisposable
 
                 if (piece.Segment is { } segment)
                 {
-                    _hash.AppendData(segment.AsSpan(piece.Start, (int)piece.Length));
+                    _hash.AppendData(segment, 0, (int)piece.Length);
                     lock (_gate)
                     {
-                        _held -= segment.Count;
+                        _held -= segment.Length;
                         _free.Push(segment);
                     }
                 }
@@ -307,6 +299,6 @@ internal sealed class OrderedHasher : IDisposable
         }
     }
 
-    /// <summary>Bytes at an offset: in <see cref="Segment"/> from <see cref="Start"/>, or in the file when it is null.</summary>
-    private readonly record struct Piece(long Length, ArraySegment<byte>? Segment, int Start);
+    /// <summary>Bytes at an offset: in <see cref="Segment"/>, or in the file when it is null.</summary>
+    private readonly record struct Piece(long Length, byte[]? Segment);
 }

@@ -86,34 +86,6 @@ public sealed class ChunkedDownloaderTests
     }
 
     [TestMethod]
-    public async Task Whole_blocks_are_written_around_the_page_cache_even_after_a_cut_inside_a_block()
-    {
-        // On a disk (direct I/O), one range at a time (no read-back for the hash), and three connections cut 100 001 bytes
-        // into their range: each retry starts inside a block, reads up to its end, and goes on in whole blocks.
-        var folder = IO.PageCache.CreateDiskFolder("chunked-direct-");
-        try
-        {
-            var (uri, content) = Serve();
-            var source = new HttpRangeSource(_client, uri);
-            var remote = await source.GetObjectAsync(TestContext.CancellationToken);
-            _server.CutAfterBytes = 100_001;
-            _server.CutConnections = 3;
-            var target = Path.Combine(folder, "download.partial");
-
-            var download = await ChunkedDownloader.DownloadAsync(source, remote, target, new ChunkedDownloadOptions { ChunkSize = SmallChunks.ChunkSize, Parallelism = 1, RetryDelay = SmallChunks.RetryDelay }, cancellationToken: TestContext.CancellationToken);
-
-            var cached = IO.PageCache.ResidentPages(target);
-            Assert.IsLessThanOrEqualTo(4, cached, $"{cached} cached pages of {Size / 4096}: at most the block of each cut and the object's last partial block.");
-            Assert.AreEqual(Sha256(content), download.Sha256);
-            CollectionAssert.AreEqual(content, File.ReadAllBytes(target));
-        }
-        finally
-        {
-            Directory.Delete(folder, recursive: true);
-        }
-    }
-
-    [TestMethod]
     public async Task An_interrupted_download_resumes_with_only_the_missing_chunks()
     {
         var (uri, content) = Serve();

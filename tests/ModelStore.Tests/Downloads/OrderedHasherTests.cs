@@ -160,7 +160,7 @@ public sealed class OrderedHasherTests
         var segment = hasher.Rent();
         content.AsSpan((int)offset, count).CopyTo(segment);
         RandomAccess.Write(file, segment.AsSpan(0, count), offset);
-        hasher.Add(offset, segment, 0, count);
+        hasher.Add(offset, segment, count);
     }
 
     private Microsoft.Win32.SafeHandles.SafeFileHandle CreateFile(long size)
