@@ -156,7 +156,15 @@ public sealed class S3StateStore : StateStore, IFileDownloadingStore, IFileListi
         ArgumentNullException.ThrowIfNull(key);
         ArgumentOutOfRangeException.ThrowIfNegative(expectedSize);
         cancellationToken.ThrowIfCancellationRequested();
-        var objectName = GetObjectName(key);
+        return await OpenObjectSizedAsync(GetObjectName(key), key, expectedSize, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// <see cref="OpenSizedReadAsync(StateKey, long, CancellationToken)"/> of <paramref name="objectName"/> (for
+    /// <paramref name="key"/>): also what a file view (<see cref="ForFile"/>) reads a bundle's file with.
+    /// </summary>
+    internal async Task<Stream> OpenObjectSizedAsync(string objectName, StateKey key, long expectedSize, CancellationToken cancellationToken)
+    {
         if (expectedSize > 0)
         {
             GetObjectResponse? response = null;
@@ -245,6 +253,8 @@ public sealed class S3StateStore : StateStore, IFileDownloadingStore, IFileListi
     Task<bool> IObjectFiles.ObjectExistsAsync(string objectName, StateKey key, CancellationToken cancellationToken) => ObjectExistsAsync(objectName, key, cancellationToken);
 
     Task<Stream> IObjectFiles.OpenObjectAsync(string objectName, StateKey key, CancellationToken cancellationToken) => OpenObjectAsync(objectName, key, cancellationToken);
+
+    Task<Stream> IObjectFiles.OpenObjectSizedAsync(string objectName, StateKey key, long expectedSize, CancellationToken cancellationToken) => OpenObjectSizedAsync(objectName, key, expectedSize, cancellationToken);
 
     Task<FileDownload> IObjectFiles.DownloadObjectAsync(string objectName, StateKey key, string path, IProgress<long>? progress, CancellationToken cancellationToken) =>
         DownloadObjectAsync(objectName, key, path, progress, cancellationToken);

@@ -20,6 +20,28 @@ public static class RadosGateway
 
     public static string SecretKey => Server.SecretKey;
 
+    /// <summary>The access lines radosgw logged for requests whose path contains <paramref name="objectPath"/>, once at least one is there (radosgw writes its log a moment after the answer).</summary>
+    public static async Task<IReadOnlyList<string>> RequestLinesAsync(string objectPath, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            string[] lines;
+            using (var log = new FileStream(Server.LogFile, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete))
+            using (var reader = new StreamReader(log))
+            {
+                lines = (await reader.ReadToEndAsync(cancellationToken)).Split('\n');
+            }
+
+            var found = lines.Where(line => line.Contains(" beast: ", StringComparison.Ordinal) && line.Contains(objectPath, StringComparison.Ordinal)).ToList();
+            if (found.Count > 0 || attempt == 50)
+            {
+                return found;
+            }
+
+            await Task.Delay(100, cancellationToken);
+        }
+    }
+
     private static RadosGatewayServer Server => _server ?? throw new InvalidOperationException("The S3 server is not running.");
 
     [AssemblyInitialize]

@@ -47,6 +47,49 @@ public sealed class S3BundleTests
     }
 
     [TestMethod]
+    public async Task A_locked_bundle_restores_each_file_with_one_ranged_GET_of_its_pinned_size()
+    {
+        // The first resolution knows each file's size from the listing and downloads it in ranges; the restore from the
+        // lock file reads each one through the cache's small path, which knows its SHA-256 and size. radosgw's access log
+        // shows one GET per file in each, both of exactly the file's range: no whole-object GET (which the AWS SDK would
+        // hash with MD5) in either.
+        var bucket = await RadosGateway.CreateBucketAsync(Cancel);
+        using var admin = RadosGateway.AdminClient();
+        var files = new Dictionary<string, byte[]>
+        {
+            ["onnx/model.onnx"] = System.Security.Cryptography.RandomNumberGenerator.GetBytes(70_000),
+            ["config.json"] = "{\"hidden\": 384}"u8.ToArray(),
+            ["tokenizer.json"] = "{\"vocab\": []}"u8.ToArray(),
+        };
+        foreach (var (path, content) in files)
+        {
+            await PutAsync(admin, bucket, "models/minilm/" + path, content);
+        }
+
+        var root = Directory.CreateTempSubdirectory("modelstore-s3-bundles-").FullName;
+        try
+        {
+            var first = await ResolveAsync(bucket, new StateCache(Path.Combine(root, "a")), StateLockFile.Empty, locked: false);
+            Assert.IsTrue(first.Succeeded, first.Failure?.Message);
+
+            var restored = await ResolveAsync(bucket, new StateCache(Path.Combine(root, "b")), new StateLockFile([first.ToLockEntry()]), locked: true);
+
+            Assert.IsTrue(restored.Succeeded, restored.Failure?.Message);
+            foreach (var (path, content) in files)
+            {
+                CollectionAssert.AreEqual(content, await File.ReadAllBytesAsync(Path.Combine(restored.Path!, path), Cancel), path);
+                var gets = (await RadosGateway.RequestLinesAsync($"\"GET /{bucket}/models/minilm/{path} ", Cancel)).ToList();
+                Assert.HasCount(2, gets, string.Join('\n', gets));
+                Assert.IsTrue(gets.All(line => line.Contains($"\" 206 {content.Length} ", StringComparison.Ordinal) && line.Contains($" bytes=0-{content.Length - 1} ", StringComparison.Ordinal)), string.Join('\n', gets));
+            }
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    [TestMethod]
     public async Task A_file_view_writes_its_object_under_the_base_path_and_refuses_to_replace_it_unless_asked()
     {
         var bucket = await RadosGateway.CreateBucketAsync(Cancel);

@@ -31,6 +31,12 @@ public sealed class RadosGatewayServer : IDisposable
     /// <summary>The S3 user's secret key.</summary>
     public string SecretKey { get; }
 
+    /// <summary>
+    /// radosgw's own log: a line per request with its method, path, status and <c>Range</c> header (beast's access log),
+    /// which tells what the server was asked for, whoever asked.
+    /// </summary>
+    public string LogFile => Path.Combine(_directory, "log", "client.rgw.a.log");
+
     /// <summary>Starts a cluster (about 12 s); <paramref name="memoryBytes"/> caps what its memory-backed OSD holds.</summary>
     public static RadosGatewayServer Start(long memoryBytes = 3L << 30)
     {
