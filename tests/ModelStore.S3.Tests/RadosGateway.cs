@@ -20,8 +20,11 @@ public static class RadosGateway
 
     public static string SecretKey => Server.SecretKey;
 
-    /// <summary>The access lines radosgw logged for requests whose path contains <paramref name="objectPath"/>, once at least one is there (radosgw writes its log a moment after the answer).</summary>
-    public static async Task<IReadOnlyList<string>> RequestLinesAsync(string objectPath, CancellationToken cancellationToken)
+    /// <summary>
+    /// The access lines radosgw logged for requests whose path contains <paramref name="objectPath"/>, once at least
+    /// <paramref name="atLeast"/> are there (radosgw writes a line a moment after its answer), or after 5 s.
+    /// </summary>
+    public static async Task<IReadOnlyList<string>> RequestLinesAsync(string objectPath, int atLeast, CancellationToken cancellationToken)
     {
         for (var attempt = 0; ; attempt++)
         {
@@ -33,7 +36,7 @@ public static class RadosGateway
             }
 
             var found = lines.Where(line => line.Contains(" beast: ", StringComparison.Ordinal) && line.Contains(objectPath, StringComparison.Ordinal)).ToList();
-            if (found.Count > 0 || attempt == 50)
+            if (found.Count >= atLeast || attempt == 50)
             {
                 return found;
             }
