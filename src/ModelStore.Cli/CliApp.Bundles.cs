@@ -46,7 +46,7 @@ public static partial class CliApp
             }
 
             await cli.LineAsync($"{files.Count} file(s), {ProgressBar.FormatBytes(files.Sum(file => file.Size))}{(revision is null ? "" : $" at commit {revision.Resolved}")}; nothing fetched (--dry-run).").ConfigureAwait(false);
-            await cli.JsonAsync(new { key = request.Key.ToString(), revision = revision?.Resolved, files = files.Select(file => new { path = file.Path, size = file.Size }) }).ConfigureAwait(false);
+            await cli.JsonAsync(new BundlePlanDocument(request.Key.ToString(), revision?.Resolved, files.Select(file => new BundlePlannedFileDocument(file.Path, file.Size)))).ConfigureAwait(false);
             return 0;
         }
 
@@ -85,7 +85,7 @@ public static partial class CliApp
         }
 
         await cli.LineAsync($"{outcome.Key}  {outcome.Files!.Count} file(s)  {ProgressBar.FormatBytes(outcome.Size)}  {folder}").ConfigureAwait(false);
-        await cli.JsonAsync(new { key = outcome.Key.ToString(), store = outcome.Request.Store, sha256 = outcome.Sha256, size = outcome.Size, path = folder, revision = outcome.Revision?.Resolved, files = outcome.Files!.Select(file => new { path = file.Path, sha256 = file.Sha256, size = file.Size }) }).ConfigureAwait(false);
+        await cli.JsonAsync(new BundlePullDocument(outcome.Key.ToString(), outcome.Request.Store, outcome.Sha256, outcome.Size, folder, outcome.Revision?.Resolved, outcome.Files!.Select(file => new BundleFileDocument(file.Path, file.Sha256, file.Size)))).ConfigureAwait(false);
         return 0;
     }
 }

@@ -16,24 +16,15 @@ public static partial class CliApp
         {
             var root = OpenCache(parse.GetValue(options.Cache));
             var states = root.EnumerateStates().OrderBy(state => state.Key.ToString(), StringComparer.Ordinal).ThenBy(state => state.StoreId, StringComparer.Ordinal).ToList();
-            var rows = states.Select(state => new
-            {
-                key = state.Key.ToString(),
-                store = state.StoreId,
-                sha256 = state.Sha256,
-                size = state.Size,
-                fetchedUtc = root.GetFetchedUtc(state),
-                lastUsedUtc = LastUsed(state),
-                path = state.BlobPath,
-            }).ToList();
+            var rows = states.Select(state => new CacheRowDocument(state.Key.ToString(), state.StoreId, state.Sha256, state.Size, root.GetFetchedUtc(state), LastUsed(state), state.BlobPath)).ToList();
             var onDisk = states.DistinctBy(state => state.Sha256).Sum(state => state.Size);
             foreach (var row in rows)
             {
-                await cli.LineAsync(string.Create(CultureInfo.InvariantCulture, $"{row.key}  {ProgressBar.FormatBytes(row.size)}  fetched {Ago(row.fetchedUtc)}  used {Ago(row.lastUsedUtc)}  sha256:{row.sha256[..12]}  {row.store}")).ConfigureAwait(false);
+                await cli.LineAsync(string.Create(CultureInfo.InvariantCulture, $"{row.Key}  {ProgressBar.FormatBytes(row.Size)}  fetched {Ago(row.FetchedUtc)}  used {Ago(row.LastUsedUtc)}  sha256:{row.Sha256[..12]}  {row.Store}")).ConfigureAwait(false);
             }
 
             await cli.LineAsync($"{rows.Count} state{(rows.Count == 1 ? "" : "s")}, {ProgressBar.FormatBytes(onDisk)} on disk in {root.Root}.").ConfigureAwait(false);
-            await cli.JsonAsync(new { root = root.Root, states = rows, count = rows.Count, sizeOnDisk = onDisk }).ConfigureAwait(false);
+            await cli.JsonAsync(new CacheDocument(root.Root, rows, rows.Count, onDisk)).ConfigureAwait(false);
             return 0;
         }));
         return cache;
@@ -73,7 +64,7 @@ public static partial class CliApp
             }
 
             await cli.LineAsync($"Freed {ProgressBar.FormatBytes(freed)}.").ConfigureAwait(false);
-            await cli.JsonAsync(new { removed = removed.Select(state => new { key = state.Key.ToString(), store = state.StoreId }), freed }).ConfigureAwait(false);
+            await cli.JsonAsync(new RemoveDocument(removed.Select(state => new RemovedStateDocument(state.Key.ToString(), state.StoreId)), freed)).ConfigureAwait(false);
             return 0;
         }));
         return rm;
@@ -85,7 +76,7 @@ public static partial class CliApp
         verify.SetAction(Action(options, output, error, async (parse, cli, cancellationToken) =>
         {
             var cache = OpenCache(parse.GetValue(options.Cache));
-            var results = new List<object>();
+            var results = new List<VerifyRowDocument>();
             int good = 0, bad = 0;
             await foreach (var check in cache.VerifyEntriesAsync(cancellationToken).ConfigureAwait(false))
             {
@@ -109,11 +100,11 @@ public static partial class CliApp
                     await cli.LineAsync($"CORRUPT  {what}: {why}; removed from the cache, it will be fetched again.").ConfigureAwait(false);
                 }
 
-                results.Add(new { key = check.Key?.ToString(), store = check.StoreId, status = check.Status.ToString(), ok = check.Status == CacheEntryStatus.Ok });
+                results.Add(new VerifyRowDocument(check.Key?.ToString(), check.StoreId, check.Status.ToString(), check.Status == CacheEntryStatus.Ok));
             }
 
             await cli.LineAsync($"{good} verified, {bad} corrupt.").ConfigureAwait(false);
-            await cli.JsonAsync(new { states = results, verified = good, corrupt = bad }).ConfigureAwait(false);
+            await cli.JsonAsync(new VerifyDocument(results, good, bad)).ConfigureAwait(false);
             return bad == 0 ? 0 : 1;
         }));
         return verify;
@@ -136,7 +127,7 @@ public static partial class CliApp
 
             var freed = cache.RemoveUnreferencedBlobs();
             await cli.LineAsync($"Freed {ProgressBar.FormatBytes(freed)} in {cache.Root}.").ConfigureAwait(false);
-            await cli.JsonAsync(new { root = cache.Root, freed }).ConfigureAwait(false);
+            await cli.JsonAsync(new CleanDocument(cache.Root, freed)).ConfigureAwait(false);
             return 0;
         }));
         return clean;

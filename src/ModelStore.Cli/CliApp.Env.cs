@@ -27,17 +27,17 @@ public static partial class CliApp
             var root = parse.GetValue(options.Cache) is { } given ? Path.GetFullPath(given) : Path.GetFullPath(StateCache.DefaultRoot);
             var source = parse.GetValue(options.Cache) is not null ? "--cache" : Environment.GetEnvironmentVariable(StateCache.HomeVariable) is { Length: > 0 } ? StateCache.HomeVariable : "default";
             var kinds = StateStoreRegistry.Default.Kinds.ToList();
-            var variables = EnvironmentVariables.Select(name => new { name, set = !string.IsNullOrEmpty(Environment.GetEnvironmentVariable(name)) }).ToList();
+            var variables = EnvironmentVariables.Select(name => new EnvVariableDocument(name, !string.IsNullOrEmpty(Environment.GetEnvironmentVariable(name)))).ToList();
             await cli.LineAsync($"{CommandName} {version} on .NET {Environment.Version}").ConfigureAwait(false);
             await cli.LineAsync($"cache root:   {root} ({source}){(Directory.Exists(root) ? "" : ", not created yet")}").ConfigureAwait(false);
             await cli.LineAsync($"store kinds:  {string.Join(", ", kinds)}").ConfigureAwait(false);
             await cli.LineAsync("variables:").ConfigureAwait(false);
             foreach (var variable in variables)
             {
-                await cli.LineAsync($"  {variable.name,-32} {(variable.set ? "set" : "not set")}").ConfigureAwait(false);
+                await cli.LineAsync($"  {variable.Name,-32} {(variable.Set ? "set" : "not set")}").ConfigureAwait(false);
             }
 
-            await cli.JsonAsync(new { version, cacheRoot = root, cacheRootSource = source, storeKinds = kinds, variables }).ConfigureAwait(false);
+            await cli.JsonAsync(new EnvDocument(version, root, source, kinds, variables)).ConfigureAwait(false);
             return 0;
         }));
         return env;

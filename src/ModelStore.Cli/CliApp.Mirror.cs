@@ -74,7 +74,7 @@ public static partial class CliApp
 
             int copied = results.Count(result => result.Result == "copied"), skipped = results.Count(result => result.Result == "skipped"), failed = results.Count(result => result.Result == "failed");
             await cli.LineAsync($"{plan.Count} state{(plan.Count == 1 ? "" : "s")} from {originDescription} to {destination.Description}: {copied} copied, {skipped} skipped, {failed} failed.").ConfigureAwait(false);
-            await cli.JsonAsync(new { from = originDescription, to = destination.Description, lockFile = lockPath, states = results, copied, skipped, failed }).ConfigureAwait(false);
+            await cli.JsonAsync(new MirrorDocument(originDescription, destination.Description, lockPath, results, copied, skipped, failed)).ConfigureAwait(false);
             return failed == 0 ? 0 : 1;
         }));
         return mirror;

@@ -138,7 +138,7 @@ public static partial class CliApp
     }
 
     /// <summary>What happened to one state (a row of the text report and of <c>--json</c>).</summary>
-    private sealed record MirrorResult(string Key, string? Sha256, long? Size, string Result)
+    internal sealed record MirrorResult(string Key, string? Sha256, long? Size, string Result)
     {
         public bool? Replaced { get; init; }
 

@@ -47,7 +47,7 @@ public static partial class CliApp
                 progress?.Complete();
             }
 
-            var results = new List<object>();
+            var results = new List<RestoreRowDocument>();
             int fetched = 0, copied = 0, cached = 0, failed = 0;
             foreach (var outcome in outcomes)
             {
@@ -56,7 +56,7 @@ public static partial class CliApp
                 {
                     failed++;
                     await cli.FailAsync(failure.Code, failure.Message, failure.ExitCode).ConfigureAwait(false);
-                    results.Add(new { key = outcome.Key.ToString(), store, result = "failed", error = failure.Code, message = failure.Message });
+                    results.Add(new RestoreRowDocument(outcome.Key.ToString(), store, Sha256: null, "failed", Path: null, failure.Code, failure.Message));
                     continue;
                 }
 
@@ -84,12 +84,12 @@ public static partial class CliApp
                     }).ConfigureAwait(false);
                 }
 
-                results.Add(new { key = outcome.Key.ToString(), store, sha256 = outcome.Sha256, result, path = outcome.Path });
+                results.Add(new RestoreRowDocument(outcome.Key.ToString(), store, outcome.Sha256, result, outcome.Path, Error: null, Message: null));
             }
 
             var copies = copied == 0 ? "" : $", {copied} copied from this machine";
             await cli.LineAsync($"{outcomes.Count} state{(outcomes.Count == 1 ? "" : "s")} in {lockFile}: {fetched} fetched{copies}, {cached} already cached, {failed} failed.").ConfigureAwait(false);
-            await cli.JsonAsync(new { lockFile, states = results, fetched, copied, cached, failed }).ConfigureAwait(false);
+            await cli.JsonAsync(new RestoreDocument(lockFile, results, fetched, copied, cached, failed)).ConfigureAwait(false);
             return failed == 0 ? 0 : outcomes.Where(outcome => outcome.Failure is not null).Max(outcome => outcome.Failure!.ExitCode);
         }));
         return restore;

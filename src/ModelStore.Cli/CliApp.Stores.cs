@@ -25,7 +25,7 @@ public static partial class CliApp
                 await cli.LineAsync(key.ToString()).ConfigureAwait(false);
             }
 
-            await cli.JsonAsync(new { store = store.Description, type = stateType.ToString(), keys = keys.Select(key => key.ToString()) }).ConfigureAwait(false);
+            await cli.JsonAsync(new ListDocument(store.Description, stateType.ToString(), keys.Select(key => key.ToString()))).ConfigureAwait(false);
             return 0;
         }));
         return list;
@@ -63,7 +63,7 @@ public static partial class CliApp
 
             var outcome = await ResolveAsync(OpenCache(parse.GetValue(options.Cache)), stores, request with { Sha256 = pin }, Verification(parse, options), cli, cancellationToken).ConfigureAwait(false);
             await cli.LineAsync($"{outcome.Key}  sha256:{outcome.Sha256}  {ProgressBar.FormatBytes(outcome.Size)}  {outcome.Path}").ConfigureAwait(false);
-            await cli.JsonAsync(new { key = outcome.Key.ToString(), store = outcome.Request.Store, sha256 = outcome.Sha256, size = outcome.Size, path = outcome.Path, revision = outcome.Revision?.Resolved }).ConfigureAwait(false);
+            await cli.JsonAsync(new PullDocument(outcome.Key.ToString(), outcome.Request.Store, outcome.Sha256, outcome.Size, outcome.Path, outcome.Revision?.Resolved)).ConfigureAwait(false);
             return 0;
         }));
         return pull;
@@ -138,7 +138,7 @@ public static partial class CliApp
             }
 
             await cli.LineAsync($"Pushed {stateKey} ({ProgressBar.FormatBytes(source.Length)}) to {store.Description}.").ConfigureAwait(false);
-            await cli.JsonAsync(new { key = stateKey.ToString(), store = store.Description, size = source.Length }).ConfigureAwait(false);
+            await cli.JsonAsync(new PushDocument(stateKey.ToString(), store.Description, source.Length)).ConfigureAwait(false);
             return 0;
         }));
         return push;
@@ -176,7 +176,7 @@ public static partial class CliApp
             var destination = Path.Combine(folder.FullName, LocalStateStore.GetFileName(stateKey));
             await CopyVerifiedAsync(state, destination, cancellationToken).ConfigureAwait(false);
             await cli.LineAsync(destination).ConfigureAwait(false);
-            await cli.JsonAsync(new { key = state.Key.ToString(), store = state.StoreId, sha256 = state.Sha256, size = state.Size, path = destination }).ConfigureAwait(false);
+            await cli.JsonAsync(new ExportDocument(state.Key.ToString(), state.StoreId, state.Sha256, state.Size, destination)).ConfigureAwait(false);
             return 0;
         }));
         return export;

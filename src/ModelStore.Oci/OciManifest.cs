@@ -104,7 +104,7 @@ internal sealed record OciManifest(string Digest, OciDescriptor Config, IReadOnl
         var layerNodes = new JsonArray();
         foreach (var layer in layers)
         {
-            layerNodes.Add(DescriptorNode(layer));
+            layerNodes.Add((JsonNode)DescriptorNode(layer));
         }
 
         var manifest = new JsonObject
@@ -115,7 +115,7 @@ internal sealed record OciManifest(string Digest, OciDescriptor Config, IReadOnl
             ["config"] = DescriptorNode(config),
             ["layers"] = layerNodes,
         };
-        return JsonSerializer.SerializeToUtf8Bytes(manifest);
+        return Utf8(manifest);
 
         static JsonObject DescriptorNode(OciDescriptor descriptor)
         {
@@ -144,15 +144,28 @@ internal sealed record OciManifest(string Digest, OciDescriptor Config, IReadOnl
         var diffIds = new JsonArray();
         foreach (var digest in layerDigests)
         {
-            diffIds.Add(digest);
+            diffIds.Add((JsonNode)digest);
         }
 
-        return JsonSerializer.SerializeToUtf8Bytes(new JsonObject
+        return Utf8(new JsonObject
         {
             ["descriptor"] = new JsonObject { ["name"] = key.ToString() },
             ["config"] = config,
             ["modelfs"] = new JsonObject { ["type"] = "layers", ["diffIds"] = diffIds },
         });
+    }
+
+    // The compact UTF-8 text of a JSON tree, as JsonSerializer writes it, without the serializer (no reflection: the
+    // modelstore tool on linux-x64 is compiled ahead of time). A manifest's bytes are its digest: they must not change.
+    private static byte[] Utf8(JsonNode node)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            node.WriteTo(writer);
+        }
+
+        return buffer.WrittenSpan.ToArray();
     }
 
     /// <summary>The file format the first bytes of a file show: <c>pytorch</c> (a zip, as <c>torch.save</c> writes), <c>safetensors</c>, or <see langword="null"/>.</summary>

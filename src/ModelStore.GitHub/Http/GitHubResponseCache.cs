@@ -3,6 +3,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Octokit.Caching;
 using Octokit.Internal;
 
@@ -16,7 +17,7 @@ namespace ModelStore.GitHub.Http;
 /// Only JSON answers are kept. Request headers (and so credentials) are never stored; response headers of the
 /// GitHub API carry none. A corrupt or unreadable file is a cache miss, never an error.
 /// </remarks>
-internal sealed class GitHubResponseCache(string? directory) : IResponseCache
+internal sealed partial class GitHubResponseCache(string? directory) : IResponseCache
 {
     private readonly ConcurrentDictionary<string, CachedResponse.V1> _memory = new(StringComparer.Ordinal);
 
@@ -38,7 +39,7 @@ internal sealed class GitHubResponseCache(string? directory) : IResponseCache
             var stream = File.OpenRead(PathOf(key));
             await using (stream.ConfigureAwait(false))
             {
-                var entry = await JsonSerializer.DeserializeAsync<Entry>(stream).ConfigureAwait(false);
+                var entry = await JsonSerializer.DeserializeAsync(stream, EntryJson.Default.Entry).ConfigureAwait(false);
                 if (entry is null || entry.Key != key)
                 {
                     return null!;
@@ -80,7 +81,7 @@ internal sealed class GitHubResponseCache(string? directory) : IResponseCache
             Directory.CreateDirectory(directory);
             using (var stream = File.Create(temporary))
             {
-                JsonSerializer.Serialize(stream, entry);
+                JsonSerializer.Serialize(stream, entry, EntryJson.Default.Entry);
             }
 
             File.Move(temporary, path, overwrite: true);
@@ -103,4 +104,9 @@ internal sealed class GitHubResponseCache(string? directory) : IResponseCache
         Path.Combine(directory!, Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key))) + ".json");
 
     private sealed record Entry(string Key, int Status, string? ContentType, Dictionary<string, string> Headers, string Body);
+
+    // Source-generated (no reflection): the modelstore tool on linux-x64 is compiled ahead of time. The names are the
+    // properties' own, as the reflection-based serializer wrote them, so files written before still read.
+    [JsonSerializable(typeof(Entry))]
+    private sealed partial class EntryJson : JsonSerializerContext;
 }

@@ -1,4 +1,6 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Reflection;
+using System.Runtime.CompilerServices;
 using System.Runtime.Loader;
 
 namespace ModelStore.Stores;
@@ -79,10 +81,22 @@ public sealed class StateStoreRegistry
     /// from <paramref name="assemblyPath"/> when given (loaded beside the ModelStore assembly, so both share its types)
     /// or else from an assembly the program can already load.
     /// </summary>
-    /// <exception cref="ArgumentException">The assembly or type cannot be found or loaded, or the type is not a provider; the message says which.</exception>
+    /// <exception cref="ArgumentException">The assembly or type cannot be found or loaded, or the type is not a provider, or the program is compiled ahead of time (native AOT: it loads no assembly); the message says which.</exception>
+    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "Refused up front in a native (AOT) program; a JIT program is not trimmed.")]
+    [UnconditionalSuppressMessage("Trimming", "IL2057", Justification = "As above.")]
+    [UnconditionalSuppressMessage("Trimming", "IL2072", Justification = "As above.")]
+    [UnconditionalSuppressMessage("Trimming", "IL2075", Justification = "As above.")]
     public static IStateStoreProvider LoadProvider(string typeName, string? assemblyPath = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(typeName);
+        if (!RuntimeFeature.IsDynamicCodeSupported)
+        {
+            throw new ArgumentException(
+                $"The store provider '{typeName}' cannot be loaded: this program is compiled ahead of time (native AOT) and loads no assemblies. " +
+                "Use a build (the ModelStore.Build package loads providers), or the portable modelstore tool (dotnet tool install ModelStore.Cli.any).",
+                nameof(typeName));
+        }
+
         Type? type;
         try
         {
@@ -98,7 +112,7 @@ public sealed class StateStoreRegistry
                     throw new ArgumentException($"The provider assembly '{full}' does not exist.", nameof(assemblyPath));
                 }
 
-                var assembly = LoadBesideModelStore(full);
+                var assembly = LoadBesideModelStoreContext(full);
                 type = assembly.GetType(typeName.Split(',')[0].Trim(), throwOnError: false);
             }
         }
@@ -123,41 +137,63 @@ public sealed class StateStoreRegistry
 
     private static StateStoreRegistry CreateDefault()
     {
+        // Each shipped kind's type is named by a literal: a trimmed or native (AOT) program, such as the modelstore tool
+        // on linux-x64, then keeps every provider it was compiled with, and the type is found without loading anything.
         var providers = new List<IStateStoreProvider> { new LocalStateStoreProvider() };
-        foreach (var (_, providerType) in ShippedKinds)
-        {
-            if (TryLoadShipped(providerType) is { } provider)
-            {
-                providers.Add(provider);
-            }
-        }
-
+        AddShipped(providers, Type.GetType("ModelStore.S3.S3StateStoreProvider, ModelStore.S3", throwOnError: false), ShippedKinds[0].ProviderType);
+        AddShipped(providers, Type.GetType("ModelStore.GitHub.GitHubStateStoreProvider, ModelStore.GitHub", throwOnError: false), ShippedKinds[1].ProviderType);
+        AddShipped(providers, Type.GetType("ModelStore.HuggingFace.HuggingFaceStateStoreProvider, ModelStore.HuggingFace", throwOnError: false), ShippedKinds[2].ProviderType);
+        AddShipped(providers, Type.GetType("ModelStore.Azure.AzureBlobStateStoreProvider, ModelStore.Azure", throwOnError: false), ShippedKinds[3].ProviderType);
+        AddShipped(providers, Type.GetType("ModelStore.Oci.OciStateStoreProvider, ModelStore.Oci", throwOnError: false), ShippedKinds[4].ProviderType);
         return new StateStoreRegistry(providers);
     }
 
     // A shipped backend is optional: absent (not referenced, not deployed), it is simply not a known kind.
-    private static IStateStoreProvider? TryLoadShipped(string providerType)
+    private static void AddShipped(
+        List<IStateStoreProvider> providers,
+        [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor)] Type? type,
+        string providerType)
     {
         try
         {
-            var type = Type.GetType(providerType, throwOnError: false);
-            if (type is null)
+            var provider = type is null ? LoadBesideModelStore(providerType) : Activator.CreateInstance(type) as IStateStoreProvider;
+            if (provider is not null)
             {
-                // Inside an isolated load context (an MSBuild task), look beside this assembly, in the same context.
-                var assemblyName = providerType.Split(',')[1].Trim();
-                var candidate = Path.Combine(Path.GetDirectoryName(typeof(StateStoreRegistry).Assembly.Location) ?? "", assemblyName + ".dll");
-                type = File.Exists(candidate) ? LoadBesideModelStore(candidate).GetType(providerType.Split(',')[0].Trim(), throwOnError: false) : null;
+                providers.Add(provider);
             }
-
-            return type is null ? null : Activator.CreateInstance(type) as IStateStoreProvider;
         }
         catch (Exception e) when (e is FileLoadException or BadImageFormatException or FileNotFoundException or TargetInvocationException or TypeLoadException)
         {
-            return null;
+            // Present but unloadable: not a known kind.
         }
     }
 
-    private static Assembly LoadBesideModelStore(string path)
+    // Inside an isolated load context (an MSBuild task), Type.GetType does not see the backends: look beside this
+    // assembly, in the same context. A native (AOT) program has no assemblies to load, and was compiled with its kinds.
+    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "Only reached when the type is not compiled in: a JIT runtime loading a backend assembly beside ModelStore.dll (an MSBuild task's load context).")]
+    [UnconditionalSuppressMessage("Trimming", "IL2072", Justification = "As above: the loaded assembly is not trimmed.")]
+    [UnconditionalSuppressMessage("SingleFile", "IL3000", Justification = "An empty location (single-file or native) finds no candidate file, so nothing is loaded.")]
+    private static IStateStoreProvider? LoadBesideModelStore(string providerType)
+    {
+        if (!RuntimeFeature.IsDynamicCodeSupported)
+        {
+            return null;
+        }
+
+        var location = typeof(StateStoreRegistry).Assembly.Location;
+        if (string.IsNullOrEmpty(location))
+        {
+            return null;
+        }
+
+        var parts = providerType.Split(',');
+        var candidate = Path.Combine(Path.GetDirectoryName(location) ?? "", parts[1].Trim() + ".dll");
+        var type = File.Exists(candidate) ? LoadBesideModelStoreContext(candidate).GetType(parts[0].Trim(), throwOnError: false) : null;
+        return type is null ? null : Activator.CreateInstance(type) as IStateStoreProvider;
+    }
+
+    [RequiresUnreferencedCode("Loads an assembly from a path.")]
+    private static Assembly LoadBesideModelStoreContext(string path)
     {
         var context = AssemblyLoadContext.GetLoadContext(typeof(StateStoreRegistry).Assembly) ?? AssemblyLoadContext.Default;
         var name = AssemblyName.GetAssemblyName(path);
