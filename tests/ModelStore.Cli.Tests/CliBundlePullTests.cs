@@ -83,7 +83,7 @@ public sealed class CliBundlePullTests
     {
         using var output = new StringWriter();
         using var error = new StringWriter();
-        var exit = await CliApp.RunAsync([.. args, "--cache", Path.Combine(_work, "cache")], output, error, TestContext.CancellationToken);
+        var exit = await CliHost.RunAsync([.. args, "--cache", Path.Combine(_work, "cache")], output, error, TestContext.CancellationToken);
         return (exit, output.ToString(), error.ToString());
     }
 }

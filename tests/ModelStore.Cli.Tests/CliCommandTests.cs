@@ -380,7 +380,7 @@ public sealed class CliCommandTests
     {
         using var output = new StringWriter();
         using var error = new StringWriter();
-        var exit = await CliApp.RunAsync([.. args, "--cache", _cache], output, error, TestContext.CancellationToken);
+        var exit = await CliHost.RunAsync([.. args, "--cache", _cache], output, error, TestContext.CancellationToken);
         return (exit, output.ToString(), error.ToString());
     }
 

@@ -29,7 +29,7 @@ public sealed class CliTests
     {
         using var output = new StringWriter();
         using var error = new StringWriter();
-        var exit = await CliApp.RunAsync([.. args, "--cache", _cache], output, error, TestContext.CancellationToken);
+        var exit = await CliHost.RunAsync([.. args, "--cache", _cache], output, error, TestContext.CancellationToken);
         return (exit, output.ToString(), error.ToString());
     }
 
@@ -212,13 +212,8 @@ public sealed class CliTests
     [TestMethod]
     public async Task The_tool_runs_as_a_process()
     {
-        var tool = ModelStore.Testing.ModelStoreTool.DllPath;
         File.WriteAllBytes(Path.Combine(_store, "pytorch.mlp.digits.v1.pt"), [4, 2]);
-        var start = new ProcessStartInfo("dotnet", [tool, "list", "--store", _store, "--type", "pytorch/mlp"])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
+        var start = ModelStore.Testing.ModelStoreTool.StartInfo(["list", "--store", _store, "--type", "pytorch/mlp"]);
 
         using var process = Process.Start(start)!;
         var output = await process.StandardOutput.ReadToEndAsync(TestContext.CancellationToken);

@@ -135,7 +135,7 @@ public sealed class HuggingFaceCliTests
     {
         using var output = new StringWriter();
         using var error = new StringWriter();
-        var exit = await CliApp.RunAsync(args, output, error, TestContext.CancellationToken);
+        var exit = await CliHost.RunAsync(args, output, error, TestContext.CancellationToken);
         return (exit, output.ToString(), error.ToString());
     }
 }

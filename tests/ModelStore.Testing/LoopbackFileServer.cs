@@ -24,6 +24,7 @@ public sealed class LoopbackFileServer : IAsyncDisposable
     private readonly ConcurrentDictionary<string, int> _failuresLeft = new(StringComparer.Ordinal);
     private int _cutsLeft;
     private long _bytesServed;
+    private int _inFlight;
 
     private LoopbackFileServer(WebApplication app, string storage)
     {
@@ -63,6 +64,20 @@ public sealed class LoopbackFileServer : IAsyncDisposable
     {
         get => Volatile.Read(ref _cutsLeft);
         set => Volatile.Write(ref _cutsLeft, value);
+    }
+
+    /// <summary>
+    /// Waits until no request is being answered (at most 10 s): the requests of a client process that has just exited may
+    /// still be in their handlers, counting bytes into <see cref="BytesServed"/>; a test that measures what the next
+    /// client moves takes its starting count after this.
+    /// </summary>
+    public async Task WaitUntilIdleAsync(CancellationToken cancellationToken = default)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (Volatile.Read(ref _inFlight) > 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20, cancellationToken);
+        }
     }
 
     /// <summary>Starts a server.</summary>
@@ -127,6 +142,7 @@ public sealed class LoopbackFileServer : IAsyncDisposable
         var path = request.Path.Value!.TrimStart('/');
         long sent = 0;
         var recorded = false;
+        Interlocked.Increment(ref _inFlight);
         try
         {
             if (Stall > TimeSpan.Zero)
@@ -244,6 +260,8 @@ public sealed class LoopbackFileServer : IAsyncDisposable
             {
                 Record(request, path, response.StatusCode, sent);
             }
+
+            Interlocked.Decrement(ref _inFlight);
         }
     }
 
