@@ -17,6 +17,16 @@ if ! grep -q "Build succeeded" "$log"; then
   exit 1
 fi
 
+# The tool as users install it (on linux-x64 the native AOT build), packed once: ModelStore.Cli.NativeTests runs the
+# CLI's tests against it and the proof suite kills it.
+pack_failed=0
+if tool="$(build/pack-tool.sh "$root/artifacts/tool" | tail -1)" && [ -x "$tool" ]; then
+  export MODELSTORE_TEST_TOOL="$tool"
+else
+  echo "Packing the modelstore tool failed (build/pack-tool.sh; log: artifacts/tool/pack.log)."
+  pack_failed=1
+fi
+
 dotnet test --solution ModelStore.Build.sln -c Release --no-build --no-progress --output Detailed --results-directory "$root/artifacts/test-results" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 
@@ -27,6 +37,7 @@ read -r passed failed skipped < <(awk '
   /^[[:space:]]*skipped:[[:space:]]*[0-9]+/   { s += $2 }
   END { print p + 0, f + 0, s + 0 }' "$log")
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
+if [ "$pack_failed" -ne 0 ]; then failed=$((failed + 1)); status=1; fi
 
 # The fault proof suite in its short form (kill -9 of pulls and builds, a silent server, a server stopped mid-transfer,
 # concurrent builds, a flipped byte, secrets): each of its scenarios counts as one test. PROOF=0 skips it.

@@ -99,7 +99,7 @@ bundle_median() { line bundles "^row $1:" | grep -oE 'wall median [0-9.]+' | awk
   echo "| \`modelstore pull --url\` ${url_mib} MiB from a loopback server (SHA-256, cache insert, fsync), $url_rounds rounds, order rotated | $(url_row modelstore) | \`curl -o\` $(url_row curl) | $(ratio "$(url_median modelstore)" "$(url_median curl)") | <= 1.2x |"
   echo "| Cold ${oci_mib} MiB pull from docker-registry (verified cache), $oci_rounds rounds, order alternated | $(oci_row modelstore-pull) | \`skopeo copy\` to a directory $(oci_row skopeo-copy) | ${oci_ratio:-n/a} | <= 1.0x, RSS <= 150 MB |"
   echo "| Same, against \`aria2c -x4\` | | $(url_row aria2c) | $(ratio "$(url_median modelstore)" "$(url_median aria2c)") | |"
-  echo "| Cached \`modelstore pull\` (nothing to fetch; stamped), ReadyToRun tool vs the portable IL package | $(url_row cached) | $(url_row cached-il) | $(ratio "$(url_median cached)" "$(url_median cached-il)") | <= 0.25 s |"
+  echo "| Cached \`modelstore pull\` (nothing to fetch; stamped), native (AOT) tool vs the portable IL package | $(url_row cached) | $(url_row cached-il) | $(ratio "$(url_median cached)" "$(url_median cached-il)") | <= 0.25 s |"
   echo "| \`modelstore verify\` of a ${verify_mib} MiB cached state (median of 5, rotated) | ${ours_verify:-n/a} s | \`openssl dgst -sha256\` ${openssl_verify:-n/a} s | $(ratio "$ours_verify" "$openssl_verify") | ~1x |"
   echo "| TorchSharp load of a state dict vs \`torch.load\` + \`load_state_dict\` | ModelStore.TorchSharp | PyTorch 1.13 | ${torch_vs_pytorch:-n/a} | <= 1.0x |"
   echo "| Same vs TorchSharp.PyBridge \`load_py\` | ModelStore.TorchSharp | PyBridge 1.4.4 | ${torch_vs_pybridge:-n/a} | |"

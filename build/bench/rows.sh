@@ -17,21 +17,16 @@ XML
 }
 
 # modelstore_tool WORK: prints the path of the modelstore command a user gets. MODELSTORE_CLI (a folder holding a
-# modelstore executable) when set; otherwise the CLI is packed (its RID-specific tool packages) into WORK/feed and
-# installed with `dotnet tool install --tool-path WORK/tool`, which picks the ReadyToRun package on linux-x64.
+# modelstore executable) when set; otherwise the CLI is packed (its RID-specific tool packages: the native AOT one on
+# linux-x64) and installed into WORK by build/pack-tool.sh, as `dotnet tool install` installs it for a user.
 modelstore_tool() {
-  local work="$1" repo version
+  local work="$1" repo
   if [ -n "${MODELSTORE_CLI:-}" ]; then
     find "$MODELSTORE_CLI" -maxdepth 1 \( -type f -o -type l \) \( -name modelstore -o -name ModelStore.Cli \) | head -1
     return
   fi
   repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-  version="0.0.0-bench.$(date +%s)"
-  dotnet pack "$repo/src/ModelStore.Cli/ModelStore.Cli.csproj" -c Release -o "$work/feed" -p:MinVerVersionOverride="$version" -nodeReuse:false -v:q >"$work/pack.log" 2>&1 \
-    || { cat "$work/pack.log" >&2; return 1; }
-  dotnet tool install --tool-path "$work/tool" --add-source "$work/feed" ModelStore.Cli --version "$version" >"$work/install.log" 2>&1 \
-    || { cat "$work/install.log" >&2; return 1; }
-  echo "$work/tool/modelstore"
+  "$repo/build/pack-tool.sh" "$work/modelstore-tool" "0.0.0-bench.$(date +%s)" | tail -1
 }
 
 # rotate_rows ROUNDS TOOL...: every round runs each tool once, in an order rotated by one each round, through the

@@ -83,10 +83,14 @@ mkdir -p "$work/local"
 cp "$work/state.pt" "$work/local/pytorch.proof-net.big.v1.pt"
 rm -f "$work/state.pt"
 
-echo "[proof] building the CLI and packing the packages ..." >&2
-dotnet build -c Release "$root/src/ModelStore.Cli/ModelStore.Cli.csproj" -o "$work/cli" >"$work/cli-build.log" 2>&1 \
-  || { tail -20 "$work/cli-build.log" >&2; echo "proof: the CLI did not build"; exit 1; }
-cli=(dotnet "$work/cli/ModelStore.Cli.dll")
+echo "[proof] packing the tool and the packages ..." >&2
+# The tool users install (build/pack-tool.sh; on linux-x64 the native AOT build); MODELSTORE_TEST_TOOL reuses one.
+if [ -n "${MODELSTORE_TEST_TOOL:-}" ]; then
+  cli=("$MODELSTORE_TEST_TOOL")
+else
+  tool="$("$root/build/pack-tool.sh" "$work/cli" | tail -1)" || { echo "proof: the tool did not pack"; exit 1; }
+  cli=("$tool")
+fi
 for project in src/ModelStore/ModelStore.csproj src/ModelStore.Build/ModelStore.Build.csproj; do
   dotnet pack -c Release "$root/$project" -o "$work/feed" >"$work/pack.log" 2>&1 || { tail -20 "$work/pack.log" >&2; echo "proof: packing failed"; exit 1; }
 done

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # URL pull benchmark: the shipped `modelstore pull --url` (installed from its packed tool packages, default flags; its
 # SHA-256, cache insert and fsync included) against `curl -o` and `aria2c -x4` (their defaults: no hash, no fsync), all
-# from one loopback server (serve.py, sendfile). Then a cached `modelstore pull` (nothing to fetch), with the ReadyToRun
-# tool and with the portable IL package (ModelStore.Cli.any: what the JIT costs).
+# from one loopback server (serve.py, sendfile). Then a cached `modelstore pull` (nothing to fetch), with the native (AOT)
+# tool and with the portable IL package (ModelStore.Cli.any: what the runtime's start and the JIT cost).
 #   build/bench/url/run.sh [SIZE_MIB=1024] [ROUNDS=5]
 # Every round runs the tools in another order (rotated), each into a fresh target; each row prints the median wall
 # time with min-max, the median CPU (user+sys) and CPU per GiB, the peak RSS, and the median and max 1-minute load
@@ -21,8 +21,9 @@ source "$root/build/bench/rows.sh"
 modelstore="$(modelstore_tool "$work")" && [ -x "$modelstore" ] || { echo "no modelstore executable" >&2; exit 1; }
 modelstore_il=""
 if [ -z "${MODELSTORE_CLI:-}" ]; then
-  version="$(basename "$(ls "$work"/feed/ModelStore.Cli.any.*.nupkg | head -1)" .nupkg)"; version="${version#ModelStore.Cli.any.}"
-  dotnet tool install --tool-path "$work/tool-il" --add-source "$work/feed" ModelStore.Cli.any --version "$version" >"$work/install-il.log" 2>&1 \
+  feed="$work/modelstore-tool/feed"
+  version="$(basename "$(ls "$feed"/ModelStore.Cli.any.*.nupkg | head -1)" .nupkg)"; version="${version#ModelStore.Cli.any.}"
+  NUGET_PACKAGES="$work/modelstore-tool/nuget" dotnet tool install --tool-path "$work/tool-il" --add-source "$feed" ModelStore.Cli.any --version "$version" >"$work/install-il.log" 2>&1 \
     && modelstore_il="$work/tool-il/modelstore"
 fi
 
