@@ -14,15 +14,13 @@ namespace ModelStore.Stores;
 public sealed class StateStoreRegistry
 {
     // The kinds this repository ships, by the provider's assembly-qualified type name: a backend package is found when
-    // its assembly can be loaded, so the core library references none of them.
-    private static readonly (string Kind, string ProviderType)[] ShippedKinds =
-    [
-        ("S3", "ModelStore.S3.S3StateStoreProvider, ModelStore.S3"),
-        ("GitHub", "ModelStore.GitHub.GitHubStateStoreProvider, ModelStore.GitHub"),
-        ("HuggingFace", "ModelStore.HuggingFace.HuggingFaceStateStoreProvider, ModelStore.HuggingFace"),
-        ("AzureBlob", "ModelStore.Azure.AzureBlobStateStoreProvider, ModelStore.Azure"),
-        ("Oci", "ModelStore.Oci.OciStateStoreProvider, ModelStore.Oci"),
-    ];
+    // its assembly can be loaded, so the core library references none of them. Constants, so each Type.GetType call below
+    // names its type by a literal, which a trimmed or native (AOT) program keeps.
+    private const string S3Provider = "ModelStore.S3.S3StateStoreProvider, ModelStore.S3";
+    private const string GitHubProvider = "ModelStore.GitHub.GitHubStateStoreProvider, ModelStore.GitHub";
+    private const string HuggingFaceProvider = "ModelStore.HuggingFace.HuggingFaceStateStoreProvider, ModelStore.HuggingFace";
+    private const string AzureBlobProvider = "ModelStore.Azure.AzureBlobStateStoreProvider, ModelStore.Azure";
+    private const string OciProvider = "ModelStore.Oci.OciStateStoreProvider, ModelStore.Oci";
 
     private static readonly Lazy<StateStoreRegistry> LazyDefault = new(CreateDefault);
 
@@ -137,14 +135,13 @@ public sealed class StateStoreRegistry
 
     private static StateStoreRegistry CreateDefault()
     {
-        // Each shipped kind's type is named by a literal: a trimmed or native (AOT) program, such as the modelstore tool
-        // on linux-x64, then keeps every provider it was compiled with, and the type is found without loading anything.
+        // The modelstore tool on linux-x64 is such a native program: it finds every kind it was compiled with, loading nothing.
         var providers = new List<IStateStoreProvider> { new LocalStateStoreProvider() };
-        AddShipped(providers, Type.GetType("ModelStore.S3.S3StateStoreProvider, ModelStore.S3", throwOnError: false), ShippedKinds[0].ProviderType);
-        AddShipped(providers, Type.GetType("ModelStore.GitHub.GitHubStateStoreProvider, ModelStore.GitHub", throwOnError: false), ShippedKinds[1].ProviderType);
-        AddShipped(providers, Type.GetType("ModelStore.HuggingFace.HuggingFaceStateStoreProvider, ModelStore.HuggingFace", throwOnError: false), ShippedKinds[2].ProviderType);
-        AddShipped(providers, Type.GetType("ModelStore.Azure.AzureBlobStateStoreProvider, ModelStore.Azure", throwOnError: false), ShippedKinds[3].ProviderType);
-        AddShipped(providers, Type.GetType("ModelStore.Oci.OciStateStoreProvider, ModelStore.Oci", throwOnError: false), ShippedKinds[4].ProviderType);
+        AddShipped(providers, Type.GetType(S3Provider, throwOnError: false), S3Provider);
+        AddShipped(providers, Type.GetType(GitHubProvider, throwOnError: false), GitHubProvider);
+        AddShipped(providers, Type.GetType(HuggingFaceProvider, throwOnError: false), HuggingFaceProvider);
+        AddShipped(providers, Type.GetType(AzureBlobProvider, throwOnError: false), AzureBlobProvider);
+        AddShipped(providers, Type.GetType(OciProvider, throwOnError: false), OciProvider);
         return new StateStoreRegistry(providers);
     }
 
