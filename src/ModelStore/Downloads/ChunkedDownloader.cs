@@ -98,18 +98,16 @@ public static class ChunkedDownloader
         (progress as IDownloadProgress)?.ReportTotal(size);
         progress?.Report(onDisk);
 
-        // Chunks finish out of order; the hash follows them in order, mostly from the segments as they are written (see
-        // OrderedHasher). What an earlier process wrote is hashed from the file, once, while the missing bytes arrive.
+        // Chunks finish out of order; the hash follows them in order on a loop of its own, mostly from the segments as they
+        // are written (see OrderedHasher). What an earlier process wrote is hashed from the file, once, while the missing
+        // bytes arrive.
         using var hasher = new OrderedHasher(handle, size, HashAheadBudget(options));
         for (var index = 0; index < chunkCount; index++)
         {
             hasher.AddOnDisk(index * chunkSize, journal.Done[index] ? DownloadJournal.ChunkLength(index, chunkSize, size) : written[index]);
         }
 
-        using var stopHashing = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var hashingOnDisk = hasher.HasBytesOnDiskAtFrontier
-            ? Task.Run(() => hasher.HashOnDisk(stopHashing.Token), CancellationToken.None)
-            : Task.CompletedTask;
+        hasher.Start();
         var pending = Enumerable.Range(0, chunkCount).Where(index => !journal.Done[index]).ToList();
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = remote.AcceptsRanges ? options.Parallelism : 1, CancellationToken = cancellationToken };
         try
@@ -137,13 +135,14 @@ public static class ChunkedDownloader
             // Every chunk has stopped: what they wrote is recorded for the next attempt, up to the last byte, and the
             // room reserved for the rest goes back to the disk.
             SaveOnStop(journal);
-            await stopHashing.CancelAsync().ConfigureAwait(false);
-            await hashingOnDisk.ContinueWith(static _ => { }, TaskScheduler.Default).ConfigureAwait(false);
+            hasher.Stop();
+            await hasher.WhenHashedAsync().ConfigureAwait(false);
             ReleaseUnwritten(handle, journal, chunkSize, size);
             throw;
         }
 
-        await hashingOnDisk.ConfigureAwait(false);
+        // The hashing loop takes the last segments while the writers are done (Finish would wait for it too, blocking).
+        await hasher.WhenHashedAsync().ConfigureAwait(false);
         activity?.SetTag("modelstore.download.hash_read_back", hasher.BytesReadBack);
 
         // No fsync here (like `aws s3 cp`): callers that rename the file into place flush it first, as the cache does.

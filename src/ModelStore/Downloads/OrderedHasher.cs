@@ -5,21 +5,25 @@ namespace ModelStore.Downloads;
 
 /// <summary>
 /// The SHA-256 of a file that several writers fill chunk by chunk, out of order. SHA-256 takes bytes in order only: the
-/// hash has reached some offset (the frontier). A segment written exactly there is hashed from the writer's buffer; a
-/// segment written ahead of it is kept in memory (up to a budget) until the frontier reaches it, so the file is never
-/// read back. Only what got ahead beyond the budget, and what an earlier process wrote before a resume, is read back
-/// from the file (from the page cache, usually), once, when the frontier reaches it.
+/// hash has reached some offset (the frontier). Writers hand over each segment once it is in the file; a hashing loop of
+/// its own (one at a time, on the thread pool) takes the segments in order from memory, so the file is never read back.
+/// Only what got ahead beyond the budget, and what an earlier process wrote before a resume, is read back from the file
+/// (from the page cache, usually), once, when the frontier reaches it.
 /// </summary>
 /// <remarks>
-/// A writer ahead of the frontier waits for room (<see cref="WaitForRoomAsync"/>) before it reads its next segment, so
-/// its bytes stay in the socket rather than going to the file to be read back: chunks that start together at the same
-/// speed fill the budget just as the one at the frontier ends, and without the wait any jitter sent half of a 1 GiB
-/// download through a read-back (strace: 550-900 MiB of pread64). The wait is bounded: a chunk whose server is much
-/// slower than the others' only costs the others a read-back, never a stalled download.
+/// The loop hashes while the writers go on reading their connections: before it, the writer whose segment reached the
+/// frontier hashed it and everything held behind it, and read nothing from its own connection meanwhile, so a pull used
+/// about one core of two (docs/downloads.md). A writer waits for room (<see cref="WaitForRoomAsync"/>) before it reads
+/// its next segment when the budget is full, so its bytes stay in the socket rather than going to the file to be read
+/// back: chunks that start together at the same speed fill the budget just as the one at the frontier ends, and without
+/// the wait any jitter sent half of a 1 GiB download through a read-back (strace: 550-900 MiB of pread64). The segments
+/// that continue the run the loop is hashing may go a little over the budget (<see cref="RunAllowance"/>), so that the
+/// writer at the frontier keeps reading while the loop hashes what it wrote. The wait is bounded: a chunk whose server
+/// is much slower than the others' only costs the others a read-back, never a stalled download.
 /// Writers take segment buffers from <see cref="Rent"/> and hand every one back through <see cref="Add"/> (after writing
-/// it to the file) or <see cref="Return"/>. One writer at a time hashes (the one that finds the frontier free); the others
-/// only queue their segment and carry on, so no writer waits for another. Each chunk is written from its start (or its
-/// resume point) onwards without gaps, which a retry that continues where its chunk stopped keeps true.
+/// it to the file) or <see cref="Return"/>. Each chunk is written from its start (or its resume point) onwards without
+/// gaps, which a retry that continues where its chunk stopped keeps true. <see cref="WhenHashedAsync"/> (or
+/// <see cref="Finish"/>, which waits too) tells when the loop has taken everything it can.
 /// </remarks>
 internal sealed class OrderedHasher : IDisposable
 {
@@ -36,6 +40,12 @@ internal sealed class OrderedHasher : IDisposable
     /// <summary>The longest a writer ahead waits for room before it writes anyway (and its bytes are read back later).</summary>
     public static readonly TimeSpan MaxRoomWait = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// How far over the budget the segments that continue the run the loop is hashing may go (2 MiB): the writer at the
+    /// frontier reads on while its earlier segments are hashed, also with a budget of 0 (a download of one stream).
+    /// </summary>
+    public const long RunAllowance = 8L * SegmentSize;
+
     private readonly object _gate = new();
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     private readonly SafeFileHandle _file;
@@ -46,10 +56,18 @@ internal sealed class OrderedHasher : IDisposable
     // Segments (and file ranges) that arrived ahead of the frontier, by the offset they start at.
     private readonly Dictionary<long, Piece> _ahead = [];
     private readonly Stack<byte[]> _free = new();
+    private readonly CancellationTokenSource _stop = new();
     private long _frontier;
+
+    // The end of the run of pieces present from the frontier on: what the loop can hash without waiting for a writer.
+    private long _runEnd;
     private long _held;
     private bool _hashing;
+    private Exception? _failure;
     private byte[]? _readBack;
+
+    // Completed (and replaced) when a hashing loop ends; what WhenHashedAsync returns while one runs.
+    private TaskCompletionSource _idle = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     // Completed (and replaced) when the frontier moves while a writer waits in WaitForRoomAsync: it looks again.
     private TaskCompletionSource _frontierMoved = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -61,7 +79,7 @@ internal sealed class OrderedHasher : IDisposable
     /// <summary>Starts at offset 0 of <paramref name="file"/>, of <paramref name="size"/> bytes.</summary>
     /// <param name="file">The file the writers write to (read back only for bytes not kept in memory).</param>
     /// <param name="size">The file's final size.</param>
-    /// <param name="budget">The most bytes kept in memory ahead of the frontier; beyond it, segments are read back later.</param>
+    /// <param name="budget">The most bytes kept in memory for the hash (beyond <see cref="RunAllowance"/> for the run it is on); beyond it, segments are read back later.</param>
     public OrderedHasher(SafeFileHandle file, long size, long budget)
     {
         _file = file;
@@ -73,7 +91,7 @@ internal sealed class OrderedHasher : IDisposable
     /// <summary>How many bytes were hashed by reading them back from the file rather than from a writer's segment.</summary>
     public long BytesReadBack { get; private set; }
 
-    /// <summary>The most bytes kept in memory ahead of the frontier at one time.</summary>
+    /// <summary>The most bytes kept in memory for the hash at one time.</summary>
     public long PeakHeld { get; private set; }
 
     /// <summary>Whether bytes already on disk (<see cref="AddOnDisk"/>) wait at the frontier for <see cref="HashOnDisk"/>.</summary>
@@ -96,14 +114,25 @@ internal sealed class OrderedHasher : IDisposable
             lock (_gate)
             {
                 _ahead.Add(offset, new Piece(length, null));
+                ExtendRun(offset);
             }
         }
     }
 
+    /// <summary>Starts the hashing loop on what waits at the frontier (bytes an earlier process left on disk), if anything does.</summary>
+    public void Start()
+    {
+        lock (_gate)
+        {
+            StartLoopIfReady();
+        }
+    }
+
     /// <summary>
-    /// Waits until a segment written at <paramref name="offset"/> would be kept in memory: it is at the frontier, or the
-    /// budget has room for it. Completes at once in the common case; waits at most <paramref name="maxWait"/> (see
-    /// <see cref="MaxRoomWait"/>) for a frontier that does not move, and then not again until it does.
+    /// Waits until a segment written at <paramref name="offset"/> would be kept in memory: it is at the frontier, the
+    /// budget has room for it, or it continues the run the loop is hashing within <see cref="RunAllowance"/>. Completes at
+    /// once in the common case; waits at most <paramref name="maxWait"/> (see <see cref="MaxRoomWait"/>) for a frontier
+    /// that does not move, and then not again until it does.
     /// </summary>
     public async ValueTask WaitForRoomAsync(long offset, TimeSpan maxWait, CancellationToken cancellationToken)
     {
@@ -113,7 +142,7 @@ internal sealed class OrderedHasher : IDisposable
             Task moved;
             lock (_gate)
             {
-                if (offset == _frontier || _held + _segmentSize <= _budget || _frontier == _stalledFrontier)
+                if (HasRoom(offset) || _frontier == _stalledFrontier || _failure is not null)
                 {
                     return;
                 }
@@ -160,53 +189,69 @@ internal sealed class OrderedHasher : IDisposable
 
     /// <summary>
     /// Takes <paramref name="count"/> bytes of <paramref name="segment"/> that are now in the file at <paramref name="offset"/>,
-    /// and the segment with them: the caller must not use it any more.
+    /// and the segment with them: the caller must not use it any more. The loop hashes them (from the segment while the
+    /// memory allows, else from the file) once the frontier reaches them; this returns at once.
     /// </summary>
     public void Add(long offset, byte[] segment, int count)
     {
         lock (_gate)
         {
-            if (_hashing || offset != _frontier)
+            if (_failure is null && HasRoom(offset, segment.Length))
             {
-                if (_held + segment.Length <= _budget)
-                {
-                    _ahead.Add(offset, new Piece(count, segment));
-                    _held += segment.Length;
-                    PeakHeld = Math.Max(PeakHeld, _held);
-                }
-                else
-                {
-                    _ahead.Add(offset, new Piece(count, null));
-                    _free.Push(segment);
-                }
-
-                return;
+                _ahead.Add(offset, new Piece(count, segment));
+                _held += segment.Length;
+                PeakHeld = Math.Max(PeakHeld, _held);
+            }
+            else
+            {
+                _ahead.Add(offset, new Piece(count, null));
+                _free.Push(segment);
             }
 
-            _hashing = true;
+            ExtendRun(offset);
+            StartLoopIfReady();
         }
-
-        _hash.AppendData(segment, 0, count);
-        Return(segment);
-        HashWhileAtFrontier(offset + count, CancellationToken.None);
     }
 
-    /// <summary>Hashes what an earlier process left on disk at the frontier (and whatever follows it), when nobody else is hashing.</summary>
+    /// <summary>Completes when the loop has hashed everything that waited at the frontier (at once when it is not running).</summary>
+    public async Task WhenHashedAsync()
+    {
+        while (true)
+        {
+            Task running;
+            lock (_gate)
+            {
+                if (!_hashing)
+                {
+                    return;
+                }
+
+                running = _idle.Task;
+            }
+
+            await running.ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Stops the loop after the piece it is on (a failed download); <see cref="WhenHashedAsync"/> then completes.</summary>
+    public void Stop() => _stop.Cancel();
+
+    /// <summary>Hashes what waits at the frontier (and whatever follows it) on the caller's thread, when no loop runs.</summary>
     public void HashOnDisk(CancellationToken cancellationToken)
     {
-        long frontier;
         lock (_gate)
         {
-            if (_hashing)
+            if (_hashing || _failure is not null || !_ahead.ContainsKey(_frontier))
             {
                 return;
             }
 
             _hashing = true;
-            frontier = _frontier;
+            _idle = new(TaskCreationOptions.RunContinuationsAsynchronously);
         }
 
-        HashWhileAtFrontier(frontier, cancellationToken);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stop.Token);
+        HashWhileAtFrontier(stop.Token);
     }
 
     /// <summary>The lower-case hex SHA-256 of the whole file, once every byte of it was added.</summary>
@@ -215,25 +260,92 @@ internal sealed class OrderedHasher : IDisposable
     {
         lock (_gate)
         {
-            return _frontier == _size && !_hashing
+            while (_hashing)
+            {
+                Monitor.Wait(_gate);
+            }
+
+            if (_failure is not null)
+            {
+                throw new IOException($"The download's hash stopped at {_frontier} of {_size} bytes: {_failure.Message}", _failure);
+            }
+
+            return _frontier == _size
                 ? Convert.ToHexStringLower(_hash.GetHashAndReset())
                 : throw new IOException($"The download has {_frontier} of {_size} bytes in order.");
         }
     }
 
-    /// <inheritdoc />
-    public void Dispose() => _hash.Dispose();
-
-    // Called by the one writer that holds the hash: hashes what waits at the frontier until nothing does.
-    private void HashWhileAtFrontier(long frontier, CancellationToken cancellationToken)
+    /// <summary>Stops the loop, waits for it, and releases the hash.</summary>
+    public void Dispose()
     {
+        _stop.Cancel();
+        lock (_gate)
+        {
+            while (_hashing)
+            {
+                Monitor.Wait(_gate);
+            }
+        }
+
+        _hash.Dispose();
+        _stop.Dispose();
+    }
+
+    // Whether a segment at offset may be kept in memory (and its writer read on): at the frontier, within the budget, or
+    // continuing the run the loop hashes within the allowance. Called under the gate.
+    private bool HasRoom(long offset, long length = -1)
+    {
+        length = length < 0 ? _segmentSize : length;
+        return offset == _frontier || _held + length <= _budget || (offset == _runEnd && _held + length <= _budget + RunAllowance);
+    }
+
+    // A piece now at offset: when it continues the run, the run takes it and whatever already follows it. Under the gate.
+    private void ExtendRun(long offset)
+    {
+        if (offset != _runEnd)
+        {
+            return;
+        }
+
+        while (_ahead.TryGetValue(_runEnd, out var piece))
+        {
+            _runEnd += piece.Length;
+        }
+    }
+
+    // Starts the loop on the pool when something waits at the frontier and no loop runs. Under the gate.
+    private void StartLoopIfReady()
+    {
+        if (_hashing || _failure is not null || !_ahead.ContainsKey(_frontier) || _stop.IsCancellationRequested)
+        {
+            return;
+        }
+
+        _hashing = true;
+        _idle = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        ThreadPool.UnsafeQueueUserWorkItem(static hasher => hasher.HashWhileAtFrontier(), this, preferLocal: false);
+    }
+
+    // The hashing loop (one at a time: the one that set _hashing): hashes what waits at the frontier until nothing does.
+    private void HashWhileAtFrontier() => HashWhileAtFrontier(_stop.Token);
+
+    private void HashWhileAtFrontier(CancellationToken cancellationToken)
+    {
+        TaskCompletionSource? moved = null;
+        TaskCompletionSource idle;
+        long frontier;
+        lock (_gate)
+        {
+            frontier = _frontier;
+            idle = _idle;
+        }
+
         try
         {
             while (true)
             {
                 Piece piece;
-                TaskCompletionSource? moved = null;
-                bool more;
                 lock (_gate)
                 {
                     _frontier = frontier;
@@ -242,16 +354,17 @@ internal sealed class OrderedHasher : IDisposable
                         (moved, _frontierMoved, _waiting) = (_frontierMoved, new(TaskCreationOptions.RunContinuationsAsynchronously), false);
                     }
 
-                    more = _ahead.Remove(frontier, out piece);
-                    _hashing = more;
+                    if (cancellationToken.IsCancellationRequested || !_ahead.Remove(frontier, out piece))
+                    {
+                        // Ends under the gate, so a segment added at the frontier from now on starts a new loop.
+                        _hashing = false;
+                        Monitor.PulseAll(_gate);
+                        break;
+                    }
                 }
 
                 moved?.TrySetResult();
-                if (!more)
-                {
-                    return;
-                }
-
+                moved = null;
                 if (piece.Segment is { } segment)
                 {
                     _hash.AppendData(segment, 0, (int)piece.Length);
@@ -269,16 +382,20 @@ internal sealed class OrderedHasher : IDisposable
                 frontier += piece.Length;
             }
         }
-        catch
+        catch (Exception e)
         {
-            // The download fails with this; Finish then reports the bytes that were not hashed.
+            // The download fails with this (Finish reports it); writers waiting for room are let go.
             lock (_gate)
             {
+                _failure ??= e;
                 _hashing = false;
+                (moved, _frontierMoved, _waiting) = (_frontierMoved, new(TaskCreationOptions.RunContinuationsAsynchronously), false);
+                Monitor.PulseAll(_gate);
             }
-
-            throw;
         }
+
+        moved?.TrySetResult();
+        idle.TrySetResult();
     }
 
     private void ReadBack(long offset, long length, CancellationToken cancellationToken)

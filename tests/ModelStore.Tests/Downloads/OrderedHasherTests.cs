@@ -32,7 +32,7 @@ public sealed class OrderedHasherTests
 
         Assert.AreEqual(Sha256(content), hasher.Finish());
         Assert.AreEqual(0, hasher.BytesReadBack, "Every segment was in memory when the hash reached it.");
-        Assert.AreEqual(6L * Segment, hasher.PeakHeld, "Six segments waited for the first one.");
+        Assert.AreEqual(7L * Segment, hasher.PeakHeld, "Six segments waited for the first one, which joined them until the hashing loop took it.");
     }
 
     [TestMethod]
@@ -49,7 +49,7 @@ public sealed class OrderedHasherTests
 
         Assert.AreEqual(Sha256(content), hasher.Finish());
         Assert.AreEqual(Segment + 99L, hasher.BytesReadBack, "Segments 3 and 4 did not fit in the two-segment budget.");
-        Assert.AreEqual(2L * Segment, hasher.PeakHeld);
+        Assert.AreEqual(3L * Segment, hasher.PeakHeld, "The two in the budget, and the first one (at the frontier) with them until it was hashed.");
     }
 
     [TestMethod]
@@ -102,7 +102,49 @@ public sealed class OrderedHasherTests
         });
 
         Assert.AreEqual(Sha256(content), hasher.Finish());
-        Assert.IsLessThanOrEqualTo(4L * Segment, hasher.PeakHeld);
+        Assert.IsLessThanOrEqualTo((4L * Segment) + OrderedHasher.RunAllowance + Segment, hasher.PeakHeld, "The budget, the run the loop hashes, and the segment at the frontier.");
+    }
+
+    [TestMethod]
+    public async Task One_writer_with_no_budget_reads_on_while_the_loop_hashes_and_nothing_is_read_back()
+    {
+        // One stream (a bundle's file, a server without ranges) has no budget: its next segments continue the run the loop
+        // hashes, so they stay in memory (within the run's allowance) rather than going through the file a second time.
+        var content = RandomNumberGenerator.GetBytes((64 * Segment) + 1234);
+        var segments = (content.Length + Segment - 1) / Segment;
+        using var file = CreateFile(content.Length);
+        using var hasher = new OrderedHasher(file, content.Length, budget: 0);
+
+        for (var index = 0; index < segments; index++)
+        {
+            await hasher.WaitForRoomAsync((long)index * Segment, OrderedHasher.MaxRoomWait, TestContext.CancellationToken);
+            Write(hasher, file, content, index);
+        }
+
+        await hasher.WhenHashedAsync().WaitAsync(TimeSpan.FromSeconds(10), TestContext.CancellationToken);
+        Assert.AreEqual(Sha256(content), hasher.Finish());
+        Assert.AreEqual(0, hasher.BytesReadBack);
+        Assert.IsLessThanOrEqualTo(OrderedHasher.RunAllowance + Segment, hasher.PeakHeld);
+    }
+
+    [TestMethod]
+    public void A_read_back_that_fails_in_the_loop_fails_Finish_with_the_cause_not_a_hash_of_part_of_the_file()
+    {
+        var content = RandomNumberGenerator.GetBytes(3 * Segment);
+        using var file = CreateFile(content.Length);
+        RandomAccess.Write(file, content.AsSpan(0, 2 * Segment), 0);
+        using var hasher = new OrderedHasher(file, content.Length, budget: 8L * Segment);
+        hasher.AddOnDisk(0, 2L * Segment);
+        RandomAccess.SetLength(file, Segment); // the file lost its second segment since
+
+        var last = hasher.Rent();
+        content.AsSpan(2 * Segment, Segment).CopyTo(last);
+        hasher.Add(2L * Segment, last, Segment); // kept in memory: only the bytes on disk are read back
+        hasher.Start();
+        var error = Assert.ThrowsExactly<IOException>(() => hasher.Finish());
+
+        StringAssert.Contains(error.Message, "stopped at");
+        Assert.IsInstanceOfType<IOException>(error.InnerException);
     }
 
     [TestMethod]
