@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # URL pull benchmark: the shipped `modelstore pull --url` (installed from its packed tool packages, default flags; its
-# SHA-256, cache insert and fsync included) against `curl -o` and `aria2c -x4` (their defaults: no hash, no fsync), all
+# SHA-256, cache insert and fsync included) against `curl -o` and `aria2c -x4` (their defaults: no hash, no fsync), and
+# `curl -o` followed by an fsync of its file (as durable as the cache, still no hash), all
 # from one loopback server (serve.py, sendfile). Then a cached `modelstore pull` (nothing to fetch), with the native (AOT)
 # tool and with the portable IL package (ModelStore.Cli.any: what the runtime's start and the JIT cost).
 #   build/bench/url/run.sh [SIZE_MIB=1024] [ROUNDS=5]
@@ -35,12 +36,15 @@ for _ in $(seq 50); do [ -s "$work/port" ] && break; sleep 0.1; done
 url="http://127.0.0.1:$(cat "$work/port")/state.bin"
 echo "object: $size_mib MiB, sha256 $sha, $url; $(nproc) cores; modelstore $modelstore"
 
-tools=(modelstore curl)
+# curl-fsync: curl, then an fsync of its file (coreutils `sync FILE`), what a download that must survive a crash costs
+# here: the same durability as the cache's, which the goal's ratio to plain curl does not buy.
+tools=(modelstore curl curl-fsync)
 command -v aria2c >/dev/null && tools+=(aria2c) || echo "aria2c: not installed (build/prereqs/apt-packages.txt), row skipped"
 run_tool() { # tool, round
   case "$1" in
     modelstore) MODELSTORE_HOME="$work/home-$2" "$modelstore" pull bench/url.object.v1 --url "$url" --sha256 "$sha" -q ;;
     curl) curl -sSf -o "$work/curl-$2.bin" "$url" ;;
+    curl-fsync) curl -sSf -o "$work/curl-$2.bin" "$url" && sync "$work/curl-$2.bin" ;;
     aria2c) aria2c -q -x4 -s4 --file-allocation=none --allow-overwrite=true -d "$work" -o "aria2c-$2.bin" "$url" ;;
     cached) MODELSTORE_HOME="$work/home-cached" "$modelstore" pull bench/url.object.v1 --url "$url" --sha256 "$sha" -q ;;
     cached-il) MODELSTORE_HOME="$work/home-cached" "$modelstore_il" pull bench/url.object.v1 --url "$url" --sha256 "$sha" -q ;;
@@ -50,7 +54,7 @@ verify_tool() { # tool, round: the bytes each tool wrote are the object's
   case "$1" in
     modelstore) [ "$(openssl dgst -sha256 -r "$work/home-${2}/blobs/sha256/${sha:0:2}/$sha" | cut -d' ' -f1)" = "$sha" ] ;;
     cached|cached-il) true ;; # the blob was checked when it was fetched
-    curl) [ "$(openssl dgst -sha256 -r "$work/curl-$2.bin" | cut -d' ' -f1)" = "$sha" ] ;;
+    curl|curl-fsync) [ "$(openssl dgst -sha256 -r "$work/curl-$2.bin" | cut -d' ' -f1)" = "$sha" ] ;;
     aria2c) [ "$(openssl dgst -sha256 -r "$work/aria2c-$2.bin" | cut -d' ' -f1)" = "$sha" ] ;;
   esac
 }
@@ -76,5 +80,6 @@ echo
 echo "rows ($rounds rounds, order rotated each round; load = median and max of the 1-minute load average after each run of the row):"
 print_rows "$size_mib" "${tools[@]}" "${cached[@]}"
 echo "ratio modelstore/curl (wall median): $(ratio_of "$median_modelstore" "$median_curl")"
+echo "ratio modelstore/curl-fsync (wall median; both durable): $(ratio_of "$median_modelstore" "$median_curl_fsync")"
 [ -n "${median_aria2c:-}" ] && echo "ratio modelstore/aria2c (wall median): $(ratio_of "$median_modelstore" "$median_aria2c")"
 echo "cached modelstore pull (wall median): $median_cached s${median_cached_il:+ (portable IL package: $median_cached_il s)}"
