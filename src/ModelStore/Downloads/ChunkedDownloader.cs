@@ -108,6 +108,9 @@ public static class ChunkedDownloader
         }
 
         hasher.Start();
+
+        // A cancel also stops the hash: a resume of a file that was complete (only its hash left to do) ends at once too.
+        using var stopHashingOnCancel = cancellationToken.Register(static state => ((OrderedHasher)state!).Stop(), hasher);
         var pending = Enumerable.Range(0, chunkCount).Where(index => !journal.Done[index]).ToList();
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = remote.AcceptsRanges ? options.Parallelism : 1, CancellationToken = cancellationToken };
         try
@@ -129,6 +132,10 @@ public static class ChunkedDownloader
                 Writeback.Start(handle, index * chunkSize, DownloadJournal.ChunkLength(index, chunkSize, size));
                 journal.Finished(index);
             }).ConfigureAwait(false);
+
+            // The hashing loop takes the last segments (and, on a resume, what the file already held) once the writers are done.
+            await hasher.WhenHashedAsync().ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
         }
         catch
         {
@@ -141,8 +148,6 @@ public static class ChunkedDownloader
             throw;
         }
 
-        // The hashing loop takes the last segments while the writers are done (Finish would wait for it too, blocking).
-        await hasher.WhenHashedAsync().ConfigureAwait(false);
         activity?.SetTag("modelstore.download.hash_read_back", hasher.BytesReadBack);
 
         // No fsync here (like `aws s3 cp`): callers that rename the file into place flush it first, as the cache does.

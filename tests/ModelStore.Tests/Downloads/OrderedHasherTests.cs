@@ -195,6 +195,23 @@ public sealed class OrderedHasherTests
         Assert.AreEqual(3L * Segment, hasher.BytesReadBack, "Segments 3 to 5 went over the budget and were read back.");
     }
 
+    [TestMethod]
+    public async Task Stop_ends_a_long_read_back_at_once_and_Finish_then_reports_the_bytes_not_hashed()
+    {
+        // A resume whose file was complete has only its hash left: a cancel must not wait for 64 MiB to be read back.
+        const long size = 64L * 1024 * 1024;
+        using var file = CreateFile(size);
+        using var hasher = new OrderedHasher(file, size, budget: 8L * Segment);
+        hasher.AddOnDisk(0, size);
+
+        hasher.Start();
+        hasher.Stop();
+        await hasher.WhenHashedAsync().WaitAsync(TimeSpan.FromSeconds(5), TestContext.CancellationToken);
+
+        Assert.IsLessThan(size, hasher.BytesReadBack, "The loop stopped before the end of the file.");
+        Assert.ThrowsExactly<IOException>(() => hasher.Finish());
+    }
+
     private static void Write(OrderedHasher hasher, Microsoft.Win32.SafeHandles.SafeFileHandle file, byte[] content, int index)
     {
         var offset = (long)index * Segment;
