@@ -94,7 +94,7 @@ internal sealed class OrderedHasher : IDisposable
     /// <summary>The most bytes kept in memory for the hash at one time.</summary>
     public long PeakHeld { get; private set; }
 
-    /// <summary>Whether bytes already on disk (<see cref="AddOnDisk"/>) wait at the frontier for <see cref="HashOnDisk"/>.</summary>
+    /// <summary>Whether bytes already on disk (<see cref="AddOnDisk"/>) wait at the frontier for the loop (<see cref="Start"/>).</summary>
     public bool HasBytesOnDiskAtFrontier
     {
         get
@@ -236,24 +236,6 @@ internal sealed class OrderedHasher : IDisposable
     /// <summary>Stops the loop after the piece it is on (a failed download); <see cref="WhenHashedAsync"/> then completes.</summary>
     public void Stop() => _stop.Cancel();
 
-    /// <summary>Hashes what waits at the frontier (and whatever follows it) on the caller's thread, when no loop runs.</summary>
-    public void HashOnDisk(CancellationToken cancellationToken)
-    {
-        lock (_gate)
-        {
-            if (_hashing || _failure is not null || !_ahead.ContainsKey(_frontier))
-            {
-                return;
-            }
-
-            _hashing = true;
-            _idle = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        }
-
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stop.Token);
-        HashWhileAtFrontier(stop.Token);
-    }
-
     /// <summary>The lower-case hex SHA-256 of the whole file, once every byte of it was added.</summary>
     /// <exception cref="IOException">Some bytes were never added.</exception>
     public string Finish()
@@ -328,10 +310,9 @@ internal sealed class OrderedHasher : IDisposable
     }
 
     // The hashing loop (one at a time: the one that set _hashing): hashes what waits at the frontier until nothing does.
-    private void HashWhileAtFrontier() => HashWhileAtFrontier(_stop.Token);
-
-    private void HashWhileAtFrontier(CancellationToken cancellationToken)
+    private void HashWhileAtFrontier()
     {
+        var cancellationToken = _stop.Token;
         TaskCompletionSource? moved = null;
         TaskCompletionSource idle;
         long frontier;
